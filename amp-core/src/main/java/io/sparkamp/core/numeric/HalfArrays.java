@@ -1,0 +1,80 @@
+package io.sparkamp.core.numeric;
+
+/**
+ * Bulk conversions between float arrays and 16-bit codes. Same rounding as the scalar converters.
+ */
+public final class HalfArrays {
+    private HalfArrays() {
+    }
+
+    /** Encodes {@code count} floats from {@code src[srcOff..]} into {@code dst[dstOff..]}. */
+    public static void encode(Precision precision, float[] src, int srcOff, short[] dst, int dstOff, int count) {
+        checkRange(src.length, srcOff, count, "source");
+        checkRange(dst.length, dstOff, count, "destination");
+        switch (precision) {
+            case FP16:
+                for (int i = 0; i < count; i++) {
+                    dst[dstOff + i] = Fp16.fromFloat(src[srcOff + i]);
+                }
+                break;
+            case BF16:
+                for (int i = 0; i < count; i++) {
+                    dst[dstOff + i] = Bf16.fromFloat(src[srcOff + i]);
+                }
+                break;
+            default:
+                throw new IllegalArgumentException("encode needs FP16 or BF16, got " + precision);
+        }
+    }
+
+    /** Decodes {@code count} codes from {@code src[srcOff..]} into {@code dst[dstOff..]}. */
+    public static void decode(Precision precision, short[] src, int srcOff, float[] dst, int dstOff, int count) {
+        checkRange(src.length, srcOff, count, "source");
+        checkRange(dst.length, dstOff, count, "destination");
+        switch (precision) {
+            case FP16:
+                for (int i = 0; i < count; i++) {
+                    dst[dstOff + i] = Fp16.toFloat(src[srcOff + i]);
+                }
+                break;
+            case BF16:
+                for (int i = 0; i < count; i++) {
+                    dst[dstOff + i] = Bf16.toFloat(src[srcOff + i]);
+                }
+                break;
+            default:
+                throw new IllegalArgumentException("decode needs FP16 or BF16, got " + precision);
+        }
+    }
+
+    /** A new array with the codes of every value of {@code src}. */
+    public static short[] encode(Precision precision, float[] src) {
+        short[] out = new short[src.length];
+        encode(precision, src, 0, out, 0, src.length);
+        return out;
+    }
+
+    /** A new array with the float of every code of {@code src}. */
+    public static float[] decode(Precision precision, short[] src) {
+        float[] out = new float[src.length];
+        decode(precision, src, 0, out, 0, src.length);
+        return out;
+    }
+
+    /** Rounds {@code values} in place to {@code precision} (no-op for FP32). */
+    public static void roundInPlace(Precision precision, float[] values, int off, int count) {
+        checkRange(values.length, off, count, "values");
+        if (!precision.isLow()) {
+            return;
+        }
+        for (int i = off; i < off + count; i++) {
+            values[i] = precision.round(values[i]);
+        }
+    }
+
+    private static void checkRange(int length, int off, int count, String what) {
+        if (off < 0 || count < 0 || off + count > length) {
+            throw new IndexOutOfBoundsException(what + " range [" + off + ", " + (off + count) + ") outside array of length " + length);
+        }
+    }
+}

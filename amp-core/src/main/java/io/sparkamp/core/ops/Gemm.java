@@ -1,0 +1,55 @@
+package io.sparkamp.core.ops;
+
+import io.sparkamp.core.numeric.Precision;
+
+import java.util.Objects;
+
+/**
+ * The facade every layer calls: checks shapes and array bounds once, then runs the chosen kernel.
+ * Errors name the operand and the shapes, so a wrong model spec fails with a readable message.
+ */
+public final class Gemm {
+    private final GemmKernel kernel;
+
+    public Gemm(GemmKernel kernel) {
+        this.kernel = Objects.requireNonNull(kernel, "kernel");
+    }
+
+    /** The kernel calls go to. */
+    public GemmKernel kernel() {
+        return kernel;
+    }
+
+    /** FP32 inputs; see {@link GemmKernel} for the layout. */
+    public void multiply(boolean transA, boolean transB, int m, int n, int k,
+                         float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, boolean accumulate) {
+        checkShapes(m, n, k, a.length, aOff, b.length, bOff, c.length, cOff);
+        kernel.gemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+    }
+
+    /** 16-bit inputs with FP32 accumulation; see {@link GemmKernel} for the layout. */
+    public void multiply(Precision precision, boolean transA, boolean transB, int m, int n, int k,
+                         short[] a, int aOff, short[] b, int bOff, float[] c, int cOff, boolean accumulate) {
+        if (!precision.isLow()) {
+            throw new IllegalArgumentException("16-bit gemm needs FP16 or BF16 operands, got " + precision);
+        }
+        checkShapes(m, n, k, a.length, aOff, b.length, bOff, c.length, cOff);
+        kernel.gemm(precision, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+    }
+
+    private static void checkShapes(int m, int n, int k, int aLen, int aOff, int bLen, int bOff, int cLen, int cOff) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("gemm: negative shape m=" + m + " n=" + n + " k=" + k);
+        }
+        requireFits("A", (long) m * k, aLen, aOff, m + "x" + k);
+        requireFits("B", (long) k * n, bLen, bOff, k + "x" + n);
+        requireFits("C", (long) m * n, cLen, cOff, m + "x" + n);
+    }
+
+    private static void requireFits(String operand, long size, int length, int off, String shape) {
+        if (off < 0 || off + size > length) {
+            throw new IllegalArgumentException("gemm: operand " + operand + " of shape " + shape + " at offset " + off
+                    + " does not fit its array of length " + length);
+        }
+    }
+}
