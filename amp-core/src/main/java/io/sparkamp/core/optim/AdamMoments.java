@@ -1,0 +1,87 @@
+package io.sparkamp.core.optim;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The Adam update shared by {@link Adam} and {@link AdamW} (PyTorch {@code torch.optim.Adam}, amsgrad off):
+ *
+ * <pre>
+ *   t = t + 1
+ *   m = beta1 * m + (1 - beta1) * g
+ *   v = beta2 * v + (1 - beta2) * g * g
+ *   p = p - (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+ * </pre>
+ *
+ * eps is added after the square root of the bias-corrected v, as PyTorch does. The moments are FP32 even in a
+ * half-precision run: v holds squared gradients, which for |g| &lt; 2^-12 fall below FP16's smallest subnormal
+ * (about 6e-8) and flush to zero, and eps = 1e-8 itself is not representable in FP16 either, so an FP16
+ * denominator can become 0 and the update infinite. Each element is computed in double from the FP32 values and
+ * rounded once when stored.
+ */
+final class AdamMoments {
+    static final String M = "m";
+    static final String V = "v";
+
+    private final String kind;
+    private final int parameterCount;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private float[] m;
+    private float[] v;
+    private long steps;
+
+    AdamMoments(String kind, int parameterCount, OptimizerConfig config) {
+        OptimizerSupport.checkParameterCount(parameterCount);
+        if (!kind.equals(config.kind())) {
+            throw new IllegalArgumentException(kind + " needs optimizer.kind " + kind + ", got " + config.kind());
+        }
+        this.kind = kind;
+        this.parameterCount = parameterCount;
+        this.beta1 = config.beta1();
+        this.beta2 = config.beta2();
+        this.eps = config.eps();
+        this.m = new float[parameterCount];
+        this.v = new float[parameterCount];
+    }
+
+    int parameterCount() {
+        return parameterCount;
+    }
+
+    /**
+     * One Adam step. {@code coupledDecay} is added to the gradient as {@code coupledDecay * p} (Adam's L2);
+     * {@code decoupledDecay} first shrinks the parameter by the factor {@code 1 - lr * decoupledDecay} (AdamW).
+     */
+    void step(float[] params, float[] grads, float lr, double coupledDecay, double decoupledDecay) {
+        OptimizerSupport.checkStep(kind, parameterCount, params, grads, lr);
+        steps++;
+        double biasCorrection1 = 1.0 - Math.pow(beta1, steps);
+        double biasCorrection2Sqrt = Math.sqrt(1.0 - Math.pow(beta2, steps));
+        double stepSize = lr / biasCorrection1;
+        double shrink = 1.0 - lr * decoupledDecay;
+        for (int i = 0; i < parameterCount; i++) {
+            double p = params[i];
+            double g = grads[i] + coupledDecay * p;
+            m[i] = (float) (beta1 * m[i] + (1.0 - beta1) * g);
+            v[i] = (float) (beta2 * v[i] + (1.0 - beta2) * g * g);
+            double denominator = Math.sqrt(v[i]) / biasCorrection2Sqrt + eps;
+            params[i] = (float) (p * shrink - stepSize * m[i] / denominator);
+        }
+    }
+
+    OptimizerState state() {
+        Map<String, float[]> slots = new LinkedHashMap<>();
+        slots.put(M, m.clone());
+        slots.put(V, v.clone());
+        return new OptimizerState(kind, steps, slots);
+    }
+
+    void restore(OptimizerState state) {
+        OptimizerSupport.checkRestore(kind, parameterCount, state, M, V);
+        m = state.slots().get(M).clone();
+        v = state.slots().get(V).clone();
+        steps = state.steps();
+    }
+}

@@ -1,0 +1,43 @@
+package io.sparkamp.core.optim;
+
+/**
+ * AdamW with PyTorch {@code torch.optim.AdamW} semantics: weight decay is decoupled from the gradient, the
+ * parameter is first shrunk, {@code p = p - lr * weightDecay * p}, and then the plain Adam update is applied
+ * (the moments never see the decay). So even a zero gradient shrinks the weights. Moments are FP32 (see
+ * {@link AdamMoments}).
+ */
+public final class AdamW implements Optimizer {
+    public static final String KIND = "adamw";
+
+    private final AdamMoments moments;
+    private final double weightDecay;
+
+    public AdamW(int parameterCount, OptimizerConfig config) {
+        this.moments = new AdamMoments(KIND, parameterCount, config);
+        this.weightDecay = config.weightDecay();
+    }
+
+    @Override
+    public String name() {
+        return KIND;
+    }
+
+    public int parameterCount() {
+        return moments.parameterCount();
+    }
+
+    @Override
+    public void step(float[] params, float[] grads, float lr) {
+        moments.step(params, grads, lr, 0.0, weightDecay);
+    }
+
+    @Override
+    public OptimizerState state() {
+        return moments.state();
+    }
+
+    @Override
+    public void restore(OptimizerState state) {
+        moments.restore(state);
+    }
+}
