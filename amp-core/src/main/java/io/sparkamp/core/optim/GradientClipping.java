@@ -1,0 +1,52 @@
+package io.sparkamp.core.optim;
+
+import io.sparkamp.core.ops.Reductions;
+
+/**
+ * Clipping by the global L2 norm of the whole flat gradient, as PyTorch's {@code clip_grad_norm_}. Apply it to
+ * unscaled gradients only (after {@code LossScaler.unscaleAndCheck}), or the threshold would be compared with
+ * the norm times the loss scale.
+ */
+public final class GradientClipping {
+    /** Added to the norm before dividing, as PyTorch does, so a clipped norm lands just under maxNorm. */
+    static final double EPSILON = 1e-6;
+
+    private GradientClipping() {
+    }
+
+    /** The L2 norm of all gradients, accumulated in double (Reductions). */
+    public static double globalNorm(float[] grads) {
+        if (grads == null) {
+            throw new IllegalArgumentException("globalNorm: grads must not be null");
+        }
+        return Reductions.l2Norm(grads);
+    }
+
+    /**
+     * Scales {@code grads} in place by {@code maxNorm / (norm + 1e-6)} when their norm exceeds {@code maxNorm};
+     * leaves them unchanged otherwise.
+     *
+     * @return the norm before clipping
+     * @throws IllegalArgumentException when maxNorm is &lt;= 0 or NaN, or when a gradient is inf/NaN (the
+     *                                  step should have been skipped by the loss scaler before clipping)
+     */
+    public static double clipByGlobalNorm(float[] grads, double maxNorm) {
+        // +infinity is allowed and never clips, as in PyTorch
+        if (!(maxNorm > 0)) {
+            throw new IllegalArgumentException("clip max-norm must be > 0, got " + maxNorm);
+        }
+        double norm = globalNorm(grads);
+        if (!Double.isFinite(norm)) {
+            int index = Reductions.firstNonFinite(grads, 0, grads.length);
+            throw new IllegalArgumentException("clipByGlobalNorm: gradient " + index + " is " + grads[index]
+                    + "; check LossScaler.unscaleAndCheck and skip the step before clipping");
+        }
+        if (norm > maxNorm) {
+            double coefficient = maxNorm / (norm + EPSILON);
+            for (int i = 0; i < grads.length; i++) {
+                grads[i] = (float) (grads[i] * coefficient);
+            }
+        }
+        return norm;
+    }
+}
