@@ -34,6 +34,7 @@ final class AdamMoments {
 
     AdamMoments(String kind, int parameterCount, OptimizerConfig config) {
         OptimizerSupport.checkParameterCount(parameterCount);
+        OptimizerSupport.checkConfig(config);
         if (!kind.equals(config.kind())) {
             throw new IllegalArgumentException(kind + " needs optimizer.kind " + kind + ", got " + config.kind());
         }

@@ -14,6 +14,12 @@ final class OptimizerSupport {
         }
     }
 
+    static void checkConfig(OptimizerConfig config) {
+        if (config == null) {
+            throw new IllegalArgumentException("optimizer config must not be null; use OptimizerConfig.defaults(kind)");
+        }
+    }
+
     static void checkStep(String kind, int parameterCount, float[] params, float[] grads, float lr) {
         if (params == null || grads == null) {
             throw new IllegalArgumentException(kind + ".step: params and grads must not be null");

@@ -32,6 +32,7 @@ public final class Sgd implements Optimizer {
 
     public Sgd(int parameterCount, OptimizerConfig config) {
         OptimizerSupport.checkParameterCount(parameterCount);
+        OptimizerSupport.checkConfig(config);
         if (!KIND.equals(config.kind())) {
             throw new IllegalArgumentException("Sgd needs optimizer.kind sgd, got " + config.kind());
         }
