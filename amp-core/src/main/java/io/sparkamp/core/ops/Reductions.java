@@ -63,4 +63,20 @@ public final class Reductions {
         }
         return best;
     }
+    /**
+     * Adds the column sums of the row-major {@code rows x cols} matrix {@code values} into
+     * {@code dst[dstOff..dstOff+cols)}; each sum is accumulated in double, rows in order.
+     */
+    public static void addColumnSums(float[] values, int rows, int cols, float[] dst, int dstOff) {
+        double[] sums = new double[cols];
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            for (int j = 0; j < cols; j++) {
+                sums[j] += values[base + j];
+            }
+        }
+        for (int j = 0; j < cols; j++) {
+            dst[dstOff + j] = (float) (dst[dstOff + j] + sums[j]);
+        }
+    }
 }

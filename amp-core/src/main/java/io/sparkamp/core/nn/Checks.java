@@ -1,0 +1,41 @@
+package io.sparkamp.core.nn;
+
+/** Argument checks shared by layers; messages name the layer and the sizes. */
+final class Checks {
+    private Checks() {
+    }
+
+    static void requireRows(String layer, String what, float[] values, int rows, int width) {
+        if (values == null) {
+            throw new IllegalArgumentException(layer + ": " + what + " is null");
+        }
+        if (rows < 0) {
+            throw new IllegalArgumentException(layer + ": negative row count " + rows);
+        }
+        long needed = (long) rows * width;
+        if (values.length < needed) {
+            throw new IllegalArgumentException(layer + ": " + what + " has " + values.length + " values, "
+                    + rows + " rows of " + width + " need " + needed);
+        }
+    }
+
+    static void requireParams(String layer, float[] params, int offset, int size) {
+        if (params == null || offset < 0 || (long) offset + size > params.length) {
+            throw new IllegalArgumentException(layer + ": parameter buffer of length "
+                    + (params == null ? "null" : String.valueOf(params.length))
+                    + " does not hold " + size + " values at offset " + offset);
+        }
+    }
+
+    static void requireForward(String layer, Object saved) {
+        if (saved == null) {
+            throw new IllegalStateException(layer + ": backward called before forward");
+        }
+    }
+
+    static void requireSameRows(String layer, int forwardRows, int backwardRows) {
+        if (forwardRows != backwardRows) {
+            throw new IllegalArgumentException(layer + ": backward got " + backwardRows + " rows but the last forward had " + forwardRows);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.sparkamp.core.nn;
+
+import io.sparkamp.core.numeric.HalfArrays;
+import io.sparkamp.core.numeric.Precision;
+
+/**
+ * An activation kept for the backward pass: 16-bit codes in a mixed run (half the memory, as the
+ * mixed-precision recipe requires), a float copy in an FP32 run.
+ */
+final class SavedTensor {
+    private final Precision precision;
+    private final short[] codes;
+    private final float[] floats;
+
+    private SavedTensor(Precision precision, short[] codes, float[] floats) {
+        this.precision = precision;
+        this.codes = codes;
+        this.floats = floats;
+    }
+
+    /** Keeps {@code values[0..count)} in {@code precision}: rounded to codes when low, copied when FP32. */
+    static SavedTensor keep(Precision precision, float[] values, int count) {
+        if (precision.isLow()) {
+            short[] codes = new short[count];
+            HalfArrays.encode(precision, values, 0, codes, 0, count);
+            return new SavedTensor(precision, codes, null);
+        }
+        float[] copy = new float[count];
+        System.arraycopy(values, 0, copy, 0, count);
+        return new SavedTensor(precision, null, copy);
+    }
+
+    /** Wraps codes the caller already made (and no longer changes). */
+    static SavedTensor ofCodes(Precision precision, short[] codes) {
+        return new SavedTensor(precision, codes, null);
+    }
+
+    Precision precision() {
+        return precision;
+    }
+
+    boolean isLow() {
+        return codes != null;
+    }
+
+    /** The 16-bit codes; only in mixed runs. */
+    short[] codes() {
+        if (codes == null) {
+            throw new IllegalStateException("an FP32 saved activation has no 16-bit codes");
+        }
+        return codes;
+    }
+
+    /** The FP32 copy; only in FP32 runs. */
+    float[] floats() {
+        if (floats == null) {
+            throw new IllegalStateException("a " + precision + " saved activation is held as codes, not floats");
+        }
+        return floats;
+    }
+
+    /** Value {@code i} as a float (decoded when held as a code). */
+    float get(int i) {
+        return codes != null ? precision.decode(codes[i]) : floats[i];
+    }
+
+    int size() {
+        return codes != null ? codes.length : floats.length;
+    }
+
+    /** Bytes held: 2 per value in mixed runs, 4 in FP32 runs. */
+    long bytes() {
+        return codes != null ? 2L * codes.length : 4L * floats.length;
+    }
+}

@@ -1,0 +1,100 @@
+package io.sparkamp.core.ops;
+
+import io.sparkamp.core.numeric.Precision;
+
+/**
+ * Pointwise loops the layers share. Each takes the precision its result is rounded to
+ * ({@link Precision#FP32} leaves it unrounded), so FP32 and mixed runs run the same loop.
+ * Bit masks are {@code long[]} with bit {@code i % 64} of word {@code i / 64} standing for element i.
+ */
+public final class Elementwise {
+    private Elementwise() {
+    }
+
+    /**
+     * Casts {@code count} gradient values to 16-bit codes (round to nearest-even) and returns how many
+     * were non-zero in FP32 but became a (signed) zero: the underflow the loss scale exists to prevent.
+     */
+    public static long encodeCountingUnderflow(Precision precision, float[] src, int count, short[] dst) {
+        requireLow(precision);
+        long underflowed = 0;
+        for (int i = 0; i < count; i++) {
+            short code = precision.encode(src[i]);
+            dst[i] = code;
+            if ((code & 0x7fff) == 0 && src[i] != 0f) {
+                underflowed++;
+            }
+        }
+        return underflowed;
+    }
+
+    /**
+     * Adds {@code bias[biasOff..biasOff+cols)} to every row of the row-major {@code rows x cols} matrix
+     * {@code values}, rounding each sum to {@code roundTo}.
+     */
+    public static void addRowBias(float[] values, int rows, int cols, float[] bias, int biasOff, Precision roundTo) {
+        for (int r = 0; r < rows; r++) {
+            int base = r * cols;
+            for (int j = 0; j < cols; j++) {
+                values[base + j] = roundTo.round(values[base + j] + bias[biasOff + j]);
+            }
+        }
+    }
+
+    /** A new bit mask with room for {@code count} elements, all clear. */
+    public static long[] newMask(int count) {
+        return new long[(count + 63) >>> 6];
+    }
+
+    /** True when element {@code i} of {@code mask} is set. */
+    public static boolean isSet(long[] mask, int i) {
+        return (mask[i >>> 6] & (1L << i)) != 0;
+    }
+
+    /** Sets element {@code i} of {@code mask}. */
+    public static void set(long[] mask, int i) {
+        mask[i >>> 6] |= 1L << i;
+    }
+
+    /**
+     * ReLU of {@code input[0..count)} into a new array, each result rounded to {@code roundTo}; sets the
+     * bit of every positive input in {@code positiveMask} (what the backward pass needs).
+     */
+    public static float[] relu(float[] input, int count, Precision roundTo, long[] positiveMask) {
+        float[] out = new float[count];
+        for (int i = 0; i < count; i++) {
+            float x = input[i];
+            if (x > 0f) {
+                out[i] = roundTo.round(x);
+                set(positiveMask, i);
+            }
+        }
+        return out;
+    }
+
+    /** {@code values[i] * scale} where the mask bit is set, 0 elsewhere, rounded to {@code roundTo}, into a new array. */
+    public static float[] maskAndScale(float[] values, int count, long[] mask, float scale, Precision roundTo) {
+        float[] out = new float[count];
+        for (int i = 0; i < count; i++) {
+            if (isSet(mask, i)) {
+                out[i] = roundTo.round(values[i] * scale);
+            }
+        }
+        return out;
+    }
+
+    /** Rounds the float of every value to {@code precision} into a new array (a copy for FP32). */
+    public static float[] rounded(float[] values, int count, Precision precision) {
+        float[] out = new float[count];
+        for (int i = 0; i < count; i++) {
+            out[i] = precision.round(values[i]);
+        }
+        return out;
+    }
+
+    private static void requireLow(Precision precision) {
+        if (!precision.isLow()) {
+            throw new IllegalArgumentException("16-bit cast needs FP16 or BF16, got " + precision);
+        }
+    }
+}
