@@ -1,0 +1,94 @@
+package io.sparkamp.core.train;
+
+import io.sparkamp.core.autocast.AutocastPolicy;
+import io.sparkamp.core.config.TrainConfig;
+import io.sparkamp.core.nn.Loss;
+import io.sparkamp.core.nn.Losses;
+import io.sparkamp.core.nn.ModelSpec;
+import io.sparkamp.core.ops.Gemm;
+import io.sparkamp.core.ops.GemmProviders;
+import io.sparkamp.core.scaling.LossScaler;
+
+/**
+ * The pieces of a run built from its config in one place, so the local trainer, the Spark driver and
+ * the executors assemble them the same way: model, loss, autocast policy, GEMM kernel and the step
+ * state machine for a run of {@code totalSteps} optimizer steps.
+ */
+public final class TrainingSetup {
+    private final TrainConfig config;
+    private final ModelSpec model;
+    private final Loss loss;
+    private final AutocastPolicy policy;
+    private final Gemm gemm;
+    private final long totalSteps;
+
+    public TrainingSetup(TrainConfig config, long totalSteps) {
+        if (totalSteps <= 0) {
+            throw new IllegalArgumentException("a run needs at least one step, got " + totalSteps);
+        }
+        this.config = config;
+        this.model = ModelSpec.parse(config.model());
+        this.loss = Losses.byName(config.loss());
+        this.policy = AutocastPolicy.forPrecision(config.precision());
+        this.gemm = new Gemm(GemmProviders.select(config.kernel()));
+        this.totalSteps = totalSteps;
+    }
+
+    /** Steps of a run over {@code trainingRows} rows: the configured steps, or epochs × rows / batch rounded up. */
+    public static long totalSteps(TrainConfig config, long trainingRows) {
+        if (config.steps() > 0) {
+            return config.steps();
+        }
+        return Math.max(1, (long) Math.ceil(config.epochs() * (double) trainingRows / config.batchSize()));
+    }
+
+    /** Step 0 of a new run: weights initialised from the seed, fresh optimizer and scaler. */
+    public TrainingState freshState() {
+        float[] master = model.initialize(config.seed());
+        return TrainingState.fresh(master, config.optimizer().create(master.length), new LossScaler(config.scaler()));
+    }
+
+    /** The step state machine for this run. */
+    public MixedPrecisionStep stepMachine() {
+        return new MixedPrecisionStep(config.scheduleFor(totalSteps).create(), config.clipNorm(), config.scheduleOnSkip());
+    }
+
+    /** A new worker (one per thread or task). */
+    public PartitionWorker newWorker() {
+        return new PartitionWorker(model, loss, policy, gemm, config.microBatchSize());
+    }
+
+    /** An evaluator for this run's model. */
+    public Evaluator evaluator() {
+        return new Evaluator(model, loss, policy, gemm, config.microBatchSize());
+    }
+
+    /** What executors need to build the same workers. */
+    public WorkerSpec workerSpec() {
+        return WorkerSpec.of(config);
+    }
+
+    public TrainConfig config() {
+        return config;
+    }
+
+    public ModelSpec model() {
+        return model;
+    }
+
+    public Loss loss() {
+        return loss;
+    }
+
+    public AutocastPolicy policy() {
+        return policy;
+    }
+
+    public Gemm gemm() {
+        return gemm;
+    }
+
+    public long totalSteps() {
+        return totalSteps;
+    }
+}
