@@ -127,8 +127,8 @@ public record LinearSpec(int outputs) implements LayerSpec {
             float[] gradInput = needInputGrad ? new float[rows * in] : null;
             if (matmul.isLow()) {
                 short[] gradCodes = new short[count];
-                long underflowed = Elementwise.encodeCountingUnderflow(matmul, gradOutput, count, gradCodes);
-                ctx.stats().recordGradientCast(count, underflowed);
+                long counts = Elementwise.encodeCountingUnderflow(matmul, gradOutput, count, gradCodes);
+                ctx.stats().recordGradientCast(Elementwise.nonZero(counts), Elementwise.underflowed(counts));
                 // dW[in x out] += X^T · dY, FP32 accumulation straight into the FP32 gradient buffer.
                 ctx.gemm().multiply(matmul, true, false, in, out, rows,
                         savedInput.codes(), 0, gradCodes, 0, paramGrads, weightOffset, true);

@@ -2,14 +2,15 @@ package io.sparkamp.core.nn;
 
 /**
  * Counts what low precision did to gradients on their way through the backward pass: how many
- * gradient values were cast to 16 bits and how many of those were non-zero in FP32 but became zero
- * (underflow). Loss scaling exists to keep the second number small.
+ * non-zero FP32 gradient values were cast to 16 bits and how many of those became zero (underflow).
+ * Values that were already zero (e.g. behind a ReLU) count in neither. Loss scaling exists to keep
+ * the underflow fraction small.
  */
 public final class PrecisionStats {
     private long gradientValuesCast;
     private long gradientValuesUnderflowed;
 
-    /** Records one cast of {@code count} gradient values of which {@code underflowed} became zero. */
+    /** Records one cast of {@code count} non-zero gradient values of which {@code underflowed} became zero. */
     public void recordGradientCast(long count, long underflowed) {
         gradientValuesCast += count;
         gradientValuesUnderflowed += underflowed;

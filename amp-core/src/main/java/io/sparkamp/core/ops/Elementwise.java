@@ -12,20 +12,35 @@ public final class Elementwise {
     }
 
     /**
-     * Casts {@code count} gradient values to 16-bit codes (round to nearest-even) and returns how many
-     * were non-zero in FP32 but became a (signed) zero: the underflow the loss scale exists to prevent.
+     * Encodes {@code src[0..count)} into {@code dst} and returns, packed as {@code nonZero << 32 | underflowed},
+     * how many values were non-zero in FP32 and how many of those became a (signed) zero: the underflow the
+     * loss scale exists to prevent. Use {@link #nonZero} and {@link #underflowed} to unpack.
      */
     public static long encodeCountingUnderflow(Precision precision, float[] src, int count, short[] dst) {
         requireLow(precision);
+        long nonZero = 0;
         long underflowed = 0;
         for (int i = 0; i < count; i++) {
             short code = precision.encode(src[i]);
             dst[i] = code;
-            if ((code & 0x7fff) == 0 && src[i] != 0f) {
-                underflowed++;
+            if (src[i] != 0f) {
+                nonZero++;
+                if ((code & 0x7fff) == 0) {
+                    underflowed++;
+                }
             }
         }
-        return underflowed;
+        return nonZero << 32 | underflowed;
+    }
+
+    /** The non-zero count of a result of {@link #encodeCountingUnderflow}. */
+    public static long nonZero(long packed) {
+        return packed >>> 32;
+    }
+
+    /** The underflow count of a result of {@link #encodeCountingUnderflow}. */
+    public static long underflowed(long packed) {
+        return packed & 0xffff_ffffL;
     }
 
     /**

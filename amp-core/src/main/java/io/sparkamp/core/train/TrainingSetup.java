@@ -23,12 +23,17 @@ public final class TrainingSetup {
     private final long totalSteps;
 
     public TrainingSetup(TrainConfig config, long totalSteps) {
+        this(config, totalSteps, Losses.byName(config.loss()));
+    }
+
+    /** A run with a loss of the caller's own (e.g. a weighted sum of losses) instead of the config's named one. */
+    public TrainingSetup(TrainConfig config, long totalSteps, Loss loss) {
         if (totalSteps <= 0) {
             throw new IllegalArgumentException("a run needs at least one step, got " + totalSteps);
         }
         this.config = config;
         this.model = ModelSpec.parse(config.model());
-        this.loss = Losses.byName(config.loss());
+        this.loss = loss;
         this.policy = AutocastPolicy.forPrecision(config.precision());
         this.gemm = new Gemm(GemmProviders.select(config.kernel()));
         this.totalSteps = totalSteps;
