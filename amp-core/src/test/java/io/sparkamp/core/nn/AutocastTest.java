@@ -42,6 +42,19 @@ class AutocastTest {
         assertEquals(3f, y[0], 0f);
     }
 
+    /**
+     * The matmul output is itself an FP16 value before the bias is added (as a PyTorch FP16 matmul
+     * followed by an add): X·W = 1 + 3*2^-12 rounds up to 1 + 2^-10, then adding the bias -2^-12 and
+     * rounding gives 1 + 2^-10 again. Adding the bias to the unrounded 1 + 3*2^-12 would give
+     * 1 + 2^-11, a tie that rounds to even, 1.
+     */
+    @Test
+    void matmulOutputIsRoundedBeforeTheBiasAdd() {
+        float[] master = {1f + 0x1p-10f, -0x1p-12f, -0x1p-12f}; // weight [2 x 1], bias [1]
+        float[] y = new LinearSpec(1).bind(2, 0).forward(GradCheck.context(Precision.FP16, master, false, 1), new float[] {1f, 1f}, 1);
+        assertEquals(1f + 0x1p-10f, y[0], 0f);
+    }
+
     /** Overflow of the matmul output is not clamped: it becomes +inf, which the step later detects. */
     @Test
     void matmulOutputOverflowsToInfinityInFp16Only() {
@@ -137,6 +150,33 @@ class AutocastTest {
         layer.forward(ctx, GradCheck.uniform(new SplittableRandom(3), rows * in, -1, 1), rows);
         layer.backward(ctx, gradOutput, rows, new float[master.length], true);
         return ctx;
+    }
+
+    /**
+     * dX = round16(dY16 · W16^T). With two terms per entry the FP32 sum of the exact products is one
+     * correctly rounded addition, so the FP64 sum rounded to float and then to FP16 is the exact expectation.
+     */
+    @Test
+    void inputGradientIsRoundedToFp16() {
+        int rows = 3;
+        int in = 4;
+        int out = 2;
+        SplittableRandom random = new SplittableRandom(12);
+        float[] master = GradCheck.uniform(random, in * out + out, -1, 1);
+        float[] dy = GradCheck.uniform(random, rows * out, -1, 1);
+        ComputeContext ctx = GradCheck.context(Precision.FP16, master, true, 1);
+        Layer layer = new LinearSpec(out).bind(in, 0);
+        layer.forward(ctx, GradCheck.uniform(random, rows * in, -1, 1), rows);
+        float[] dx = layer.backward(ctx, dy, rows, new float[master.length], true);
+        for (int r = 0; r < rows; r++) {
+            for (int p = 0; p < in; p++) {
+                double sum = 0;
+                for (int j = 0; j < out; j++) {
+                    sum += (double) Fp16.round(dy[r * out + j]) * Fp16.round(master[p * out + j]);
+                }
+                assertEquals(Fp16.round((float) sum), dx[r * in + p], 0f, "dX[" + r + "][" + p + "]");
+            }
+        }
     }
 
     /** dW accumulates in FP32 and is not rounded: it equals the FP64 product of the rounded operands. */
