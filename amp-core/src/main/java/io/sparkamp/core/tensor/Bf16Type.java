@@ -4,6 +4,9 @@ import io.sparkamp.core.numeric.Bf16;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.SmallIntVector;
+import org.apache.arrow.vector.ValueVector;
+import org.apache.arrow.vector.util.CallBack;
+import org.apache.arrow.vector.util.TransferPair;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.ExtensionTypeRegistry;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -104,6 +107,64 @@ public final class Bf16Type extends ArrowType.ExtensionType {
         @Override
         public Field getField() {
             return field;
+        }
+
+        // ExtensionTypeVector hands transfers to the storage vector, which then casts the target to its own
+        // class (SmallIntVector) and fails inside a FixedSizeList transfer. These keep both ends Bf16Vector.
+        @Override
+        public TransferPair makeTransferPair(ValueVector target) {
+            if (!(target instanceof Bf16Vector)) {
+                throw new IllegalArgumentException("cannot transfer " + NAME + " vector '" + getName() + "' into a "
+                        + target.getClass().getSimpleName());
+            }
+            Bf16Vector to = (Bf16Vector) target;
+            TransferPair storage = getUnderlyingVector().makeTransferPair(to.getUnderlyingVector());
+            return new TransferPair() {
+                @Override
+                public void transfer() {
+                    storage.transfer();
+                }
+
+                @Override
+                public void splitAndTransfer(int startIndex, int length) {
+                    storage.splitAndTransfer(startIndex, length);
+                }
+
+                @Override
+                public ValueVector getTo() {
+                    return to;
+                }
+
+                @Override
+                public void copyValueSafe(int from, int toIndex) {
+                    storage.copyValueSafe(from, toIndex);
+                }
+            };
+        }
+
+        @Override
+        public TransferPair getTransferPair(Field targetField, BufferAllocator allocator) {
+            return makeTransferPair(new Bf16Vector(targetField, allocator));
+        }
+
+        @Override
+        public TransferPair getTransferPair(Field targetField, BufferAllocator allocator, CallBack callBack) {
+            return getTransferPair(targetField, allocator);
+        }
+
+        @Override
+        public TransferPair getTransferPair(String ref, BufferAllocator allocator) {
+            return getTransferPair(new Field(ref, field.getFieldType(), null), allocator);
+        }
+
+        @Override
+        public TransferPair getTransferPair(String ref, BufferAllocator allocator, CallBack callBack) {
+            return getTransferPair(ref, allocator);
+        }
+
+        @Override
+        public TransferPair getTransferPair(BufferAllocator allocator) {
+            return getTransferPair(field, allocator);
         }
     }
 }

@@ -130,7 +130,8 @@ public final class TrainingBatch implements AutoCloseable {
             }
         } catch (IOException e) {
             closeAll(featureMatrix, single, multi, child);
-            throw new UncheckedIOException("batch: cannot read Arrow IPC stream of " + ipcBytes.length + " bytes", e);
+            // The bytes are in memory, so an IOException can only mean they are not a valid stream.
+            throw new IllegalArgumentException("batch: malformed Arrow IPC stream of " + ipcBytes.length + " bytes: " + e.getMessage(), e);
         } catch (RuntimeException e) {
             closeAll(featureMatrix, single, multi, child);
             throw e;
