@@ -3,7 +3,8 @@ package io.sparkamp.core.numeric;
 /**
  * bfloat16 codes held in a {@code short}: the upper 16 bits of a float32.
  *
- * <p>float → bf16 rounds to nearest, ties to even (never truncates); NaN stays NaN, values past the
+ * <p>float → bf16 rounds to nearest, ties to even (never truncates); NaN stays NaN (payload bits that fit
+ * are kept), values past the
  * largest finite bf16 overflow to ±infinity, subnormals and signed zero are kept. bf16 → float is exact.
  */
 public final class Bf16 {
@@ -17,8 +18,10 @@ public final class Bf16 {
     public static short fromFloat(float value) {
         int bits = Float.floatToRawIntBits(value);
         if ((bits & 0x7fff_ffff) > 0x7f80_0000) {
-            // NaN: keep the top payload bits; force the quiet bit so the payload never vanishes.
-            return (short) ((bits >>> 16) | 0x0040);
+            // NaN: keep the top seven payload bits (so every bf16 NaN code survives bf16 -> float -> bf16,
+            // as with Fp16); a payload that would vanish, which would read as infinity, becomes the quiet NaN.
+            int top = bits >>> 16;
+            return (short) ((top & 0x7f) == 0 ? top | 0x0040 : top);
         }
         int rounded = bits + 0x7fff + ((bits >>> 16) & 1);
         return (short) (rounded >>> 16);

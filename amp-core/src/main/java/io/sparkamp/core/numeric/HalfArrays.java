@@ -73,8 +73,9 @@ public final class HalfArrays {
     }
 
     private static void checkRange(int length, int off, int count, String what) {
-        if (off < 0 || count < 0 || off + count > length) {
-            throw new IndexOutOfBoundsException(what + " range [" + off + ", " + (off + count) + ") outside array of length " + length);
+        // count > length - off, not off + count > length: the sum can overflow int and pass the check.
+        if (off < 0 || count < 0 || count > length - off) {
+            throw new IndexOutOfBoundsException(what + " range [" + off + ", " + ((long) off + count) + ") outside array of length " + length);
         }
     }
 }
