@@ -36,19 +36,21 @@ public final class DataValidator {
 
     /** The rules, in the order they are checked and reported. */
     public enum Check {
-        EMPTY("(the dataset has no rows)"),
-        NULL_LABEL("are null"),
-        NON_FINITE_LABEL("are NaN or infinite"),
-        NOT_A_CLASS("are not class indices"),
-        NOT_A_PROBABILITY("are outside [0, 1] (binary cross-entropy targets)"),
-        NULL_FEATURES("have null features"),
-        WRONG_LENGTH("have the wrong number of features"),
-        NON_FINITE_FEATURES("hold NaN or infinite feature values");
+        EMPTY("", ""),
+        NULL_LABEL("is null", "are null"),
+        NON_FINITE_LABEL("is NaN or infinite", "are NaN or infinite"),
+        NOT_A_CLASS("is not a class index", "are not class indices"),
+        NOT_A_PROBABILITY("is outside [0, 1]", "are outside [0, 1]"),
+        NULL_FEATURES("has null features", "have null features"),
+        WRONG_LENGTH("has the wrong number of features", "have the wrong number of features"),
+        NON_FINITE_FEATURES("holds NaN or infinite feature values", "hold NaN or infinite feature values");
 
-        private final String what;
+        private final String one;
+        private final String many;
 
-        Check(String what) {
-            this.what = what;
+        Check(String one, String many) {
+            this.one = one;
+            this.many = many;
         }
     }
 
@@ -71,7 +73,7 @@ public final class DataValidator {
             if (check == Check.EMPTY) {
                 return "the dataset has no rows";
             }
-            return column + ": " + badRows + (badRows == 1 ? " row " : " rows ") + check.what
+            return column + ": " + badRows + (badRows == 1 ? " row " + check.one : " rows " + check.many)
                     + (rule.isEmpty() ? "" : " (" + rule + ")")
                     + "; first at row " + firstRow + (file.isEmpty() ? "" : " of " + file)
                     + (location.isEmpty() ? "" : ", " + location) + ": " + value;
@@ -172,7 +174,7 @@ public final class DataValidator {
         }
         if (rules.binary()) {
             out.add(new Rule(Check.NOT_A_PROBABILITY, label, finiteLabel.and(expr("label < 0 OR label > 1")),
-                    noElement, y, ""));
+                    noElement, y, "binary cross-entropy targets"));
         }
         // Index (0-based) of the first null element; -1 when the whole array is null.
         out.add(new Rule(Check.NULL_FEATURES, features,
