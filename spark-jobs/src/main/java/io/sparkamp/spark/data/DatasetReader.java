@@ -1,0 +1,167 @@
+package io.sparkamp.spark.data;
+
+import static org.apache.spark.sql.functions.array;
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.size;
+
+import io.sparkamp.core.config.ConfigException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.AnalysisException;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.UserDefinedType;
+
+/**
+ * Reads a {@link DataSpec} with Spark's own sources into a {@link TrainingTable}: {@code label} float and
+ * {@code features} array&lt;float&gt;. Checks the schema (columns exist, are numeric); row values are
+ * {@link DataValidator}'s business.
+ */
+public final class DatasetReader {
+    private DatasetReader() {
+    }
+
+    /**
+     * Reads the data and counts its rows (one Spark job, plus the scans Spark itself needs to infer a
+     * CSV or libsvm schema).
+     *
+     * @throws ConfigException when the path does not exist, a column is missing or a column is not numeric
+     */
+    public static TrainingTable read(SparkSession spark, DataSpec spec) {
+        requireExists(spark, spec.path());
+        Dataset<Row> raw = load(spark, spec);
+        StructType schema = raw.schema();
+
+        StructField label = field(schema, spec.labelCol(), "--label-col", spec);
+        if (!(label.dataType() instanceof NumericType)) {
+            throw new ConfigException("label column '" + label.name() + "' in " + spec.describe() + " has type "
+                    + label.dataType().simpleString() + "; it must be numeric (--label-col)");
+        }
+        Column labelOut = column(label.name()).cast(DataTypes.FloatType).as(TrainingTable.LABEL);
+
+        Column featuresOut;
+        List<String> featureColumns;
+        if (spec.assemblesFeatures()) {
+            List<Column> parts = new ArrayList<>();
+            for (String name : spec.featureCols()) {
+                StructField f = field(schema, name, "--feature-cols", spec);
+                if (!(f.dataType() instanceof NumericType)) {
+                    throw new ConfigException("feature column '" + f.name() + "' in " + spec.describe() + " has type "
+                            + f.dataType().simpleString() + "; --feature-cols takes numeric scalar columns"
+                            + (isArrayOrVector(f.dataType()) ? " (use --features-col for an array or vector column)" : ""));
+                }
+                parts.add(column(f.name()).cast(DataTypes.FloatType));
+            }
+            featuresOut = array(parts.toArray(new Column[0])).as(TrainingTable.FEATURES);
+            featureColumns = spec.featureCols();
+        } else {
+            StructField f = field(schema, spec.featuresCol(), "--features-col", spec);
+            featuresOut = featureArray(f, spec).as(TrainingTable.FEATURES);
+            featureColumns = List.of(f.name());
+        }
+
+        Dataset<Row> data = raw.select(labelOut, featuresOut);
+        Row stats = data.agg(count(lit(1)), coalesce(max(size(data.col(TrainingTable.FEATURES))), lit(0))).head();
+        long rows = stats.getLong(0);
+        int featureCount = Math.max(0, stats.getInt(1));
+        return new TrainingTable(data, featureCount, rows, spec.describe(), label.name(), featureColumns,
+                spec.assemblesFeatures());
+    }
+
+    private static Dataset<Row> load(SparkSession spark, DataSpec spec) {
+        try {
+            return switch (spec.format()) {
+                case PARQUET -> spark.read().parquet(spec.path());
+                case CSV -> spark.read()
+                        .option("header", spec.csvHeader())
+                        .option("inferSchema", true)
+                        .csv(spec.path());
+                case LIBSVM -> spark.read().format("libsvm").load(spec.path());
+            };
+        } catch (Exception e) {
+            // AnalysisException is thrown by Scala code and so is not declared; catch it by type here.
+            if (e instanceof AnalysisException) {
+                throw new ConfigException("cannot read " + spec.describe() + " (--data, --format): " + e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    private static void requireExists(SparkSession spark, String path) {
+        Path p = new Path(path);
+        try {
+            FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
+            FileStatus[] matches = fs.globStatus(p);
+            if (matches == null || matches.length == 0) {
+                throw new ConfigException("--data: path does not exist: " + path);
+            }
+        } catch (IOException e) {
+            throw new ConfigException("--data: cannot access " + path + ": " + e.getMessage());
+        }
+    }
+
+    /** The field named exactly {@code name}, or an error naming the column, the source and the columns there are. */
+    private static StructField field(StructType schema, String name, String flag, DataSpec spec) {
+        for (StructField f : schema.fields()) {
+            if (f.name().equals(name)) {
+                return f;
+            }
+        }
+        String hint = "";
+        for (StructField f : schema.fields()) {
+            if (f.name().equalsIgnoreCase(name)) {
+                hint = " (did you mean '" + f.name() + "'?)";
+            }
+        }
+        throw new ConfigException("column '" + name + "' (" + flag + ") not found in " + spec.describe() + hint
+                + "; its columns are " + Arrays.toString(schema.fieldNames()));
+    }
+
+    private static Column featureArray(StructField f, DataSpec spec) {
+        DataType type = f.dataType();
+        if (type instanceof ArrayType a && a.elementType() instanceof NumericType) {
+            return column(f.name()).cast(DataTypes.createArrayType(DataTypes.FloatType, true));
+        }
+        if (isVector(type)) {
+            // Sparse vectors become dense arrays here: the trainer reads dense rows.
+            return org.apache.spark.ml.functions.vector_to_array(column(f.name()), "float32");
+        }
+        throw new ConfigException("features column '" + f.name() + "' in " + spec.describe() + " has type "
+                + type.simpleString() + "; --features-col takes an array of numbers or a Spark ML vector"
+                + (type instanceof NumericType ? " (use --feature-cols for numeric scalar columns)" : ""));
+    }
+
+    private static boolean isVector(DataType type) {
+        if (!(type instanceof UserDefinedType<?> udt)) {
+            return false;
+        }
+        Class<?> c = udt.userClass();
+        return org.apache.spark.ml.linalg.Vector.class.isAssignableFrom(c)
+                || org.apache.spark.mllib.linalg.Vector.class.isAssignableFrom(c);
+    }
+
+    private static boolean isArrayOrVector(DataType type) {
+        return type instanceof ArrayType || isVector(type);
+    }
+
+    /** A column by its exact name, even when the name holds dots or backticks. */
+    private static Column column(String name) {
+        return org.apache.spark.sql.functions.col("`" + name.replace("`", "``") + "`");
+    }
+}
