@@ -1,0 +1,74 @@
+package io.sparkamp.spark.cli;
+
+import io.sparkamp.core.config.Settings;
+import io.sparkamp.core.config.TrainConfig;
+import io.sparkamp.core.train.Evaluation;
+import io.sparkamp.core.train.TrainingSetup;
+import io.sparkamp.core.train.TrainingState;
+import io.sparkamp.spark.checkpoint.Checkpoint;
+import io.sparkamp.spark.checkpoint.Checkpoints;
+import io.sparkamp.spark.data.CachedTrainingData;
+import io.sparkamp.spark.data.DataSpec;
+import io.sparkamp.spark.data.TrainingTables;
+import io.sparkamp.spark.driver.DistributedTrainer;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code amp evaluate --checkpoint PATH --data PATH}: loss and accuracy of a checkpoint's weights on a
+ * dataset, in the precision the run trained in (or --precision), printed as JSON.
+ */
+final class EvaluateCommand {
+    private EvaluateCommand() {
+    }
+
+    static int run(Settings s, PrintStream out) {
+        s.requireKnown(Set.of("checkpoint", "data", "format", "label-col", "features-col", "feature-cols", "csv-header",
+                "master", "precision", "partitions"));
+        if (!s.has("data")) {
+            throw new io.sparkamp.core.config.ConfigException("missing --data (the dataset to evaluate on)");
+        }
+        SparkSession spark = SparkSessions.create(s.string("master", null), "spark-amp evaluate");
+        try {
+            Checkpoint checkpoint = CheckpointArgs.load(spark, s);
+            Settings runSettings = new Settings();
+            checkpoint.config().forEach((k, v) -> {
+                if (TrainConfig.KEYS.contains(k)) {
+                    runSettings.set(k, v, checkpoint.path() + " config");
+                }
+            });
+            if (s.has("precision")) {
+                runSettings.set("precision", s.string("precision", null), s.sourceOf("precision"));
+            }
+            TrainConfig config = TrainConfig.from(runSettings);
+            TrainingSetup setup = new TrainingSetup(config, 1);
+            TrainingState state = Checkpoints.restore(checkpoint, setup);
+            DataSpec spec = JobConfig.dataSpec(s, s.string("data", null));
+            CachedTrainingData data = TrainingTables.loadAndCache(spark, spec, setup.model(), setup.loss(), config.precision(),
+                    s.integer("partitions", 0), "evaluation data");
+            try {
+                Evaluation eval = new DistributedTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), setup, data)
+                        .evaluate(state, data);
+                Map<String, Object> summary = new LinkedHashMap<>();
+                summary.put("command", "evaluate");
+                summary.put("checkpoint", checkpoint.path());
+                summary.put("steps", checkpoint.steps());
+                summary.put("precision", config.precision().label());
+                summary.put("rows", eval.rows());
+                summary.put("loss", eval.meanLoss());
+                summary.put("accuracy", eval.accuracy());
+                AmpCli.printSummary(out, summary);
+                return ExitCodes.OK;
+            } finally {
+                data.unpersist();
+            }
+        } finally {
+            spark.stop();
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.sparkamp.spark.cli;
+
+import io.sparkamp.spark.serde.AmpKryoRegistrator;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Creates the job's SparkSession. The master comes from --master, else from spark-submit (which sets
+ * spark.master), else local[*]; an app launched by spark-submit never overrides it. Kryo with our
+ * registrator and registrationRequired is the default unless the user configured a serializer.
+ */
+public final class SparkSessions {
+    private SparkSessions() {
+    }
+
+    public static SparkSession create(String masterFlag, String appName) {
+        SparkConf conf = new SparkConf();
+        if (masterFlag != null) {
+            conf.setMaster(masterFlag);
+        } else if (!conf.contains("spark.master")) {
+            conf.setMaster("local[*]");
+        }
+        conf.setAppName(appName);
+        applyKryoDefaults(conf);
+        conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        return SparkSession.builder().config(conf).getOrCreate();
+    }
+
+    /** Kryo with every class that crosses JVMs registered, and unregistered classes refused. */
+    public static SparkConf applyKryoDefaults(SparkConf conf) {
+        conf.setIfMissing("spark.serializer", "org.apache.spark.serializer.KryoSerializer");
+        conf.setIfMissing("spark.kryo.registrator", AmpKryoRegistrator.class.getName());
+        conf.setIfMissing("spark.kryo.registrationRequired", "true");
+        return conf;
+    }
+}

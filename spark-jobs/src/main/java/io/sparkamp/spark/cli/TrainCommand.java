@@ -1,0 +1,128 @@
+package io.sparkamp.spark.cli;
+
+import io.sparkamp.core.config.ConfigException;
+import io.sparkamp.core.nn.Loss;
+import io.sparkamp.core.nn.ModelSpec;
+import io.sparkamp.core.train.Evaluation;
+import io.sparkamp.core.train.TrainingSetup;
+import io.sparkamp.core.train.TrainingState;
+import io.sparkamp.spark.checkpoint.Checkpoint;
+import io.sparkamp.spark.checkpoint.CheckpointStore;
+import io.sparkamp.spark.checkpoint.Checkpoints;
+import io.sparkamp.spark.data.CachedTrainingData;
+import io.sparkamp.spark.data.TrainingTables;
+import io.sparkamp.spark.driver.DistributedTrainer;
+import io.sparkamp.spark.report.Json;
+import io.sparkamp.spark.report.MetricsReporter;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code amp train}: read and validate the data, cache it as Arrow batches in the run's precision,
+ * start from the seed or the newest checkpoint, train, checkpoint, evaluate, and print one JSON summary
+ * as the last line of stdout.
+ */
+public final class TrainCommand {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainCommand.class);
+
+    private TrainCommand() {
+    }
+
+    /** Runs a training job; returns the summary that was printed. */
+    public static Map<String, Object> run(JobConfig job, SparkSession spark, PrintStream out) {
+        long wallStart = System.nanoTime();
+        ModelSpec model = parseModel(job);
+        Loss loss = io.sparkamp.core.nn.Losses.byName(job.train().loss());
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+
+        CachedTrainingData train = TrainingTables.loadAndCache(spark, job.data(), model, loss, job.train().precision(),
+                job.partitions(), "training data");
+        CachedTrainingData test = job.testData() == null ? null
+                : TrainingTables.loadAndCache(spark, job.testData(), model, loss, job.train().precision(), job.partitions(), "test data");
+        try {
+            long totalSteps = TrainingSetup.totalSteps(job.train(), train.rowCount());
+            TrainingSetup setup = new TrainingSetup(job.train(), totalSteps);
+            LOG.info("{}; GEMM kernel {}; {} steps of {} rows over {} partitions", setup.policy(),
+                    setup.gemm().kernel().name(), totalSteps, job.train().batchSize(), train.partitionRows().length);
+            CheckpointStore store = job.checkpointDir() == null ? null : new CheckpointStore(spark, job.checkpointDir());
+            TrainingState state = startingState(job, setup, store);
+            Map<String, String> provenance = Checkpoints.provenance(spark, job, train);
+
+            DistributedTrainer trainer = new DistributedTrainer(sc, setup, train);
+            String lastCheckpoint = null;
+            try (MetricsReporter metrics = new MetricsReporter(job.metricsPath() == null ? null : Path.of(job.metricsPath()),
+                    System.err, job.logEvery(), totalSteps)) {
+                long every = job.checkpointEvery() > 0 ? job.checkpointEvery() : totalSteps;
+                while (state.steps() < totalSteps) {
+                    long until = Math.min(totalSteps, (state.steps() / every + 1) * every);
+                    trainer.train(state, until, metrics);
+                    if (store != null) {
+                        lastCheckpoint = store.save(Checkpoints.of(state, setup, job, provenance), model.layout());
+                    }
+                }
+                if (store != null && lastCheckpoint == null) { // resumed a finished run: report the checkpoint it ended with
+                    lastCheckpoint = store.loadNewest().map(Checkpoint::path).orElse(null);
+                }
+                Map<String, Object> summary = new LinkedHashMap<>();
+                summary.put("command", "train");
+                summary.put("steps", state.steps());
+                summary.put("skipped_steps", state.skippedSteps());
+                summary.put("loss_scale", state.scaler().scale());
+                summary.put("train_loss", metrics.last() == null ? Double.NaN : metrics.last().trainLoss());
+                summary.put("train_accuracy", metrics.last() == null ? Double.NaN : metrics.last().trainAccuracy());
+                if (test != null) {
+                    Evaluation eval = trainer.evaluate(state, test);
+                    summary.put("test_loss", eval.meanLoss());
+                    summary.put("test_accuracy", eval.accuracy());
+                    summary.put("test_rows", eval.rows());
+                }
+                summary.put("samples_per_second", metrics.samplesPerSecond());
+                summary.put("training_seconds", metrics.trainingSeconds());
+                summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
+                summary.put("precision", job.train().precision().label());
+                summary.put("kernel", setup.gemm().kernel().name());
+                summary.put("partitions", train.partitionRows().length);
+                summary.put("train_rows", train.rowCount());
+                summary.put("cached_bytes_per_value", train.cachedBytesPerValue());
+                summary.put("checkpoint", lastCheckpoint);
+                out.println(Json.line(summary));
+                return summary;
+            }
+        } finally {
+            train.unpersist();
+            if (test != null) {
+                test.unpersist();
+            }
+        }
+    }
+
+    private static ModelSpec parseModel(JobConfig job) {
+        try {
+            return ModelSpec.parse(job.train().model());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("model (from " + job.settings().sourceOf("model") + "): " + e.getMessage());
+        }
+    }
+
+    private static TrainingState startingState(JobConfig job, TrainingSetup setup, CheckpointStore store) {
+        if (!job.resume()) {
+            return setup.freshState();
+        }
+        Optional<Checkpoint> newest = store.loadNewest();
+        if (newest.isEmpty()) {
+            LOG.warn("--resume: no complete checkpoint in {}, starting from step 0", job.checkpointDir());
+            return setup.freshState();
+        }
+        Checkpoint checkpoint = newest.get();
+        LOG.info("resuming from {} at step {}", checkpoint.path(), checkpoint.steps());
+        return Checkpoints.restore(checkpoint, setup);
+    }
+}

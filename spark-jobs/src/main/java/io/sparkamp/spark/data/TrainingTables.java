@@ -1,0 +1,62 @@
+package io.sparkamp.spark.data;
+
+import io.sparkamp.core.config.ConfigException;
+import io.sparkamp.core.nn.Loss;
+import io.sparkamp.core.nn.ModelSpec;
+import io.sparkamp.core.numeric.Precision;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Source → validated table → cached Arrow batches, the path every dataset of a job takes. Nothing is
+ * cached, let alone trained on, before validation passed.
+ */
+public final class TrainingTables {
+    private static final Logger LOG = LoggerFactory.getLogger(TrainingTables.class);
+
+    private TrainingTables() {
+    }
+
+    /**
+     * Reads {@code spec}, checks it against the model and loss, and caches it in {@code precision}.
+     *
+     * @param role "training data", "test data", ... for messages
+     */
+    public static CachedTrainingData loadAndCache(SparkSession spark, DataSpec spec, ModelSpec model, Loss loss,
+                                                  Precision precision, int partitions, String role) {
+        if (loss.targetWidth(model.outputSize()) != 1) {
+            throw new ConfigException("loss " + loss.name() + " with " + model.outputSize() + " outputs needs "
+                    + loss.targetWidth(model.outputSize()) + " targets per row, but " + role + " has one label column ("
+                    + spec.labelCol() + "); use a model with one output or softmax_ce");
+        }
+        TrainingTable table = DatasetReader.read(spark, spec);
+        DataValidator.validate(table, model.inputSize(), rulesFor(loss, model.outputSize()));
+        CachedTrainingData cached = CachedTrainingData.build(table, precision, partitions, fingerprint(table));
+        LOG.info("{}: {} rows x {} features cached as {} Arrow batches in {} partitions, {} bytes ({} bytes per value)",
+                role, cached.rowCount(), cached.featureCount(), precision.label(), cached.partitionRows().length,
+                cached.cachedBytes(), String.format("%.3f", cached.cachedBytesPerValue()));
+        return cached;
+    }
+
+    private static ValidationRules rulesFor(Loss loss, int outputs) {
+        switch (loss.name()) {
+            case "softmax_ce":
+                return ValidationRules.classification(outputs);
+            case "bce_logits":
+                return ValidationRules.binaryCrossEntropy();
+            default:
+                return ValidationRules.finiteLabels();
+        }
+    }
+
+    /** Sum of a 64-bit hash of every row: the same rows in any order and partitioning give the same value. */
+    private static String fingerprint(TrainingTable table) {
+        Row row = table.data().agg(functions.sum(functions.xxhash64(functions.col(TrainingTable.LABEL),
+                functions.col(TrainingTable.FEATURES)).cast("decimal(38,0)"))).first();
+        Object sum = row.isNullAt(0) ? 0 : row.get(0);
+        return "xxhash64-sum:" + sum + ":rows=" + table.rowCount();
+    }
+}

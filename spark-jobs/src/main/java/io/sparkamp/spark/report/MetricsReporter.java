@@ -1,0 +1,130 @@
+package io.sparkamp.spark.report;
+
+import io.sparkamp.core.train.StepOutcome;
+import io.sparkamp.core.train.TrainingState;
+import io.sparkamp.spark.driver.StepListener;
+import io.sparkamp.spark.driver.StepTiming;
+
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One JSON line per step to the metrics file (step, loss, loss scale, skipped, gradient norm, lr,
+ * samples/s, underflow fraction, timings) and a console progress line every {@code logEvery} steps.
+ * Also keeps the running totals the job summary reports.
+ */
+public final class MetricsReporter implements StepListener, Closeable {
+    private final BufferedWriter metrics;
+    private final PrintStream console;
+    private final int logEvery;
+    private final long totalSteps;
+    private long rowsTrained;
+    private long nanosTraining;
+    private long nanosDistributed;
+    private StepOutcome last;
+
+    /**
+     * @param metricsFile where step lines go (appended, so a resumed run continues the same file), or null
+     * @param console     where progress lines go
+     * @param logEvery    steps between progress lines
+     * @param totalSteps  steps of the whole run, for the progress line
+     */
+    public MetricsReporter(Path metricsFile, PrintStream console, int logEvery, long totalSteps) {
+        this.console = console;
+        this.logEvery = logEvery;
+        this.totalSteps = totalSteps;
+        try {
+            if (metricsFile != null) {
+                Path parent = metricsFile.toAbsolutePath().getParent();
+                if (parent != null) {
+                    Files.createDirectories(parent);
+                }
+                this.metrics = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+            } else {
+                this.metrics = null;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open metrics file " + metricsFile, e);
+        }
+    }
+
+    @Override
+    public void onStep(TrainingState state, StepOutcome outcome, StepTiming timing) {
+        last = outcome;
+        rowsTrained += outcome.rows();
+        nanosTraining += timing.totalNanos();
+        nanosDistributed += timing.distributedNanos();
+        double samplesPerSecond = outcome.rows() / (timing.totalNanos() / 1e9);
+        if (metrics != null) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("step", outcome.step());
+            line.put("loss", outcome.trainLoss());
+            line.put("train_accuracy", outcome.trainAccuracy());
+            line.put("loss_scale", outcome.lossScale());
+            line.put("next_loss_scale", outcome.nextLossScale());
+            line.put("skipped", outcome.skipped());
+            line.put("grad_norm", outcome.gradNorm());
+            line.put("lr", outcome.learningRate());
+            line.put("rows", outcome.rows());
+            line.put("samples_per_second", samplesPerSecond);
+            line.put("underflow_fraction", outcome.underflowFraction());
+            line.put("step_ms", timing.totalNanos() / 1e6);
+            line.put("distributed_ms", timing.distributedNanos() / 1e6);
+            line.put("broadcast_bytes", timing.broadcastBytes());
+            line.put("heap_used_mb", usedHeapMb());
+            try {
+                metrics.write(Json.line(line));
+                metrics.newLine();
+                metrics.flush();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write metrics line", e);
+            }
+        }
+        if (outcome.step() % logEvery == 0 || outcome.step() == totalSteps || outcome.skipped()) {
+            console.printf("step %d/%d  loss %.4f  acc %.3f  scale %.0f%s  lr %.3g  %.0f samples/s%n",
+                    outcome.step(), totalSteps, outcome.trainLoss(), outcome.trainAccuracy(), outcome.lossScale(),
+                    outcome.skipped() ? "  SKIPPED (non-finite gradient)" : "", outcome.learningRate(), samplesPerSecond);
+        }
+    }
+
+    /** Mean samples per second over the steps run in this process. */
+    public double samplesPerSecond() {
+        return nanosTraining == 0 ? 0 : rowsTrained / (nanosTraining / 1e9);
+    }
+
+    /** Seconds spent in steps. */
+    public double trainingSeconds() {
+        return nanosTraining / 1e9;
+    }
+
+    /** The last step's outcome, or null before the first. */
+    public StepOutcome last() {
+        return last;
+    }
+
+    private static long usedHeapMb() {
+        Runtime rt = Runtime.getRuntime();
+        return (rt.totalMemory() - rt.freeMemory()) >> 20;
+    }
+
+    @Override
+    public void close() {
+        if (metrics != null) {
+            try {
+                metrics.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot close metrics file", e);
+            }
+        }
+    }
+}
