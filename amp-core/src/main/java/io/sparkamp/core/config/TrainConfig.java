@@ -72,8 +72,13 @@ public record TrainConfig(String model, String loss, Precision precision, Scaler
                     s.number("weight-decay", d.weightDecay()));
         });
         float lr = s.number("lr", 1e-3f);
+        long warmup = s.longValue("warmup-steps", 0);
+        // The real total is known per run (scheduleFor); until then check against the configured steps, or against
+        // any total past the warm-up when steps derive from epochs. A fixed placeholder of 1 rejected every warm-up.
+        long configuredSteps = s.longValue("steps", 0);
+        long totalForCheck = configuredSteps > 0 ? configuredSteps : Math.max(1, warmup + 1);
         ScheduleConfig schedule = parse(s, "schedule", () -> new ScheduleConfig(s.string("schedule", "constant"), lr,
-                s.longValue("warmup-steps", 0), 1, s.number("min-lr", 0f), s.longValue("step-size", 1000), s.number("gamma", 0.1f)));
+                warmup, totalForCheck, s.number("min-lr", 0f), s.longValue("step-size", 1000), s.number("gamma", 0.1f)));
         int batch = s.integer("batch-size", 256);
         return new TrainConfig(
                 s.string("model", "mlp 784-512-256-10 relu"),
