@@ -72,8 +72,13 @@ public record TrainConfig(String model, String loss, Precision precision, Scaler
                     s.number("weight-decay", d.weightDecay()));
         });
         float lr = s.number("lr", 1e-3f);
+        long warmup = s.longValue("warmup-steps", 0);
+        // The real total is known per run (scheduleFor); until then check against the configured steps, or against
+        // any total past the warm-up when steps derive from epochs. A fixed placeholder of 1 rejected every warm-up.
+        long configuredSteps = s.longValue("steps", 0);
+        long totalForCheck = configuredSteps > 0 ? configuredSteps : Math.max(1, warmup + 1);
         ScheduleConfig schedule = parse(s, "schedule", () -> new ScheduleConfig(s.string("schedule", "constant"), lr,
-                s.longValue("warmup-steps", 0), 1, s.number("min-lr", 0f), s.longValue("step-size", 1000), s.number("gamma", 0.1f)));
+                warmup, totalForCheck, s.number("min-lr", 0f), s.longValue("step-size", 1000), s.number("gamma", 0.1f)));
         int batch = s.integer("batch-size", 256);
         return new TrainConfig(
                 s.string("model", "mlp 784-512-256-10 relu"),
@@ -141,18 +146,53 @@ public record TrainConfig(String model, String loss, Precision precision, Scaler
         ScalerConfig base = ScalerConfig.parse(mode);
         int maxSkips = s.integer("max-consecutive-skips", base.maxConsecutiveSkips());
         if (base.mode() != ScalingMode.DYNAMIC) {
-            return new ScalerConfig(base.mode(), base.initialScale(), base.growthFactor(), base.backoffFactor(),
-                    base.growthInterval(), base.hysteresis(), base.minScale(), base.maxScale(), maxSkips);
+            return validScaler(s, () -> new ScalerConfig(base.mode(), base.initialScale(), base.growthFactor(),
+                    base.backoffFactor(), base.growthInterval(), base.hysteresis(), base.minScale(), base.maxScale(), maxSkips));
         }
-        return new ScalerConfig(ScalingMode.DYNAMIC,
-                s.number("loss-scale-init", base.initialScale()),
-                s.number("loss-scale-growth-factor", base.growthFactor()),
-                s.number("loss-scale-backoff", base.backoffFactor()),
-                s.integer("loss-scale-growth-interval", base.growthInterval()),
-                s.integer("loss-scale-hysteresis", base.hysteresis()),
-                s.number("loss-scale-min", base.minScale()),
-                s.number("loss-scale-max", base.maxScale()),
-                maxSkips);
+        float init = s.number("loss-scale-init", base.initialScale());
+        float growth = s.number("loss-scale-growth-factor", base.growthFactor());
+        float backoff = s.number("loss-scale-backoff", base.backoffFactor());
+        int interval = s.integer("loss-scale-growth-interval", base.growthInterval());
+        int hysteresis = s.integer("loss-scale-hysteresis", base.hysteresis());
+        float min = s.number("loss-scale-min", base.minScale());
+        float max = s.number("loss-scale-max", base.maxScale());
+        return validScaler(s, () -> new ScalerConfig(ScalingMode.DYNAMIC, init, growth, backoff, interval, hysteresis,
+                min, max, maxSkips));
+    }
+
+    /** ScalerConfig names its settings {@code loss-scale.*}; these are the keys a job config sets them with. */
+    private static final Map<String, String> SCALER_KEYS = Map.of(
+            "loss-scale.initial-scale", "loss-scale-init",
+            "loss-scale.growth-factor", "loss-scale-growth-factor",
+            "loss-scale.backoff-factor", "loss-scale-backoff",
+            "loss-scale.growth-interval", "loss-scale-growth-interval",
+            "loss-scale.hysteresis", "loss-scale-hysteresis",
+            "loss-scale.min-scale", "loss-scale-min",
+            "loss-scale.max-scale", "loss-scale-max",
+            "loss-scale.max-consecutive-skips", "max-consecutive-skips");
+
+    /**
+     * Builds the scaler config; a validation error is rethrown with ScalerConfig's setting names replaced by this
+     * config's keys and led by the first named key the user set, with its source (e.g. "conf/x.conf:3").
+     */
+    private static ScalerConfig validScaler(Settings s, java.util.function.Supplier<ScalerConfig> build) {
+        try {
+            return build.get();
+        } catch (IllegalArgumentException e) {
+            java.util.regex.Matcher names = java.util.regex.Pattern.compile("loss-scale\\.[a-z-]+").matcher(e.getMessage());
+            StringBuilder message = new StringBuilder();
+            String lead = null;
+            while (names.find()) {
+                String key = SCALER_KEYS.getOrDefault(names.group(), names.group());
+                if (lead == null || (!s.has(lead) && s.has(key))) {
+                    lead = key;
+                }
+                names.appendReplacement(message, java.util.regex.Matcher.quoteReplacement(key));
+            }
+            names.appendTail(message);
+            lead = lead == null ? "loss-scale" : lead;
+            throw new ConfigException(lead + " (from " + s.sourceOf(lead) + "): " + message);
+        }
     }
 
     private static <T> T parse(Settings s, String key, java.util.function.Supplier<T> reader) {

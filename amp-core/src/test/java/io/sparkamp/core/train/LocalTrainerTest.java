@@ -1,0 +1,340 @@
+package io.sparkamp.core.train;
+
+import io.sparkamp.core.config.TrainConfig;
+import io.sparkamp.core.data.ArrayRowSource;
+import io.sparkamp.core.nn.WorkingWeights;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+import static io.sparkamp.core.train.MixedPrecisionStepTest.assertSlotsEqual;
+import static io.sparkamp.core.train.MixedPrecisionStepTest.bits;
+import static io.sparkamp.core.train.MixedPrecisionStepTest.slotBits;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The local trainer end to end on small generated data: determinism, resuming the same state in a new
+ * trainer, gradient accumulation, one overflow check per optimizer step, and the batch plan it samples by.
+ */
+class LocalTrainerTest {
+    private static final List<ArrayRowSource> DATA = TrainingFixtures.partitions(1200, 3, 1);
+
+    // ---------------------------------------------------------------- (a) seeds
+
+    @Test
+    void theSameSeedTwiceGivesBitIdenticalWeightsAndOptimizerSlotsAndAnotherSeedDoesNot() {
+        TrainConfig config = TrainingFixtures.config(Map.of("steps", "15"));
+        TrainingState first = TrainingFixtures.train(config, DATA, new ArrayList<>());
+        TrainingState second = TrainingFixtures.train(config, DATA, new ArrayList<>());
+        assertArrayEquals(bits(first.master()), bits(second.master()), "master weights");
+        assertSlotsEqual(slotBits(first), slotBits(second));
+        assertEquals(first.scaler().state(), second.scaler().state());
+
+        TrainConfig otherSeed = TrainingFixtures.config(Map.of("steps", "15", "seed", "6"));
+        TrainingState other = TrainingFixtures.train(otherSeed, DATA, new ArrayList<>());
+        assertFalse(Arrays.equals(bits(first.master()), bits(other.master())), "another seed must give other weights");
+        assertFalse(Arrays.equals(slotBits(first).get("m"), slotBits(other).get("m")), "and other Adam moments");
+    }
+
+    // ---------------------------------------------------------------- (b) resume in a new trainer
+
+    @Test
+    void trainingTwoNStepsEqualsNStepsThenNMoreInANewTrainerOnTheSameState() {
+        // A cosine schedule, dropout and a dynamic scale starting at 2^24 (too big for FP16, so the first steps
+        // overflow, skip and back off): the continuation must carry the schedule index, the dropout stream and the
+        // skip/scale history purely through TrainingState and its step counter.
+        TrainConfig config = TrainingFixtures.config(Map.of(
+                "model", "input 32 | linear 64 | relu | dropout 0.2 | linear 10",
+                "schedule", "cosine", "warmup-steps", "3", "steps", "16", "loss-scale", "dynamic", "loss-scale-init", "16777216"));
+        int n = 8;
+        List<StepOutcome> straightOutcomes = new ArrayList<>();
+        TrainingSetup straightSetup = new TrainingSetup(config, 2L * n);
+        TrainingState straight = new LocalTrainer(straightSetup, DATA).train(straightSetup.freshState(), 2L * n,
+                straightOutcomes::add);
+
+        List<StepOutcome> resumedOutcomes = new ArrayList<>();
+        TrainingSetup firstHalf = new TrainingSetup(config, 2L * n);
+        TrainingState state = new LocalTrainer(firstHalf, DATA).train(firstHalf.freshState(), n, resumedOutcomes::add);
+        assertEquals(n, state.steps());
+        TrainingSetup secondHalf = new TrainingSetup(config, 2L * n);
+        TrainingState resumed = new LocalTrainer(secondHalf, DATA).train(state, 2L * n, resumedOutcomes::add);
+
+        assertEquals(straightOutcomes, resumedOutcomes, "every step's outcome (lr, scale, loss, norm)");
+        assertArrayEquals(bits(straight.master()), bits(resumed.master()), "master weights");
+        assertSlotsEqual(slotBits(straight), slotBits(resumed));
+        assertEquals(straight.scaler().state(), resumed.scaler().state());
+        assertEquals(straight.optimizerSteps(), resumed.optimizerSteps());
+        assertTrue(straight.skippedSteps() > 0 && straight.optimizerSteps() > n, "skipped and applied steps, "
+                + straight.skippedSteps() + " skipped");
+        assertNotEquals(straightOutcomes.get(n - 1).learningRate(), straightOutcomes.get(2 * n - 1).learningRate(),
+                "the schedule really moves over the run");
+    }
+
+    // ---------------------------------------------------------------- (c) gradient accumulation
+
+    /**
+     * Micro-batches of 16 and one micro-batch of 128 sum the same 128 per-row gradients, only in another order
+     * (8 partial FP32 GEMM sums added up instead of one). Per-row forward and backward do not depend on the
+     * micro-batch, so the difference is FP32 summation rounding: at worst ~ rows × 2^-24 ≈ 8e-6 relative, in
+     * practice ~ sqrt(rows) × 2^-24 ≈ 7e-7 or less (measured: ~1e-8); we allow 1e-6 in the relative L2 norm.
+     */
+    @Test
+    void microBatchesOf16And128GiveTheSameFirstGradientWithinFp32Rounding() {
+        for (String precision : List.of("fp32", "fp16", "bf16")) {
+            float[] micro16 = firstGradient(precision, 16);
+            float[] micro128 = firstGradient(precision, 128);
+            double error = relativeL2(micro16, micro128);
+            assertTrue(error < 1e-6, precision + ": micro-batch 16 vs 128 gradient relative error " + error);
+            assertTrue(l2(micro128) > 0, "a real gradient");
+        }
+    }
+
+    @Test
+    void microBatchesOf16And128TrainNearlyTheSameWeights() {
+        Map<String, String> base = Map.of("optimizer", "sgd", "lr", "0.05", "steps", "30");
+        TrainingState micro16 = TrainingFixtures.train(config(base, Map.of("micro-batch-size", "16")), DATA, new ArrayList<>());
+        TrainingState micro128 = TrainingFixtures.train(config(base, Map.of("micro-batch-size", "128")), DATA, new ArrayList<>());
+        float[] start = new TrainingSetup(config(base, Map.of()), 1).freshState().master();
+        double moved = l2(difference(micro128.master(), start));
+        double apart = l2(difference(micro16.master(), micro128.master()));
+        assertTrue(moved > 0.1, "training moved the weights, by " + moved);
+        // 30 SGD steps carry the per-step summation rounding along; measured ~1e-8 of the distance moved
+        assertTrue(apart < 1e-5 * moved, "micro-batch 16 vs 128 weights differ by " + apart + " after moving " + moved);
+    }
+
+    private static float[] firstGradient(String precision, int microBatch) {
+        TrainConfig config = TrainingFixtures.config(Map.of("precision", precision, "micro-batch-size", Integer.toString(microBatch)));
+        TrainingSetup setup = new TrainingSetup(config, 1);
+        TrainingState state = setup.freshState();
+        WorkingWeights weights = WorkingWeights.cast(state.master(), config.precision());
+        StepJob job = new StepJob(config.seed(), 0, 128, 128, state.scaler().scale());
+        float[] g = setup.newWorker().compute(DATA.get(0), 0, job, weights).gradients();
+        state.scaler().unscaleAndCheck(g);
+        return g;
+    }
+
+    // ---------------------------------------------------------------- (d) one overflow check per optimizer step
+
+    @Test
+    void aRowThatOverflowsInFp16SkipsExactlyTheStepsThatSampleItOnceEach() {
+        int poisonPartition = 1;
+        int poisonRow = 57;
+        List<ArrayRowSource> data = withFeature(DATA, poisonPartition, poisonRow, 3, 1e5f);
+        int steps = 40;
+        Map<String, String> base = Map.of("micro-batch-size", "4", "steps", Integer.toString(steps));
+
+        TrainConfig fp16 = config(base, Map.of("precision", "fp16"));
+        List<StepOutcome> outcomes = new ArrayList<>();
+        TrainingState state = TrainingFixtures.train(fp16, data, outcomes);
+
+        long[] partitionRows = data.stream().mapToLong(ArrayRowSource::rowCount).toArray();
+        int[] shares = BatchPlan.shares(fp16.batchSize(), partitionRows);
+        int expectedSkips = 0;
+        for (int step = 0; step < steps; step++) {
+            int[] rows = BatchPlan.rowsFor(fp16.seed(), poisonPartition, step, shares[poisonPartition],
+                    (int) partitionRows[poisonPartition]);
+            boolean sampled = Arrays.stream(rows).anyMatch(r -> r == poisonRow);
+            StepOutcome outcome = outcomes.get(step);
+            assertEquals(step + 1, outcome.step());
+            assertEquals(sampled, outcome.skipped(), "step " + step + " samples the poisoned row: " + sampled);
+            if (sampled) {
+                expectedSkips++;
+                // one overflow per optimizer step: the scale backs off once, not once per micro-batch
+                assertEquals(outcome.lossScale() * 0.5f, outcome.nextLossScale(), "step " + step + " backs off once");
+            }
+        }
+        assertTrue(expectedSkips >= 2, "the test needs steps that sample the row, got " + expectedSkips);
+        assertTrue(expectedSkips < steps, "and steps that do not");
+        assertEquals(expectedSkips, state.skippedSteps());
+        assertEquals(expectedSkips, state.scaler().state().totalSkips());
+        assertEquals(steps - expectedSkips, state.optimizer().state().steps());
+        assertEquals(65536f / (1 << expectedSkips), state.scaler().scale(), "one halving per skipped step");
+
+        TrainConfig fp32 = config(base, Map.of("precision", "fp32"));
+        List<StepOutcome> fp32Outcomes = new ArrayList<>();
+        TrainingState fp32State = TrainingFixtures.train(fp32, data, fp32Outcomes);
+        assertEquals(0, fp32State.skippedSteps(), "1e5 is finite in FP32");
+        assertTrue(fp32Outcomes.stream().noneMatch(StepOutcome::skipped));
+        for (float w : fp32State.master()) {
+            assertTrue(Float.isFinite(w));
+        }
+    }
+
+    /** A copy of {@code parts} where partition {@code part}, row {@code row}, feature {@code feature} is {@code value}. */
+    private static List<ArrayRowSource> withFeature(List<ArrayRowSource> parts, int part, int row, int feature, float value) {
+        List<ArrayRowSource> out = new ArrayList<>(parts);
+        ArrayRowSource source = parts.get(part);
+        int features = source.featureCount();
+        float[] x = new float[source.rowCount() * features];
+        float[] y = new float[source.rowCount()];
+        for (int r = 0; r < source.rowCount(); r++) {
+            source.copyFeatures(r, x, r * features);
+            source.copyTargets(r, y, r);
+        }
+        x[row * features + feature] = value;
+        out.set(part, new ArrayRowSource(x, features, y, 1));
+        return out;
+    }
+
+    // ---------------------------------------------------------------- (e) BatchPlan
+
+    @Test
+    void sharesSplitTheGlobalBatchByLargestRemainder() {
+        // exact shares 12.8, 32, 0, 83.2: floors 12 + 32 + 0 + 83 = 127, the spare row goes to the largest remainder (0.8)
+        assertArrayEquals(new int[]{13, 32, 0, 83}, BatchPlan.shares(128, new long[]{100, 250, 0, 650}));
+        // exact 42.67, 42.67, 42.67: two spare rows, ties go to the lowest index
+        assertArrayEquals(new int[]{43, 43, 42}, BatchPlan.shares(128, new long[]{7, 7, 7}));
+
+        SplittableRandom random = new SplittableRandom(3);
+        for (int trial = 0; trial < 500; trial++) {
+            int parts = 1 + random.nextInt(9);
+            long[] rows = new long[parts];
+            long total = 0;
+            for (int p = 0; p < parts; p++) {
+                rows[p] = random.nextInt(4) == 0 ? 0 : random.nextInt(1, 5000);
+                total += rows[p];
+            }
+            if (total == 0) {
+                continue;
+            }
+            int batch = random.nextInt(1, 2049);
+            int[] shares = BatchPlan.shares(batch, rows);
+            assertEquals(batch, Arrays.stream(shares).sum(), "shares sum to the global batch");
+            double minRemainderRoundedUp = Double.POSITIVE_INFINITY;
+            double maxRemainderRoundedDown = Double.NEGATIVE_INFINITY;
+            for (int p = 0; p < parts; p++) {
+                double exact = (double) batch * rows[p] / total;
+                double floor = Math.floor(exact);
+                if (rows[p] == 0) {
+                    assertEquals(0, shares[p], "an empty partition gets no rows");
+                } else if (shares[p] == floor + 1) {
+                    minRemainderRoundedUp = Math.min(minRemainderRoundedUp, exact - floor);
+                } else {
+                    assertEquals(floor, shares[p], "share of partition " + p + " vs exact " + exact);
+                    maxRemainderRoundedDown = Math.max(maxRemainderRoundedDown, exact - floor);
+                }
+            }
+            // largest remainder: no partition left at its floor has a larger remainder than one that got a spare row
+            assertTrue(maxRemainderRoundedDown <= minRemainderRoundedUp + 1e-12, "largest remainder violated: "
+                    + Arrays.toString(rows) + " batch " + batch + " -> " + Arrays.toString(shares));
+        }
+    }
+
+    @Test
+    void aPartitionVisitsEveryRowOncePerEpochWhenTheShareDividesItsRows() {
+        int rows = 96;
+        int share = 32;
+        int[] previousEpoch = null;
+        for (int epoch = 0; epoch < 3; epoch++) {
+            int[] visited = new int[0];
+            for (int s = 0; s < rows / share; s++) {
+                visited = concat(visited, BatchPlan.rowsFor(7, 2, (long) epoch * (rows / share) + s, share, rows));
+            }
+            assertIsPermutation(visited, rows, "epoch " + epoch);
+            if (previousEpoch != null) {
+                assertFalse(Arrays.equals(previousEpoch, visited), "a new order every epoch");
+            }
+            previousEpoch = visited;
+        }
+    }
+
+    @Test
+    void aShareThatDoesNotDivideTheRowsWrapsIntoTheNextEpochsPermutation() {
+        int rows = 10;
+        int share = 4;
+        int[] positions = new int[0];
+        for (int step = 0; step < 5; step++) { // 20 positions = exactly two epochs; step 2 straddles the boundary
+            positions = concat(positions, BatchPlan.rowsFor(7, 0, step, share, rows));
+        }
+        assertIsPermutation(Arrays.copyOfRange(positions, 0, rows), rows, "epoch 0");
+        assertIsPermutation(Arrays.copyOfRange(positions, rows, 2 * rows), rows, "epoch 1");
+        // a share larger than the partition walks several epochs in one step
+        int[] big = BatchPlan.rowsFor(7, 0, 0, 25, rows);
+        assertIsPermutation(Arrays.copyOfRange(big, 0, rows), rows, "big share, epoch 0");
+        assertIsPermutation(Arrays.copyOfRange(big, rows, 2 * rows), rows, "big share, epoch 1");
+        assertArrayEquals(Arrays.copyOfRange(positions, 0, 20), Arrays.copyOfRange(big, 0, 20),
+                "the same walk whatever the share");
+    }
+
+    @Test
+    void rowsForIsAPureFunctionOfItsArguments() {
+        Map<String, int[]> first = new HashMap<>();
+        for (long step = 0; step < 20; step++) {
+            for (int partition = 0; partition < 3; partition++) {
+                first.put(step + "/" + partition, BatchPlan.rowsFor(11, partition, step, 13, 50));
+            }
+        }
+        // asked again in reverse order, with other calls in between: the same answers
+        for (long step = 19; step >= 0; step--) {
+            for (int partition = 2; partition >= 0; partition--) {
+                BatchPlan.rowsFor(12, partition, step + 100, 7, 33);
+                assertArrayEquals(first.get(step + "/" + partition), BatchPlan.rowsFor(11, partition, step, 13, 50));
+            }
+        }
+        assertFalse(Arrays.equals(BatchPlan.rowsFor(11, 0, 0, 13, 50), BatchPlan.rowsFor(11, 1, 0, 13, 50)),
+                "partitions walk their own orders");
+        assertFalse(Arrays.equals(BatchPlan.rowsFor(11, 0, 0, 13, 50), BatchPlan.rowsFor(12, 0, 0, 13, 50)),
+                "seeds give other orders");
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static void assertIsPermutation(int[] values, int n, String what) {
+        assertEquals(n, values.length, what);
+        Set<Integer> seen = new HashSet<>();
+        for (int v : values) {
+            assertTrue(v >= 0 && v < n, what + ": row " + v + " out of range");
+            assertTrue(seen.add(v), what + ": row " + v + " twice");
+        }
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    private static TrainConfig config(Map<String, String> base, Map<String, String> overrides) {
+        Map<String, String> m = new HashMap<>(base);
+        m.putAll(overrides);
+        return TrainingFixtures.config(m);
+    }
+
+    private static float[] difference(float[] a, float[] b) {
+        float[] d = new float[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = (float) ((double) a[i] - b[i]);
+        }
+        return d;
+    }
+
+    private static double l2(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += (double) x * x;
+        }
+        return Math.sqrt(s);
+    }
+
+    private static double relativeL2(float[] actual, float[] expected) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            double d = (double) actual[i] - expected[i];
+            diff += d * d;
+            norm += (double) expected[i] * expected[i];
+        }
+        return Math.sqrt(diff / norm);
+    }
+}
