@@ -213,8 +213,13 @@ public final class CheckpointStore {
 
     private void writeManifest(Path dir, long steps) throws IOException {
         Map<String, Object> files = new TreeMap<>();
+        java.net.URI base = fs.makeQualified(dir).toUri();
         for (FileStatus status : listFilesRecursively(dir)) {
-            String relative = dir.toUri().relativize(status.getPath().toUri()).getPath();
+            // Relative to the checkpoint directory, so the entries stay valid after the rename.
+            String relative = base.relativize(fs.makeQualified(status.getPath()).toUri()).getPath();
+            if (relative.startsWith("/")) {
+                throw new IOException("file " + status.getPath() + " is not under " + base);
+            }
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("bytes", status.getLen());
             entry.put("sha256", sha256(status.getPath()));

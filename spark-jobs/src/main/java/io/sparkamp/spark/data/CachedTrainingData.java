@@ -3,6 +3,7 @@ package io.sparkamp.spark.data;
 import io.sparkamp.core.numeric.Precision;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.RDDInfo;
 import org.apache.spark.storage.StorageLevel;
@@ -48,10 +49,14 @@ public final class CachedTrainingData {
      * partitions (0 keeps the source's), and materialises the cache.
      */
     public static CachedTrainingData build(TrainingTable table, Precision precision, int partitions, String fingerprint) {
-        JavaRDD<Row> rows = table.data().javaRDD();
-        if (partitions > 0 && partitions != rows.getNumPartitions()) {
-            rows = partitions < rows.getNumPartitions() ? rows.coalesce(partitions) : rows.repartition(partitions);
+        // Repartition as a DataFrame: Spark SQL shuffles its own binary rows (no Kryo of Row objects) and
+        // sorts before a round-robin split, so the partitioning is the same on every run and retry.
+        Dataset<Row> frame = table.data();
+        int current = frame.rdd().getNumPartitions();
+        if (partitions > 0 && partitions != current) {
+            frame = partitions < current ? frame.coalesce(partitions) : frame.repartition(partitions);
         }
+        JavaRDD<Row> rows = frame.javaRDD();
         JavaRDD<CachedBatch> batches = rows.mapPartitions(new BatchEncoder(precision, table.featureCount(), BATCH_ROWS))
                 .setName("spark-amp " + precision.label() + " batches of " + table.source())
                 .persist(StorageLevel.MEMORY_AND_DISK());
