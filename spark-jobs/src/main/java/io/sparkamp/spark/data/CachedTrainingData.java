@@ -46,15 +46,16 @@ public final class CachedTrainingData {
 
     /**
      * Converts a validated table to cached Arrow batches of {@code precision}, in {@code partitions}
-     * partitions (0 keeps the source's), and materialises the cache.
+     * partitions (0 = Spark's default parallelism, one task per core), and materialises the cache.
      */
     public static CachedTrainingData build(TrainingTable table, Precision precision, int partitions, String fingerprint) {
         // Repartition as a DataFrame: Spark SQL shuffles its own binary rows (no Kryo of Row objects) and
         // sorts before a round-robin split, so the partitioning is the same on every run and retry.
         Dataset<Row> frame = table.data();
         int current = frame.rdd().getNumPartitions();
-        if (partitions > 0 && partitions != current) {
-            frame = partitions < current ? frame.coalesce(partitions) : frame.repartition(partitions);
+        int wanted = partitions > 0 ? partitions : frame.sparkSession().sparkContext().defaultParallelism();
+        if (wanted != current) {
+            frame = wanted < current ? frame.coalesce(wanted) : frame.repartition(wanted);
         }
         JavaRDD<Row> rows = frame.javaRDD();
         JavaRDD<CachedBatch> batches = rows.mapPartitions(new BatchEncoder(precision, table.featureCount(), BATCH_ROWS))
