@@ -72,8 +72,13 @@ public record TrainConfig(String model, String loss, Precision precision, Scaler
                     s.number("weight-decay", d.weightDecay()));
         });
         float lr = s.number("lr", 1e-3f);
+        // The run's real length is filled in by scheduleFor (it may come from epochs × rows). Until then the
+        // schedule is checked against the configured steps, or against the shortest run its warm-up allows:
+        // a placeholder of 1 step rejected every cosine warm-up.
+        long warmup = s.longValue("warmup-steps", 0);
+        long knownSteps = Math.max(s.longValue("steps", 0), warmup + 1);
         ScheduleConfig schedule = parse(s, "schedule", () -> new ScheduleConfig(s.string("schedule", "constant"), lr,
-                s.longValue("warmup-steps", 0), 1, s.number("min-lr", 0f), s.longValue("step-size", 1000), s.number("gamma", 0.1f)));
+                warmup, knownSteps, s.number("min-lr", 0f), s.longValue("step-size", 1000), s.number("gamma", 0.1f)));
         int batch = s.integer("batch-size", 256);
         return new TrainConfig(
                 s.string("model", "mlp 784-512-256-10 relu"),
