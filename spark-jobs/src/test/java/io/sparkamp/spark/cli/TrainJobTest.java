@@ -110,9 +110,12 @@ public class TrainJobTest extends AmpSparkTestBase {
         assertBetween("cached bytes per value", num(run.printed(), "cached_bytes_per_value"), 3.9, 4.3);
     }
 
-    /** The cache size the summary reports is Spark's own storage info for the cached RDD, and halves in 16 bits. */
+    /**
+     * The cache size the summary reports (from the block manager master) is what Spark's storage info shows
+     * for the cached RDD, and it halves in 16 bits.
+     */
     @Test
-    public void cachedBytesComeFromSparkStorageInfo() {
+    public void cachedBytesComeFromSparkStorageInfo() throws Exception {
         DataSpec spec = DataSpec.of(data + "/train", DataSpec.Format.PARQUET);
         Precision[] precisions = {Precision.FP16, Precision.FP32};
         double[] perValue = new double[precisions.length];
@@ -120,6 +123,8 @@ public class TrainJobTest extends AmpSparkTestBase {
             CachedTrainingData cached = TrainingTables.loadAndCache(spark(), spec, ModelSpec.parse(MODEL), Losses.byName("softmax_ce"),
                     precisions[i], 2, "training data");
             try {
+                // the UI status store behind getRDDStorageInfo is filled by the listener bus: let it catch up
+                spark().sparkContext().listenerBus().waitUntilEmpty();
                 long stored = -1;
                 for (RDDInfo info : spark().sparkContext().getRDDStorageInfo()) {
                     if (info.id() == cached.batches().id()) {
