@@ -213,13 +213,8 @@ public final class CheckpointStore {
 
     private void writeManifest(Path dir, long steps) throws IOException {
         Map<String, Object> files = new TreeMap<>();
-        java.net.URI base = fs.makeQualified(dir).toUri();
         for (FileStatus status : listFilesRecursively(dir)) {
-            // Relative to the checkpoint directory, so the entries stay valid after the rename.
-            String relative = base.relativize(fs.makeQualified(status.getPath()).toUri()).getPath();
-            if (relative.startsWith("/")) {
-                throw new IOException("file " + status.getPath() + " is not under " + base);
-            }
+            String relative = relativePath(dir, status.getPath());
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("bytes", status.getLen());
             entry.put("sha256", sha256(status.getPath()));
@@ -232,6 +227,21 @@ public final class CheckpointStore {
         try (FSDataOutputStream out = fs.create(new Path(dir, MANIFEST), false)) {
             out.write(Json.line(manifest).getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * {@code file}'s path below {@code dir}, with '/' separators. Both are qualified first: a directory
+     * given without a scheme and a listed file carrying {@code file:} would otherwise not relativize, and
+     * the manifest would list absolute paths into the temporary directory that the rename removes.
+     */
+    String relativePath(Path dir, Path file) {
+        String parent = fs.makeQualified(dir).toUri().getPath();
+        String child = fs.makeQualified(file).toUri().getPath();
+        String prefix = parent.endsWith("/") ? parent : parent + "/";
+        if (!child.startsWith(prefix)) {
+            throw new IllegalStateException(file + " is not inside " + dir);
+        }
+        return child.substring(prefix.length());
     }
 
     /** Null when {@code dir} holds a manifest and every file it lists with the right size and checksum. */

@@ -5,8 +5,13 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.storage.RDDInfo;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.storage.BlockId;
+import org.apache.spark.storage.BlockStatus;
+import org.apache.spark.storage.RDDBlockId;
+import org.apache.spark.storage.StorageStatus;
+import scala.Tuple2;
+import scala.collection.JavaConverters;
 
 import java.util.Collections;
 import java.util.List;
@@ -73,13 +78,22 @@ public final class CachedTrainingData {
         return new CachedTrainingData(batches, partitionRows, table.featureCount(), bytes, fingerprint, table.source());
     }
 
+    /**
+     * Bytes the block managers hold for the RDD, asked of the block manager master. Every cached block is
+     * reported to it before its task ends, so the figure is complete once the materialising job returns.
+     * ({@code SparkContext.getRDDStorageInfo} reads the UI status store, which the listener bus fills
+     * asynchronously: right after the job it could still say 0.)
+     */
     private static long storedBytes(JavaSparkContext sc, int rddId) {
-        for (RDDInfo info : sc.sc().getRDDStorageInfo()) {
-            if (info.id() == rddId) {
-                return info.memSize() + info.diskSize();
+        long bytes = 0;
+        for (StorageStatus status : sc.sc().env().blockManager().master().getStorageStatus()) {
+            for (Tuple2<BlockId, BlockStatus> block : JavaConverters.asJavaIterable(status.rddBlocks())) {
+                if (block._1() instanceof RDDBlockId id && id.rddId() == rddId) {
+                    bytes += block._2().memSize() + block._2().diskSize();
+                }
             }
         }
-        return 0;
+        return bytes;
     }
 
     /** The cached batches; each step maps over this same RDD. */
@@ -100,7 +114,7 @@ public final class CachedTrainingData {
         return featureCount;
     }
 
-    /** Bytes the cache holds (memory plus disk, from Spark's storage info). */
+    /** Bytes the cache holds (memory plus disk, from Spark's block manager master). */
     public long cachedBytes() {
         return cachedBytes;
     }

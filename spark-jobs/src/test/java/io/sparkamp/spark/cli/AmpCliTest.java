@@ -1,0 +1,217 @@
+package io.sparkamp.spark.cli;
+
+import static io.sparkamp.spark.TrainRuns.num;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkamp.spark.TrainRuns;
+import io.sparkamp.spark.data.SyntheticDataWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Exit codes and output of {@link AmpCli#run} with {@code --master local[2]}: 0 and a JSON last line on
+ * success; 2 with a message naming the key, file:line, column or row for every kind of bad input; and
+ * {@code inspect} / {@code evaluate} agreeing with what {@code train} reported. AmpCli creates and stops its
+ * own SparkSession per command (with Kryo and registrationRequired), so this class shares no context.
+ */
+class AmpCliTest {
+    private static final String MODEL = "mlp 16-32-4 relu";
+    private static final StructType SCHEMA = new StructType()
+            .add("label", DataTypes.IntegerType, false)
+            .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+
+    @TempDir
+    static Path tmp;
+    private static String good;
+    private static String nanFeature;
+    private static String badLabel;
+    private static String eightFeatures;
+    private static String previousUi;
+
+    /** 40 rows of 16 features, labels i % 4; {@code edit} may spoil one row. */
+    private interface RowEdit {
+        Row row(int i, float[] features);
+    }
+
+    private static void writeRows(SparkSession spark, String path, int features, RowEdit edit) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            float[] x = new float[features];
+            for (int j = 0; j < features; j++) {
+                x[j] = (i * 31 + j) % 7 / 7f;
+            }
+            rows.add(edit.row(i, x));
+        }
+        spark.createDataFrame(rows, SCHEMA).coalesce(1).write().parquet(path);
+    }
+
+    @BeforeAll
+    static void writeData() {
+        previousUi = System.setProperty("spark.ui.enabled", "false");
+        SparkSession spark = SparkSessions.create("local[2]", "AmpCliTest data");
+        try {
+            good = tmp.resolve("good").toString();
+            SyntheticDataWriter.write(spark, good, new SyntheticDataWriter.Options(300, 100, 16, 4, 1.0f, 9L), false);
+            nanFeature = tmp.resolve("nan").toString();
+            writeRows(spark, nanFeature, 16, (i, x) -> {
+                if (i == 23) {
+                    x[5] = Float.NaN;
+                }
+                return RowFactory.create(i % 4, x);
+            });
+            badLabel = tmp.resolve("label7").toString();
+            writeRows(spark, badLabel, 16, (i, x) -> RowFactory.create(i == 12 ? 7 : i % 4, x));
+            eightFeatures = tmp.resolve("eight").toString();
+            writeRows(spark, eightFeatures, 8, (i, x) -> RowFactory.create(i % 4, x));
+        } finally {
+            spark.stop();
+        }
+    }
+
+    @AfterAll
+    static void restore() {
+        if (previousUi == null) {
+            System.clearProperty("spark.ui.enabled");
+        } else {
+            System.setProperty("spark.ui.enabled", previousUi);
+        }
+    }
+
+    private record Result(int code, String out, String err) {
+        Map<String, Object> json() {
+            return TrainRuns.lastJsonLine(out);
+        }
+    }
+
+    private static Result amp(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = AmpCli.run(args, o, e);
+        }
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static void assertBadInput(Result r, String... mentions) {
+        assertEquals(ExitCodes.BAD_INPUT, r.code(), () -> "exit code; stderr: " + r.err());
+        for (String m : mentions) {
+            assertTrue(r.err().contains(m), () -> "stderr should mention '" + m + "': " + r.err());
+        }
+    }
+
+    private static String[] train(String data, String... extra) {
+        List<String> args = new ArrayList<>(List.of("train", "--master", "local[2]", "--data", data, "--model", MODEL,
+                "--steps", "3", "--batch-size", "16", "--log-every", "1000"));
+        args.addAll(List.of(extra));
+        return args.toArray(new String[0]);
+    }
+
+    @Test
+    void trainSucceedsAndInspectAndEvaluateAgreeWithIt() {
+        String checkpoints = tmp.resolve("ckpt").toString();
+        Result trained = amp("train", "--master", "local[2]", "--data", good + "/train", "--test-data", good + "/test",
+                "--model", MODEL, "--steps", "15", "--batch-size", "32", "--lr", "0.01", "--partitions", "2",
+                "--loss-scale-growth-interval", "4", "--checkpoint-dir", checkpoints, "--log-every", "1000");
+        assertEquals(ExitCodes.OK, trained.code(), trained.err());
+        Map<String, Object> summary = trained.json();
+        assertEquals("train", summary.get("command"));
+        assertEquals(15, num(summary, "steps"));
+        assertTrue(num(summary, "test_accuracy") > 0.5, "accuracy above chance: " + summary);
+
+        Result inspected = amp("inspect", "--checkpoint", checkpoints, "--master", "local[2]");
+        assertEquals(ExitCodes.OK, inspected.code(), inspected.err());
+        Map<String, Object> info = inspected.json();
+        assertEquals("inspect", info.get("command"));
+        assertEquals(localPath(summary.get("checkpoint")), localPath(info.get("checkpoint")), "the newest checkpoint is the one train wrote");
+        assertEquals(15, num(info, "steps"));
+        assertEquals(num(summary, "skipped_steps"), num(info, "skipped_steps"));
+        assertEquals(15 - num(summary, "skipped_steps"), num(info, "optimizer_steps"));
+        assertEquals(num(summary, "loss_scale"), num(info, "loss_scale"));
+        for (String key : List.of("scaler_growth_tracker", "scaler_hysteresis_left", "scaler_consecutive_skips", "scaler_total_skips")) {
+            assertNotNull(info.get(key), key);
+        }
+        assertEquals(num(summary, "skipped_steps"), num(info, "scaler_total_skips"));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> config = (Map<String, Object>) info.get("config");
+        assertEquals("fp16", config.get("precision"));
+        assertEquals("4", config.get("loss-scale-growth-interval"));
+        assertEquals("32", config.get("batch-size"));
+        assertEquals(good + "/train", config.get("data"));
+
+        Result evaluated = amp("evaluate", "--checkpoint", checkpoints, "--data", good + "/test", "--partitions", "2",
+                "--master", "local[2]");
+        assertEquals(ExitCodes.OK, evaluated.code(), evaluated.err());
+        Map<String, Object> eval = evaluated.json();
+        assertEquals(num(summary, "test_rows"), num(eval, "rows"));
+        assertEquals(num(summary, "test_loss"), num(eval, "loss"), "evaluate's loss is train's test loss");
+        assertEquals(num(summary, "test_accuracy"), num(eval, "accuracy"), "evaluate's accuracy is train's test accuracy");
+    }
+
+    /** A checkpoint path as train prints it (plain) or as a directory listing gives it (file: URI). */
+    private static Path localPath(Object path) {
+        String p = String.valueOf(path);
+        return p.startsWith("file:") ? Path.of(java.net.URI.create(p)) : Path.of(p);
+    }
+
+    @Test
+    void unknownFlagNamesTheKey() {
+        assertBadInput(amp(train(good + "/train", "--bogus-flag", "3")), "bogus-flag");
+    }
+
+    @Test
+    void missingDataIsBadInput() {
+        assertBadInput(amp("train", "--model", MODEL, "--steps", "3"), "--data");
+    }
+
+    @Test
+    void badPrecisionNamesTheKey() {
+        assertBadInput(amp(train(good + "/train", "--precision", "fp8")), "precision", "fp8");
+    }
+
+    @Test
+    void unknownLayerNamesIt() {
+        assertBadInput(amp("train", "--master", "local[2]", "--data", good + "/train", "--model",
+                "input 16 | linear 32 | swishy | linear 4", "--steps", "3"), "model", "swishy");
+    }
+
+    @Test
+    void nanFeatureNamesColumnAndRow() {
+        assertBadInput(amp(train(nanFeature)), "'features'", "row 23", "element 5", "NaN");
+    }
+
+    @Test
+    void labelOutsideTheModelsClassesIsBadInput() {
+        assertBadInput(amp(train(badLabel)), "label", "row 12", "7");
+    }
+
+    @Test
+    void featureCountMismatchIsBadInput() {
+        assertBadInput(amp(train(eightFeatures)), "features", "16");
+    }
+
+    @Test
+    void badConfigLineNamesFileAndLine() throws Exception {
+        Path conf = tmp.resolve("bad.conf");
+        Files.writeString(conf, "# a job\nmodel = " + MODEL + "\nthis line has no equals sign\n");
+        assertBadInput(amp("train", "--config", conf.toString(), "--data", good + "/train"), conf + ":3");
+    }
+}
