@@ -15,6 +15,7 @@ public final class GradientPartial {
     private boolean nonFinite;
     private long gradientValuesCast;
     private long gradientValuesUnderflowed;
+    private long computeNanos;
 
     /** Kryo needs a no-argument constructor. */
     GradientPartial() {
@@ -52,6 +53,18 @@ public final class GradientPartial {
 
     public long gradientValuesUnderflowed() {
         return gradientValuesUnderflowed;
+    }
+
+    /**
+     * Wall time the slowest worker spent computing (forward, backward, sampling): merging keeps the
+     * maximum, which is the compute part of a step whose workers run in parallel.
+     */
+    public long computeNanos() {
+        return computeNanos;
+    }
+
+    void recordComputeNanos(long nanos) {
+        computeNanos = Math.max(computeNanos, nanos);
     }
 
     /** Adds one micro-batch's results (its gradients are already in {@link #gradients()}). */
@@ -93,6 +106,7 @@ public final class GradientPartial {
         nonFinite |= other.nonFinite;
         gradientValuesCast += other.gradientValuesCast;
         gradientValuesUnderflowed += other.gradientValuesUnderflowed;
+        computeNanos = Math.max(computeNanos, other.computeNanos);
         return this;
     }
 

@@ -46,6 +46,7 @@ public final class PartitionWorker {
      * @param weights     the step's working weights
      */
     public GradientPartial compute(RowSource source, int partition, StepJob job, WorkingWeights weights) {
+        long started = System.nanoTime();
         GradientPartial partial = new GradientPartial(weights.size());
         if (job.share() == 0 || source.rowCount() == 0) {
             return partial;
@@ -74,6 +75,7 @@ public final class PartitionWorker {
                     ctx.stats().gradientValuesCast(), ctx.stats().gradientValuesUnderflowed());
         }
         partial.checkGradients();
+        partial.recordComputeNanos(System.nanoTime() - started);
         return partial;
     }
 

@@ -57,6 +57,8 @@ public final class AmpCli {
                 return QuickstartCommand.run(s, out);
             case "evaluate":
                 return EvaluateCommand.run(s, out);
+            case "bench":
+                return io.sparkamp.spark.bench.BenchCommand.run(s, "bin/amp " + String.join(" ", line.args()), out);
             case "inspect":
                 return InspectCommand.run(s, out);
             case "generate":
@@ -65,7 +67,7 @@ public final class AmpCli {
                 return DataCommands.convertFashionMnist(s, out);
             default:
                 throw new ConfigException("unknown command '" + line.command()
-                        + "' (expected quickstart, train, evaluate, inspect, generate or convert-fashion-mnist)");
+                        + "' (expected quickstart, train, evaluate, inspect, bench, generate or convert-fashion-mnist)");
         }
     }
 

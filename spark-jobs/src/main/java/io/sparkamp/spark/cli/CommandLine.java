@@ -11,13 +11,13 @@ import java.util.List;
  * Arguments → a command name and {@link Settings}: the config file given by {@code --config} first,
  * then every {@code --key value} (or {@code --key=value}) flag on top of it. Nothing else happens here.
  */
-public record CommandLine(String command, Settings settings) {
+public record CommandLine(String command, Settings settings, java.util.List<String> args) {
     /** Flags that take no value. */
-    private static final List<String> SWITCHES = List.of("resume", "nesterov", "schedule-on-skip", "overwrite");
+    private static final List<String> SWITCHES = List.of("resume", "nesterov", "schedule-on-skip", "overwrite", "skip-mllib");
 
     public static CommandLine parse(String[] args) {
         if (args.length == 0 || args[0].startsWith("-")) {
-            throw new ConfigException("missing command; usage: amp <quickstart|train|evaluate|inspect|generate|convert-fashion-mnist> [--flag value ...]");
+            throw new ConfigException("missing command; usage: amp <quickstart|train|evaluate|inspect|bench|generate|convert-fashion-mnist> [--flag value ...]");
         }
         String command = args[0];
         Settings flags = new Settings();
@@ -61,6 +61,6 @@ public record CommandLine(String command, Settings settings) {
         for (String key : flags.keys()) {
             settings.set(key, flags.string(key, ""), flags.sourceOf(key));
         }
-        return new CommandLine(command, settings);
+        return new CommandLine(command, settings, List.of(args));
     }
 }

@@ -24,14 +24,19 @@ import java.util.Set;
  * @param metricsPath     file for one JSON line per step, or null
  * @param partitions      partitions of the cached training data (0 = Spark's default parallelism)
  * @param logEvery        steps between console progress lines
+ * @param evalEvery       steps between test-set evaluations during training (0 = only at the end)
+ * @param targetAccuracy  stop as soon as an evaluation reaches this test accuracy (0 = never)
+ * @param replicate       repeat every training row this many times (benchmarks; 1 = as read)
  * @param settings        the raw settings, for checkpoints and provenance
  */
 public record JobConfig(TrainConfig train, DataSpec data, DataSpec testData, String checkpointDir, long checkpointEvery,
-                        boolean resume, String master, String metricsPath, int partitions, int logEvery, Settings settings) {
+                        boolean resume, String master, String metricsPath, int partitions, int logEvery, long evalEvery,
+                        double targetAccuracy, int replicate, Settings settings) {
 
     /** Keys a training job reads besides the engine's. */
     public static final Set<String> JOB_KEYS = Set.of("data", "test-data", "format", "label-col", "features-col", "feature-cols",
-            "csv-header", "checkpoint-dir", "checkpoint-every", "resume", "master", "metrics", "partitions", "log-every");
+            "csv-header", "checkpoint-dir", "checkpoint-every", "resume", "master", "metrics", "partitions", "log-every",
+            "eval-every", "target-accuracy", "replicate");
 
     public JobConfig {
         if (checkpointEvery < 0) {
@@ -45,6 +50,18 @@ public record JobConfig(TrainConfig train, DataSpec data, DataSpec testData, Str
         }
         if (logEvery <= 0) {
             throw new ConfigException("log-every must be positive, got " + logEvery);
+        }
+        if (evalEvery < 0) {
+            throw new ConfigException("eval-every must be >= 0, got " + evalEvery);
+        }
+        if (!(targetAccuracy >= 0 && targetAccuracy <= 1)) {
+            throw new ConfigException("target-accuracy must be in [0, 1], got " + targetAccuracy);
+        }
+        if (replicate < 1) {
+            throw new ConfigException("replicate must be >= 1, got " + replicate);
+        }
+        if (targetAccuracy > 0 && (testData == null || evalEvery == 0)) {
+            throw new ConfigException("target-accuracy needs --test-data and --eval-every > 0");
         }
     }
 
@@ -67,6 +84,9 @@ public record JobConfig(TrainConfig train, DataSpec data, DataSpec testData, Str
                 s.string("metrics", null),
                 s.integer("partitions", 0),
                 s.integer("log-every", 50),
+                s.longValue("eval-every", 0),
+                s.number("target-accuracy", 0f),
+                s.integer("replicate", 1),
                 s);
     }
 

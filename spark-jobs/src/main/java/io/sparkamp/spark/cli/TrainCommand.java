@@ -44,7 +44,7 @@ public final class TrainCommand {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
         CachedTrainingData train = TrainingTables.loadAndCache(spark, job.data(), model, loss, job.train().precision(),
-                job.partitions(), "training data");
+                job.partitions(), "training data", job.replicate());
         CachedTrainingData test = job.testData() == null ? null
                 : TrainingTables.loadAndCache(spark, job.testData(), model, loss, job.train().precision(), job.partitions(), "test data");
         try {
@@ -61,10 +61,20 @@ public final class TrainCommand {
             try (MetricsReporter metrics = new MetricsReporter(job.metricsPath() == null ? null : Path.of(job.metricsPath()),
                     System.err, job.logEvery(), totalSteps)) {
                 long every = job.checkpointEvery() > 0 ? job.checkpointEvery() : totalSteps;
-                while (state.steps() < totalSteps) {
-                    long until = Math.min(totalSteps, (state.steps() / every + 1) * every);
+                long evalEvery = test != null && job.evalEvery() > 0 ? job.evalEvery() : Long.MAX_VALUE;
+                TargetTracker target = new TargetTracker(job.targetAccuracy());
+                while (state.steps() < totalSteps && !target.reached()) {
+                    long nextCheckpoint = (state.steps() / every + 1) * every;
+                    long nextEval = evalEvery == Long.MAX_VALUE ? Long.MAX_VALUE : (state.steps() / evalEvery + 1) * evalEvery;
+                    long until = Math.min(totalSteps, Math.min(nextCheckpoint, nextEval));
                     trainer.train(state, until, metrics);
-                    if (store != null) {
+                    if (state.steps() == nextEval) {
+                        Evaluation eval = trainer.evaluate(state, test);
+                        target.record(state.steps(), eval.accuracy(), metrics.trainingSeconds());
+                        System.err.printf("step %d  test loss %.4f  test accuracy %.4f%n", state.steps(), eval.meanLoss(), eval.accuracy());
+                    }
+                    boolean last = state.steps() == totalSteps || target.reached();
+                    if (store != null && (state.steps() == nextCheckpoint || last)) {
                         lastCheckpoint = store.save(Checkpoints.of(state, setup, job, provenance), model.layout());
                     }
                 }
@@ -84,7 +94,15 @@ public final class TrainCommand {
                     summary.put("test_accuracy", eval.accuracy());
                     summary.put("test_rows", eval.rows());
                 }
+                if (job.targetAccuracy() > 0) {
+                    summary.put("target_accuracy", job.targetAccuracy());
+                    summary.put("reached_target", target.reached());
+                    summary.put("steps_to_target", target.reached() ? target.step() : null);
+                    summary.put("seconds_to_target", target.reached() ? target.seconds() : null);
+                }
                 summary.put("samples_per_second", metrics.samplesPerSecond());
+                summary.put("overhead_fraction", metrics.overheadFraction());
+                summary.put("broadcast_bytes", metrics.broadcastBytes());
                 summary.put("training_seconds", metrics.trainingSeconds());
                 summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
                 summary.put("precision", job.train().precision().label());

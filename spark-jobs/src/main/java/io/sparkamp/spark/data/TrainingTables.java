@@ -27,6 +27,18 @@ public final class TrainingTables {
      */
     public static CachedTrainingData loadAndCache(SparkSession spark, DataSpec spec, ModelSpec model, Loss loss,
                                                   Precision precision, int partitions, String role) {
+        return loadAndCache(spark, spec, model, loss, precision, partitions, role, 1);
+    }
+
+    /**
+     * As above, with every row repeated {@code replicate} times (a benchmark aid: the same data at a
+     * multiple of its size, to see that throughput does not depend on the dataset's size).
+     */
+    public static CachedTrainingData loadAndCache(SparkSession spark, DataSpec spec, ModelSpec model, Loss loss,
+                                                  Precision precision, int partitions, String role, int replicate) {
+        if (replicate < 1) {
+            throw new ConfigException("replicate must be >= 1, got " + replicate);
+        }
         if (loss.targetWidth(model.outputSize()) != 1) {
             throw new ConfigException("loss " + loss.name() + " with " + model.outputSize() + " outputs needs "
                     + loss.targetWidth(model.outputSize()) + " targets per row, but " + role + " has one label column ("
@@ -34,11 +46,23 @@ public final class TrainingTables {
         }
         TrainingTable table = DatasetReader.read(spark, spec);
         DataValidator.validate(table, model.inputSize(), rulesFor(loss, model.outputSize()));
+        if (replicate > 1) {
+            table = replicated(table, replicate);
+        }
         CachedTrainingData cached = CachedTrainingData.build(table, precision, partitions, fingerprint(table));
         LOG.info("{}: {} rows x {} features cached as {} Arrow batches in {} partitions, {} bytes ({} bytes per value)",
                 role, cached.rowCount(), cached.featureCount(), precision.label(), cached.partitionRows().length,
                 cached.cachedBytes(), String.format("%.3f", cached.cachedBytesPerValue()));
         return cached;
+    }
+
+    private static TrainingTable replicated(TrainingTable table, int times) {
+        org.apache.spark.sql.Dataset<Row> all = table.data();
+        for (int i = 1; i < times; i++) {
+            all = all.union(table.data());
+        }
+        return new TrainingTable(all, table.featureCount(), table.rowCount() * times, table.source() + " x" + times,
+                table.labelColumn(), table.featureColumns(), table.assembled());
     }
 
     private static ValidationRules rulesFor(Loss loss, int outputs) {

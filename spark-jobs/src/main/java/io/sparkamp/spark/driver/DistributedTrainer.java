@@ -54,9 +54,12 @@ public final class DistributedTrainer {
                         .mapPartitionsWithIndex(new GradientTask(broadcast, workerSpec, jobs), true)
                         .collect();
                 long computed = System.nanoTime();
-                StepOutcome outcome = stepMachine.apply(state, sumInOrder(partials));
+                GradientPartial total = sumInOrder(partials);
+                long computeNanos = total.computeNanos();
+                StepOutcome outcome = stepMachine.apply(state, total);
                 long finished = System.nanoTime();
-                listener.onStep(state, outcome, new StepTiming(finished - started, computed - started, payload.bytes()));
+                listener.onStep(state, outcome,
+                        new StepTiming(finished - started, computed - started, computeNanos, payload.bytes()));
             } finally {
                 broadcast.destroy();
             }

@@ -29,7 +29,8 @@ public final class MetricsReporter implements StepListener, Closeable {
     private final long totalSteps;
     private long rowsTrained;
     private long nanosTraining;
-    private long nanosDistributed;
+    private long nanosCompute;
+    private long broadcastBytes;
     private StepOutcome last;
 
     /**
@@ -63,7 +64,8 @@ public final class MetricsReporter implements StepListener, Closeable {
         last = outcome;
         rowsTrained += outcome.rows();
         nanosTraining += timing.totalNanos();
-        nanosDistributed += timing.distributedNanos();
+        nanosCompute += timing.computeNanos();
+        broadcastBytes = timing.broadcastBytes();
         double samplesPerSecond = outcome.rows() / (timing.totalNanos() / 1e9);
         if (metrics != null) {
             Map<String, Object> line = new LinkedHashMap<>();
@@ -80,6 +82,8 @@ public final class MetricsReporter implements StepListener, Closeable {
             line.put("underflow_fraction", outcome.underflowFraction());
             line.put("step_ms", timing.totalNanos() / 1e6);
             line.put("distributed_ms", timing.distributedNanos() / 1e6);
+            line.put("compute_ms", timing.computeNanos() / 1e6);
+            line.put("overhead_fraction", timing.overheadFraction());
             line.put("broadcast_bytes", timing.broadcastBytes());
             line.put("heap_used_mb", usedHeapMb());
             try {
@@ -105,6 +109,16 @@ public final class MetricsReporter implements StepListener, Closeable {
     /** Seconds spent in steps. */
     public double trainingSeconds() {
         return nanosTraining / 1e9;
+    }
+
+    /** Bytes of weights the last step broadcast. */
+    public long broadcastBytes() {
+        return broadcastBytes;
+    }
+
+    /** Fraction of all step time spent outside executor compute. */
+    public double overheadFraction() {
+        return nanosTraining == 0 ? 0 : Math.max(0, nanosTraining - nanosCompute) / (double) nanosTraining;
     }
 
     /** The last step's outcome, or null before the first. */

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Summarise Spark AMP metrics files (one JSON line per step, written by `--metrics FILE`).
+
+    python3 notebooks/runs_summary.py runs/fashion-mnist/metrics.jsonl runs/bench/*.jsonl
+
+For each run: steps, skipped steps, loss-scale changes, first/last loss, and the stability check of a
+long run: median step time and driver heap in the first and last tenth of the steps (a run whose
+lineage or broadcasts leaked would get slower and bigger step over step). Standard library only.
+"""
+import json
+import statistics
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def tenth(rows, last):
+    n = max(1, len(rows) // 10)
+    return rows[-n:] if last else rows[:n]
+
+
+def summarise(path):
+    rows = load(path)
+    if not rows:
+        return f"{path}: empty"
+    skipped = sum(1 for r in rows if r.get("skipped"))
+    scales = []
+    for r in rows:
+        if not scales or scales[-1][1] != r["loss_scale"]:
+            scales.append((r["step"], r["loss_scale"]))
+    first, last = tenth(rows, False), tenth(rows, True)
+    med = lambda part, key: statistics.median(r[key] for r in part if r.get(key) is not None)
+    lines = [
+        f"{path}: {len(rows)} steps (steps {rows[0]['step']}..{rows[-1]['step']}), {skipped} skipped",
+        f"  loss {rows[0]['loss']:.4f} -> {rows[-1]['loss']:.4f}; loss scale changes: "
+        + ", ".join(f"step {s}: {v:g}" for s, v in scales[:12]) + (" ..." if len(scales) > 12 else ""),
+        f"  median step ms: first tenth {med(first, 'step_ms'):.1f}, last tenth {med(last, 'step_ms'):.1f}; "
+        f"median heap MB: first tenth {med(first, 'heap_used_mb'):.0f}, last tenth {med(last, 'heap_used_mb'):.0f}",
+        f"  median samples/s {statistics.median(r['samples_per_second'] for r in rows):.0f}; "
+        f"median overhead fraction {statistics.median(r.get('overhead_fraction', 0) for r in rows):.3f}",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    for p in sys.argv[1:]:
+        print(summarise(p))

@@ -1,0 +1,127 @@
+package io.sparkamp.spark.bench;
+
+import io.sparkamp.core.config.ConfigException;
+import io.sparkamp.core.config.Settings;
+import io.sparkamp.core.nn.ModelSpec;
+import io.sparkamp.spark.cli.JobConfig;
+import io.sparkamp.spark.cli.SparkSessions;
+import io.sparkamp.spark.cli.TrainCommand;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code amp bench}: the end-to-end benchmark on Fashion-MNIST, everything side by side in one Spark
+ * session on one machine: each precision trained to the target test accuracy (samples/s, time to
+ * target, cache and broadcast bytes, Spark overhead), the same run on the training set replicated N
+ * times (throughput must not depend on the data size), and Spark MLlib's MLP on the same data, layers
+ * and master. Writes the results, the machine and the exact command into BENCHMARKS.md.
+ */
+public final class BenchCommand {
+    static final Set<String> KEYS = Set.of("base-config", "data", "test-data", "precisions", "target-accuracy", "eval-every",
+            "max-epochs", "mllib-iterations", "replicate", "replicate-precision", "throughput-steps", "out", "master",
+            "partitions", "batch-size", "skip-mllib");
+
+    private BenchCommand() {
+    }
+
+    public static int run(Settings s, String commandLine, PrintStream out) {
+        s.requireKnown(KEYS);
+        Settings base = new Settings().load(Path.of(s.string("base-config", "conf/fashion-mnist.conf")));
+        String data = s.string("data", base.string("data", null));
+        String testData = s.string("test-data", base.string("test-data", null));
+        if (data == null || testData == null || !Files.exists(Path.of(data))) {
+            throw new ConfigException("bench needs the Fashion-MNIST Parquet sets (--data, --test-data); make them with "
+                    + "`bin/amp convert-fashion-mnist --out data/fashion-mnist` (looked for " + data + ")");
+        }
+        List<String> precisions = List.of(s.string("precisions", "fp32,fp16,bf16").split(","));
+        String master = s.string("master", "local[2]");
+        SparkSession spark = SparkSessions.create(master, "spark-amp bench");
+        PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        try {
+            List<BenchReport.Run> runs = new ArrayList<>();
+            for (String precision : precisions) {
+                Map<String, String> overrides = new LinkedHashMap<>();
+                overrides.put("precision", precision.trim());
+                overrides.put("eval-every", s.string("eval-every", "50"));
+                overrides.put("target-accuracy", s.string("target-accuracy", "0.85"));
+                overrides.put("epochs", s.string("max-epochs", "10"));
+                overrides.put("metrics", "runs/bench/" + precision.trim() + ".jsonl");
+                out.println("bench: training " + precision.trim() + " to " + overrides.get("target-accuracy") + " test accuracy");
+                Map<String, Object> summary = TrainCommand.run(job(base, s, data, testData, overrides), spark, quiet);
+                runs.add(new BenchReport.Run(precision.trim(), 1, summary));
+                out.println("bench: " + summary);
+            }
+            List<BenchReport.Run> scaling = new ArrayList<>();
+            int replicate = s.integer("replicate", 4);
+            String scalingPrecision = s.string("replicate-precision", "bf16");
+            for (int times : new int[] {1, replicate}) {
+                Map<String, String> overrides = new LinkedHashMap<>();
+                overrides.put("precision", scalingPrecision);
+                overrides.put("steps", s.string("throughput-steps", "150"));
+                overrides.put("replicate", Integer.toString(times));
+                out.println("bench: throughput of " + scalingPrecision + " on the training set x" + times);
+                Map<String, Object> summary = TrainCommand.run(job(base, s, data, null, overrides), spark, quiet);
+                scaling.add(new BenchReport.Run(scalingPrecision, times, summary));
+                out.println("bench: " + summary);
+            }
+            MllibBaseline.Result mllib = null;
+            if (!s.bool("skip-mllib", false)) {
+                int[] layers = mlpLayers(base.string("model", "mlp 784-512-256-10 relu"));
+                int iterations = s.integer("mllib-iterations", 50);
+                out.println("bench: Spark MLlib MultilayerPerceptronClassifier, " + iterations + " L-BFGS iterations");
+                mllib = MllibBaseline.run(spark, data, testData, layers, iterations, 7);
+                out.println("bench: " + mllib);
+            }
+            Path report = Path.of(s.string("out", "BENCHMARKS.md"));
+            BenchReport.write(report, commandLine, master, spark.version(), runs, scaling, mllib,
+                    Double.parseDouble(s.string("target-accuracy", "0.85")));
+            out.println("bench: results written to " + report);
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+
+    private static JobConfig job(Settings base, Settings flags, String data, String testData, Map<String, String> overrides) {
+        Settings s = new Settings();
+        for (String key : base.keys()) {
+            if (!key.startsWith("checkpoint") && !key.equals("metrics") && !key.equals("test-data")) {
+                s.set(key, base.string(key, ""), base.sourceOf(key));
+            }
+        }
+        s.set("data", data, "bench");
+        if (testData != null) {
+            s.set("test-data", testData, "bench");
+        }
+        for (String key : new String[] {"partitions", "batch-size"}) {
+            if (flags.has(key)) {
+                s.set(key, flags.string(key, ""), flags.sourceOf(key));
+            }
+        }
+        s.set("log-every", "100", "bench");
+        overrides.forEach((k, v) -> s.set(k, v, "bench"));
+        return JobConfig.from(s);
+    }
+
+    /** MLlib's layer sizes for the same model: input, every Linear's width. */
+    static int[] mlpLayers(String spec) {
+        ModelSpec model = ModelSpec.parse(spec);
+        List<Integer> sizes = new ArrayList<>();
+        sizes.add(model.inputSize());
+        for (io.sparkamp.core.nn.ParamView view : model.layout().views()) {
+            if (view.name().endsWith(".weight")) {
+                sizes.add(view.cols());
+            }
+        }
+        return sizes.stream().mapToInt(Integer::intValue).toArray();
+    }
+}
