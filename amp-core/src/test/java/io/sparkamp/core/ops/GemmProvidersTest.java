@@ -1,0 +1,109 @@
+package io.sparkamp.core.ops;
+
+import io.sparkamp.core.numeric.Precision;
+import org.junit.jupiter.api.Test;
+
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GemmProvidersTest {
+    private static final GemmKernel NATIVE = new NamedKernel("native");
+    private static final GemmKernel VECTOR = new NamedKernel("vector");
+    private static final Supplier<GemmProviders.Loaded> NATIVE_OK = () -> GemmProviders.Loaded.ok(NATIVE);
+    private static final Supplier<GemmProviders.Loaded> VECTOR_OK = () -> GemmProviders.Loaded.ok(VECTOR);
+    private static final Supplier<GemmProviders.Loaded> NATIVE_MISSING = () -> GemmProviders.Loaded.failed("no libdnnl here");
+    private static final Supplier<GemmProviders.Loaded> VECTOR_MISSING = () -> GemmProviders.Loaded.failed("no incubator module");
+
+    @Test
+    void autoRoutesEachPrecisionToTheMeasuredWinnerWhenBothLoad() {
+        GemmKernel kernel = GemmProviders.select("auto", "auto", NATIVE_OK, VECTOR_OK);
+        PrecisionRoutingKernel routing = assertInstanceOf(PrecisionRoutingKernel.class, kernel);
+        for (Precision p : Precision.values()) {
+            GemmKernel expected = GemmProviders.AUTO_NATIVE_PRECISIONS.contains(p) ? NATIVE : VECTOR;
+            assertSame(expected, routing.route(p), p.toString());
+            assertTrue(routing.name().contains(p.label() + "=" + expected.name()), routing.name());
+        }
+    }
+
+    @Test
+    void autoFallsBackOneGuardAtATime() {
+        assertSame(VECTOR, GemmProviders.select("auto", "auto", NATIVE_MISSING, VECTOR_OK));
+        assertSame(NATIVE, GemmProviders.select("auto", "auto", NATIVE_OK, VECTOR_MISSING));
+        assertInstanceOf(JavaGemmKernel.class, GemmProviders.select("auto", "auto", NATIVE_MISSING, VECTOR_MISSING));
+    }
+
+    @Test
+    void aForcedKernelThatCannotLoadIsAnErrorNamingTheSettingAndTheReason() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GemmProviders.select("Native", "native", NATIVE_MISSING, VECTOR_OK));
+        assertTrue(e.getMessage().startsWith("kernel:") && e.getMessage().contains("Native")
+                && e.getMessage().contains("no libdnnl here"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> GemmProviders.select("vector", "vector", NATIVE_OK, VECTOR_MISSING));
+        assertTrue(e.getMessage().startsWith("kernel:") && e.getMessage().contains("no incubator module"), e.getMessage());
+        assertSame(NATIVE, GemmProviders.select("native", "native", NATIVE_OK, VECTOR_MISSING));
+        assertSame(VECTOR, GemmProviders.select("vector", "vector", NATIVE_MISSING, VECTOR_OK));
+    }
+
+    @Test
+    void theRealSelectionIsMadeOncePerValueAndSharesTheKernel() {
+        assertSame(GemmProviders.select("auto"), GemmProviders.select(" AUTO "));
+        assertSame(GemmProviders.select(null), GemmProviders.select("auto"));
+    }
+
+    @Test
+    void realLoadersInThisTestJvm() {
+        // surefire starts the JVM with --add-modules jdk.incubator.vector and the dnnl preset is a dependency.
+        GemmProviders.Loaded vector = GemmProviders.loadVector();
+        assertEquals("vector", vector.kernel().name(), String.valueOf(vector.reason()));
+        GemmProviders.Loaded nativeKernel = GemmProviders.loadNative();
+        assertEquals("native", nativeKernel.kernel().name(), String.valueOf(nativeKernel.reason()));
+    }
+
+    @Test
+    void selfTestCatchesAWrongKernelAndPassesTheReference() {
+        assertNull(GemmProviders.selfTest(new JavaGemmKernel()));
+        GemmKernel offByOne = new NamedKernel("wrong") {
+            @Override
+            public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
+                             float[] c, int cOff, boolean accumulate) {
+                new JavaGemmKernel().gemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+                c[cOff] += 1;
+            }
+        };
+        String mismatch = GemmProviders.selfTest(offByOne);
+        assertTrue(mismatch != null && mismatch.startsWith("FP32"), String.valueOf(mismatch));
+    }
+
+    /** A stand-in that delegates to the Java kernel under another name. */
+    private static class NamedKernel implements GemmKernel {
+        private final String name;
+        private final JavaGemmKernel delegate = new JavaGemmKernel();
+
+        NamedKernel(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
+                         float[] c, int cOff, boolean accumulate) {
+            delegate.gemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+        }
+
+        @Override
+        public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k, short[] a, int aOff,
+                         short[] b, int bOff, float[] c, int cOff, boolean accumulate) {
+            delegate.gemm(precision, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+        }
+    }
+}
