@@ -1,6 +1,7 @@
 package io.sparkamp.benchmarks;
 
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.ShortPointer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -45,6 +46,8 @@ public class NativeCopyBenchmark {
 
     @Setup
     public void setUp() {
+        // JavaCPP's own JNI library comes with a preset; load the one the kernel uses.
+        Loader.load(org.bytedeco.dnnl.global.dnnl.class);
         codes = new short[count];
         floats = new float[count];
         for (int i = 0; i < count; i++) {

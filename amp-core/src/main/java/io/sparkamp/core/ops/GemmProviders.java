@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  * </ul>
  *
  * {@code auto} takes, per precision, the faster of native and vector as measured on the project's CPU
- * (BENCHMARKS.md, "GEMM micro-benchmarks (JMH)"); see {@link #AUTO_NATIVE_PRECISIONS}. A forced kernel
+ * (BENCHMARKS.md, "GEMM micro-benchmarks (JMH)"; see {@link #AUTO_NATIVE_PRECISIONS}: on this CPU native
+ * for all three, so the vector kernel serves {@code auto} only where oneDNN does not load). A forced kernel
  * that cannot load is an error naming the setting {@code kernel}. The choice is made once per JVM and
  * setting value, and kernels are shared by threads (they keep per-thread scratch).
  */
@@ -40,10 +41,13 @@ public final class GemmProviders {
 
     /**
      * Precisions for which {@code auto} prefers oneDNN over the Vector API kernel when both load. Measured
-     * on the project's 2-core AMD EPYC (AVX512-BF16, no AMX, no AVX512-FP16) with one oneDNN thread per
-     * task: see BENCHMARKS.md. Everything else goes to the Vector API kernel.
+     * with GemmBenchmark on the project's 2-core AMD EPYC (Zen 5: AVX512-BF16, no AMX, no AVX512-FP16),
+     * one oneDNN thread per task: oneDNN was faster on all nine MLP products in every precision, BF16
+     * 317.3-374.0 GFLOP/s vs 21.5-62.8, FP32 149.0-175.2 vs 23.4-89.8, FP16 (widened to FP32 first)
+     * 89.0-107.1 vs 35.9-48.5 on the 784-512-256 layers (BENCHMARKS.md, "GEMM micro-benchmarks (JMH)"). Kept per precision so a CPU
+     * where the numbers split (or a new kernel) needs only this set changed.
      */
-    static final Set<Precision> AUTO_NATIVE_PRECISIONS = EnumSet.of(Precision.FP32, Precision.BF16);
+    static final Set<Precision> AUTO_NATIVE_PRECISIONS = EnumSet.allOf(Precision.class);
 
     private static final Map<String, GemmKernel> SELECTED = new ConcurrentHashMap<>();
 
@@ -92,6 +96,9 @@ public final class GemmProviders {
         Loaded vectorKernel = vectorLoader.get();
         if (nativeKernel.kernel() == null) {
             LOG.info("GEMM kernel native not used: {}", nativeKernel.reason());
+        } else {
+            LOG.info("GEMM kernel native: oneDNN {}, OMP_NUM_THREADS={}", nativeVersion(nativeKernel.kernel()),
+                    System.getenv().getOrDefault("OMP_NUM_THREADS", "unset (all cores)"));
         }
         if (vectorKernel.kernel() == null) {
             LOG.info("GEMM kernel vector not used: {}", vectorKernel.reason());
@@ -105,9 +112,20 @@ public final class GemmProviders {
         if (vectorKernel.kernel() == null) {
             return nativeKernel.kernel();
         }
+        return route(AUTO_NATIVE_PRECISIONS, nativeKernel.kernel(), vectorKernel.kernel());
+    }
+
+    /** The native kernel for {@code nativePrecisions}, the vector kernel for the rest; one kernel if that is all. */
+    static GemmKernel route(Set<Precision> nativePrecisions, GemmKernel nativeKernel, GemmKernel vectorKernel) {
+        if (nativePrecisions.size() == Precision.values().length) {
+            return nativeKernel;
+        }
+        if (nativePrecisions.isEmpty()) {
+            return vectorKernel;
+        }
         GemmKernel[] route = new GemmKernel[Precision.values().length];
         for (Precision p : Precision.values()) {
-            route[p.ordinal()] = AUTO_NATIVE_PRECISIONS.contains(p) ? nativeKernel.kernel() : vectorKernel.kernel();
+            route[p.ordinal()] = nativePrecisions.contains(p) ? nativeKernel : vectorKernel;
         }
         return new PrecisionRoutingKernel(route[Precision.FP32.ordinal()], route[Precision.FP16.ordinal()],
                 route[Precision.BF16.ordinal()]);
@@ -124,6 +142,14 @@ public final class GemmProviders {
     private static GemmKernel chosen(GemmKernel kernel, String requested) {
         LOG.info("GEMM kernel: {} (requested {})", kernel.name(), requested);
         return kernel;
+    }
+
+    private static String nativeVersion(GemmKernel kernel) {
+        try {
+            return String.valueOf(kernel.getClass().getDeclaredMethod("version").invoke(null));
+        } catch (ReflectiveOperationException e) {
+            return "?";
+        }
     }
 
     /** The Vector API kernel, if the incubator module is in the boot layer. */
