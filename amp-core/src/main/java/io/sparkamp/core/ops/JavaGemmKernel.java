@@ -1,6 +1,5 @@
 package io.sparkamp.core.ops;
 
-import io.sparkamp.core.numeric.HalfArrays;
 import io.sparkamp.core.numeric.Precision;
 
 /**
@@ -13,7 +12,7 @@ public final class JavaGemmKernel implements GemmKernel {
     private static final int K_BLOCK = 256;
     private static final int N_BLOCK = 512;
 
-    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+    private final ThreadLocal<Panels.Scratch> scratch = ThreadLocal.withInitial(Panels.Scratch::new);
 
     @Override
     public String name() {
@@ -23,40 +22,18 @@ public final class JavaGemmKernel implements GemmKernel {
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, boolean accumulate) {
-        Scratch s = scratch.get();
-        float[] aRows = a;
-        int aStart = aOff;
-        if (transA) {
-            aRows = s.a(m * k);
-            transpose(a, aOff, k, m, aRows);
-            aStart = 0;
-        }
-        float[] bRows = b;
-        int bStart = bOff;
-        if (transB) {
-            bRows = s.b(k * n);
-            transpose(b, bOff, n, k, bRows);
-            bStart = 0;
-        }
-        multiplyRowMajor(m, n, k, aRows, aStart, bRows, bStart, c, cOff, accumulate);
+        Panels.Scratch s = scratch.get();
+        Panels.Panel aRows = Panels.a(s, transA, m, k, a, aOff);
+        Panels.Panel bRows = Panels.b(s, transB, k, n, b, bOff);
+        multiplyRowMajor(m, n, k, aRows.values(), aRows.offset(), bRows.values(), bRows.offset(), c, cOff, accumulate);
     }
 
     @Override
     public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k,
                      short[] a, int aOff, short[] b, int bOff, float[] c, int cOff, boolean accumulate) {
-        Scratch s = scratch.get();
-        float[] aRows = s.a(m * k);
-        if (transA) {
-            widenTransposed(precision, a, aOff, k, m, aRows);
-        } else {
-            HalfArrays.decode(precision, a, aOff, aRows, 0, m * k);
-        }
-        float[] bRows = s.b(k * n);
-        if (transB) {
-            widenTransposed(precision, b, bOff, n, k, bRows);
-        } else {
-            HalfArrays.decode(precision, b, bOff, bRows, 0, k * n);
-        }
+        Panels.Scratch s = scratch.get();
+        float[] aRows = Panels.a(s, precision, transA, m, k, a, aOff);
+        float[] bRows = Panels.b(s, precision, transB, k, n, b, bOff);
         multiplyRowMajor(m, n, k, aRows, 0, bRows, 0, c, cOff, accumulate);
     }
 
@@ -82,45 +59,6 @@ public final class JavaGemmKernel implements GemmKernel {
                     }
                 }
             }
-        }
-    }
-
-    /** dst (cols×rows) = transpose of src (rows×cols). */
-    private static void transpose(float[] src, int off, int rows, int cols, float[] dst) {
-        for (int r = 0; r < rows; r++) {
-            int base = off + r * cols;
-            for (int col = 0; col < cols; col++) {
-                dst[col * rows + r] = src[base + col];
-            }
-        }
-    }
-
-    private static void widenTransposed(Precision precision, short[] src, int off, int rows, int cols, float[] dst) {
-        for (int r = 0; r < rows; r++) {
-            int base = off + r * cols;
-            for (int col = 0; col < cols; col++) {
-                dst[col * rows + r] = precision.decode(src[base + col]);
-            }
-        }
-    }
-
-    /** Grow-only per-thread panels, so steady-state steps allocate nothing. */
-    private static final class Scratch {
-        private float[] a = new float[0];
-        private float[] b = new float[0];
-
-        float[] a(int size) {
-            if (a.length < size) {
-                a = new float[size];
-            }
-            return a;
-        }
-
-        float[] b(int size) {
-            if (b.length < size) {
-                b = new float[size];
-            }
-            return b;
         }
     }
 }

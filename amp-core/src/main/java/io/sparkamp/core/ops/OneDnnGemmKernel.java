@@ -1,0 +1,397 @@
+package io.sparkamp.core.ops;
+
+import io.sparkamp.core.numeric.HalfArrays;
+import io.sparkamp.core.numeric.Precision;
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc;
+import org.bytedeco.dnnl.dnnl_post_ops;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.dnnl.dnnl_version_t;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacpp.ShortPointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+/**
+ * GEMM through oneDNN's matmul primitive (JavaCPP preset {@code org.bytedeco:dnnl}, C API). Loaded by
+ * name from {@link GemmProviders}, which checks that the native library loads and that a small multiply
+ * agrees with {@link JavaGemmKernel} before using it.
+ *
+ * <ul>
+ *   <li>Transposes are memory-descriptor strides on the caller's layout: no transposed copies.</li>
+ *   <li>One primitive per (precision, transposes, m, n, k, accumulate), created on first use (1–7 ms) and
+ *       kept for the life of the process in a shared cache; {@code accumulate} is a sum post-op
+ *       (c = a·b + 1.0·c), computed in FP32 in the destination.</li>
+ *   <li>Java arrays cannot be handed to native code across two JNI calls (the GC moves them), so each call
+ *       copies the operands into grow-only native buffers of the calling thread and the result back.
+ *       The copies are O(m·k + k·n + m·n) against O(m·n·k) work.</li>
+ *   <li>The scratchpad is user-managed and per thread, which makes the shared primitives safe to run
+ *       from several threads at once (oneDNN's rule for {@code dnnl_scratchpad_mode_user}).</li>
+ *   <li>Threads: oneDNN's OpenMP runtime reads {@code OMP_NUM_THREADS} once at process start. With one
+ *       Spark task per core set it to the cores per task, or two tasks oversubscribe the machine.</li>
+ *   <li>Numerics: FP32 accumulation everywhere; the order is oneDNN's (fixed for a given shape, ISA and
+ *       thread count, so runs repeat to the bit on one machine). BF16 kernels on AVX512-BF16 use
+ *       {@code vdpbf16ps}, which treats BF16 subnormal inputs as zero.</li>
+ *   <li>JavaCPP unpacks libdnnl (≈93 MB) into {@code org.bytedeco.javacpp.cachedir}, by default
+ *       {@code ~/.javacpp/cache}; Spark executors need that directory writable.</li>
+ * </ul>
+ */
+final class OneDnnGemmKernel implements GemmKernel {
+    private static final Logger LOG = LoggerFactory.getLogger(OneDnnGemmKernel.class);
+
+    private static final dnnl_engine ENGINE = new dnnl_engine();
+    private static final Map<Key, Matmul> PRIMITIVES = new ConcurrentHashMap<>();
+    private static final Map<Precision, Boolean> NATIVE_PRECISIONS = new ConcurrentHashMap<>();
+
+    static {
+        check(dnnl_engine_create(ENGINE, dnnl_cpu, 0), "dnnl_engine_create");
+    }
+
+    private final ThreadLocal<ThreadState> state = ThreadLocal.withInitial(ThreadState::new);
+
+    @Override
+    public String name() {
+        return "native";
+    }
+
+    /**
+     * Whether oneDNN multiplies {@code precision} inputs itself on this CPU. Without AVX512-FP16 (or
+     * AVX10/AVX2-VNNI-2) oneDNN 3.13 has no f16:f16:f32 matmul (dnnl_unimplemented); such inputs are then
+     * widened to FP32 in Java and run through the FP32 primitive.
+     */
+    static boolean natively(Precision precision) {
+        return NATIVE_PRECISIONS.computeIfAbsent(precision, p -> {
+            try {
+                matmul(new Key(p, false, false, 8, 8, 8, false));
+                return true;
+            } catch (Unimplemented e) {
+                LOG.info("oneDNN has no {} matmul on this CPU; {} inputs are widened to FP32 first", p, p);
+                return false;
+            }
+        });
+    }
+
+    /** oneDNN's version, e.g. "3.13.0", for the selection log. */
+    static String version() {
+        dnnl_version_t v = dnnl_version();
+        return v.major() + "." + v.minor() + "." + v.patch();
+    }
+
+    /** The oneDNN implementation a problem of this kind runs on, e.g. "brg_matmul:avx512_core_bf16". */
+    static String implementation(Precision precision, boolean transA, boolean transB, int m, int n, int k) {
+        if (!natively(precision)) {
+            return "widened to FP32, " + implementation(Precision.FP32, transA, transB, m, n, k);
+        }
+        return matmul(new Key(precision, transA, transB, m, n, k, false)).implementation;
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int k,
+                     float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, boolean accumulate) {
+        if (degenerate(m, n, k, c, cOff, accumulate)) {
+            return;
+        }
+        ThreadState s = state.get();
+        s.a32 = ensure(s.a32, (long) m * k);
+        s.b32 = ensure(s.b32, (long) k * n);
+        s.a32.position(0).put(a, aOff, m * k);
+        s.b32.position(0).put(b, bOff, k * n);
+        run(s, new Key(Precision.FP32, transA, transB, m, n, k, accumulate), s.a32, s.b32, c, cOff);
+    }
+
+    @Override
+    public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k,
+                     short[] a, int aOff, short[] b, int bOff, float[] c, int cOff, boolean accumulate) {
+        if (degenerate(m, n, k, c, cOff, accumulate)) {
+            return;
+        }
+        ThreadState s = state.get();
+        if (!natively(precision)) {
+            // Exact widening keeps the products exact, so FP32 matmul on the widened values is the same
+            // computation as a 16-bit matmul with FP32 accumulation. Widened in Java: oneDNN's own f16→f32
+            // reorder runs as "simple:any" here, measured at 3.8-5.4 ms per 131,072 values.
+            float[] aWide = s.wideA(m * k);
+            float[] bWide = s.wideB(k * n);
+            HalfArrays.decode(precision, a, aOff, aWide, 0, m * k);
+            HalfArrays.decode(precision, b, bOff, bWide, 0, k * n);
+            gemm(transA, transB, m, n, k, aWide, 0, bWide, 0, c, cOff, accumulate);
+            return;
+        }
+        s.a16 = ensure(s.a16, (long) m * k);
+        s.b16 = ensure(s.b16, (long) k * n);
+        s.a16.position(0).put(a, aOff, m * k);
+        s.b16.position(0).put(b, bOff, k * n);
+        run(s, new Key(precision, transA, transB, m, n, k, accumulate), s.a16, s.b16, c, cOff);
+    }
+
+    /** Empty products: oneDNN is not asked about zero-sized dimensions. An empty sum is 0. */
+    private static boolean degenerate(int m, int n, int k, float[] c, int cOff, boolean accumulate) {
+        if (m == 0 || n == 0) {
+            return true;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                java.util.Arrays.fill(c, cOff, cOff + m * n, 0f);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    private static void run(ThreadState s, Key key, Pointer a, Pointer b, float[] c, int cOff) {
+        Matmul mm = matmul(key);
+        int size = key.m * key.n;
+        s.c = ensure(s.c, size);
+        if (key.accumulate) {
+            s.c.position(0).put(c, cOff, size);
+        }
+        if (mm.scratchpadBytes > 0) {
+            s.scratchpad = ensure(s.scratchpad, mm.scratchpadBytes);
+        }
+        Bound bound = s.bind(key, mm);
+        check(dnnl_memory_set_data_handle(bound.src, a), "dnnl_memory_set_data_handle(src)");
+        check(dnnl_memory_set_data_handle(bound.weights, b), "dnnl_memory_set_data_handle(weights)");
+        check(dnnl_memory_set_data_handle(bound.dst, s.c.position(0)), "dnnl_memory_set_data_handle(dst)");
+        int args = 3;
+        s.args.position(0).arg(DNNL_ARG_SRC).memory(bound.src);
+        s.args.position(1).arg(DNNL_ARG_WEIGHTS).memory(bound.weights);
+        s.args.position(2).arg(DNNL_ARG_DST).memory(bound.dst);
+        if (bound.scratchpad != null) {
+            check(dnnl_memory_set_data_handle(bound.scratchpad, s.scratchpad.position(0)),
+                    "dnnl_memory_set_data_handle(scratchpad)");
+            s.args.position(3).arg(DNNL_ARG_SCRATCHPAD).memory(bound.scratchpad);
+            args = 4;
+        }
+        check(dnnl_primitive_execute(mm.primitive, s.stream, args, s.args.position(0)), "dnnl_primitive_execute");
+        check(dnnl_stream_wait(s.stream), "dnnl_stream_wait");
+        s.c.position(0).get(c, cOff, size);
+    }
+
+    private static Matmul matmul(Key key) {
+        Matmul mm = PRIMITIVES.get(key);
+        return mm != null ? mm : PRIMITIVES.computeIfAbsent(key, Matmul::create);
+    }
+
+    private static FloatPointer ensure(FloatPointer p, long count) {
+        if (p != null && p.capacity() >= count) {
+            return p;
+        }
+        if (p != null) {
+            p.close();
+        }
+        return new FloatPointer(count);
+    }
+
+    private static ShortPointer ensure(ShortPointer p, long count) {
+        if (p != null && p.capacity() >= count) {
+            return p;
+        }
+        if (p != null) {
+            p.close();
+        }
+        return new ShortPointer(count);
+    }
+
+    private static BytePointer ensure(BytePointer p, long count) {
+        if (p != null && p.capacity() >= count) {
+            return p;
+        }
+        if (p != null) {
+            p.close();
+        }
+        return new BytePointer(count);
+    }
+
+    static void check(int status, String call) {
+        if (status != dnnl_success) {
+            throw new IllegalStateException("oneDNN " + call + " failed with status " + status);
+        }
+    }
+
+    private static int dataType(Precision precision) {
+        switch (precision) {
+            case FP16:
+                return dnnl_f16;
+            case BF16:
+                return dnnl_bf16;
+            default:
+                return dnnl_f32;
+        }
+    }
+
+    /** oneDNN has no implementation for a problem on this CPU. */
+    private static final class Unimplemented extends IllegalStateException {
+        Unimplemented(String message) {
+            super(message);
+        }
+    }
+
+    /** What a primitive depends on. */
+    private record Key(Precision precision, boolean transA, boolean transB, int m, int n, int k, boolean accumulate) {
+        @Override
+        public String toString() {
+            return precision + " " + (transA ? "T" : "N") + (transB ? "T" : "N") + " m=" + m + " n=" + n + " k=" + k
+                    + (accumulate ? " +c" : "");
+        }
+    }
+
+    /** A matmul primitive and the descriptors its memory objects are made from; kept for the process. */
+    private static final class Matmul {
+        final dnnl_primitive primitive;
+        final dnnl_memory_desc srcMd;
+        final dnnl_memory_desc weightsMd;
+        final dnnl_memory_desc dstMd;
+        /** Owned by the primitive descriptor, which is kept alive with it. */
+        final dnnl_memory_desc scratchpadMd;
+        final long scratchpadBytes;
+        final String implementation;
+        @SuppressWarnings("unused")
+        private final dnnl_primitive_desc pd;
+
+        private Matmul(dnnl_primitive primitive, dnnl_primitive_desc pd, dnnl_memory_desc srcMd, dnnl_memory_desc weightsMd,
+                       dnnl_memory_desc dstMd, dnnl_memory_desc scratchpadMd, long scratchpadBytes, String implementation) {
+            this.primitive = primitive;
+            this.pd = pd;
+            this.srcMd = srcMd;
+            this.weightsMd = weightsMd;
+            this.dstMd = dstMd;
+            this.scratchpadMd = scratchpadMd;
+            this.scratchpadBytes = scratchpadBytes;
+            this.implementation = implementation;
+        }
+
+        static Matmul create(Key key) {
+            long started = System.nanoTime();
+            int type = dataType(key.precision);
+            // op(a) is m×k: stored m×k (strides k,1) or, transposed, k×m (strides 1,m). Same for op(b), k×n.
+            dnnl_memory_desc src = memoryDesc(key.m, key.k, type, key.transA ? new long[] {1, key.m} : new long[] {key.k, 1});
+            dnnl_memory_desc weights = memoryDesc(key.k, key.n, type, key.transB ? new long[] {1, key.k} : new long[] {key.n, 1});
+            dnnl_memory_desc dst = memoryDesc(key.m, key.n, dnnl_f32, new long[] {key.n, 1});
+            dnnl_primitive_attr attr = new dnnl_primitive_attr();
+            check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create");
+            dnnl_post_ops postOps = null;
+            try {
+                check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "set_scratchpad_mode");
+                if (key.accumulate) {
+                    postOps = new dnnl_post_ops();
+                    check(dnnl_post_ops_create(postOps), "dnnl_post_ops_create");
+                    check(dnnl_post_ops_append_sum(postOps, 1.0f, 0, dnnl_data_type_undef), "dnnl_post_ops_append_sum");
+                    check(dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops");
+                }
+                dnnl_primitive_desc pd = new dnnl_primitive_desc();
+                int status = dnnl_matmul_primitive_desc_create(pd, ENGINE, src, weights, null, dst, attr);
+                if (status == dnnl_unimplemented) {
+                    throw new Unimplemented("oneDNN has no matmul for " + key + " on this CPU (dnnl_unimplemented)");
+                }
+                check(status, "dnnl_matmul_primitive_desc_create(" + key + ")");
+                dnnl_primitive primitive = new dnnl_primitive();
+                check(dnnl_primitive_create(primitive, pd), "dnnl_primitive_create");
+                dnnl_memory_desc scratchpad = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+                long scratchpadBytes = scratchpad == null || scratchpad.isNull() ? 0 : dnnl_memory_desc_get_size(scratchpad);
+                String impl = queryImplementation(pd);
+                LOG.debug("oneDNN matmul {}: {} (scratchpad {} bytes, created in {} ms)", key, impl, scratchpadBytes,
+                        (System.nanoTime() - started) / 1_000_000.0);
+                return new Matmul(primitive, pd, src, weights, dst, scratchpadBytes > 0 ? scratchpad : null,
+                        scratchpadBytes, impl);
+            } finally {
+                if (postOps != null) {
+                    dnnl_post_ops_destroy(postOps);
+                }
+                dnnl_primitive_attr_destroy(attr);
+            }
+        }
+
+        private static dnnl_memory_desc memoryDesc(int rows, int cols, int type, long[] strides) {
+            dnnl_memory_desc md = new dnnl_memory_desc();
+            check(dnnl_memory_desc_create_with_strides(md, 2, new long[] {rows, cols}, type, strides),
+                    "dnnl_memory_desc_create_with_strides");
+            return md;
+        }
+
+        private static String queryImplementation(dnnl_primitive_desc pd) {
+            try (PointerPointer<BytePointer> out = new PointerPointer<>(1)) {
+                if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, out) != dnnl_success) {
+                    return "?";
+                }
+                BytePointer text = out.get(BytePointer.class, 0);
+                return text == null || text.isNull() ? "?" : text.getString();
+            }
+        }
+    }
+
+    /** Memory objects of one primitive for one thread; their data handles point at the thread's buffers. */
+    private static final class Bound {
+        final dnnl_memory src = new dnnl_memory();
+        final dnnl_memory weights = new dnnl_memory();
+        final dnnl_memory dst = new dnnl_memory();
+        final dnnl_memory scratchpad;
+
+        Bound(Matmul mm) {
+            check(dnnl_memory_create(src, mm.srcMd, ENGINE, (Pointer) null), "dnnl_memory_create(src)");
+            check(dnnl_memory_create(weights, mm.weightsMd, ENGINE, (Pointer) null), "dnnl_memory_create(weights)");
+            check(dnnl_memory_create(dst, mm.dstMd, ENGINE, (Pointer) null), "dnnl_memory_create(dst)");
+            if (mm.scratchpadMd != null) {
+                scratchpad = new dnnl_memory();
+                check(dnnl_memory_create(scratchpad, mm.scratchpadMd, ENGINE, (Pointer) null), "dnnl_memory_create(scratchpad)");
+            } else {
+                scratchpad = null;
+            }
+        }
+    }
+
+    /** A thread's stream, native operand buffers (grow-only) and memory objects. */
+    private static final class ThreadState {
+        final dnnl_stream stream = new dnnl_stream();
+        final dnnl_exec_arg_t args = new dnnl_exec_arg_t(4);
+        final Map<Key, Bound> bound = new HashMap<>();
+        FloatPointer a32;
+        FloatPointer b32;
+        ShortPointer a16;
+        ShortPointer b16;
+        FloatPointer c;
+        BytePointer scratchpad;
+        private float[] wideA = new float[0];
+        private float[] wideB = new float[0];
+
+        float[] wideA(int size) {
+            if (wideA.length < size) {
+                wideA = new float[size];
+            }
+            return wideA;
+        }
+
+        float[] wideB(int size) {
+            if (wideB.length < size) {
+                wideB = new float[size];
+            }
+            return wideB;
+        }
+
+        ThreadState() {
+            check(dnnl_stream_create(stream, ENGINE, dnnl_stream_default_flags), "dnnl_stream_create");
+        }
+
+        Bound bind(Key key, Matmul mm) {
+            Bound b = bound.get(key);
+            if (b == null) {
+                b = new Bound(mm);
+                bound.put(key, b);
+            }
+            return b;
+        }
+    }
+}
