@@ -1,6 +1,5 @@
 package io.sparkamp.core.ops;
 
-import io.sparkamp.core.numeric.Precision;
 
 /**
  * The portable kernel, always available and always correct. 16-bit inputs are widened to FP32 panels
@@ -8,11 +7,9 @@ import io.sparkamp.core.numeric.Precision;
  * exact in FP32, so only the accumulation rounds. Blocked over k and n so a panel of B stays in cache;
  * the inner loop runs over contiguous columns, which the JIT vectorizes.
  */
-public final class JavaGemmKernel implements GemmKernel {
+public final class JavaGemmKernel extends PanelGemmKernel {
     private static final int K_BLOCK = 256;
     private static final int N_BLOCK = 512;
-
-    private final ThreadLocal<Panels.Scratch> scratch = ThreadLocal.withInitial(Panels.Scratch::new);
 
     @Override
     public String name() {
@@ -20,25 +17,7 @@ public final class JavaGemmKernel implements GemmKernel {
     }
 
     @Override
-    public void gemm(boolean transA, boolean transB, int m, int n, int k,
-                     float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, boolean accumulate) {
-        Panels.Scratch s = scratch.get();
-        Panels.Panel aRows = Panels.a(s, transA, m, k, a, aOff);
-        Panels.Panel bRows = Panels.b(s, transB, k, n, b, bOff);
-        multiplyRowMajor(m, n, k, aRows.values(), aRows.offset(), bRows.values(), bRows.offset(), c, cOff, accumulate);
-    }
-
-    @Override
-    public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k,
-                     short[] a, int aOff, short[] b, int bOff, float[] c, int cOff, boolean accumulate) {
-        Panels.Scratch s = scratch.get();
-        float[] aRows = Panels.a(s, precision, transA, m, k, a, aOff);
-        float[] bRows = Panels.b(s, precision, transB, k, n, b, bOff);
-        multiplyRowMajor(m, n, k, aRows, 0, bRows, 0, c, cOff, accumulate);
-    }
-
-    /** c[m×n] (+)= a[m×k] · b[k×n], all row-major and contiguous. */
-    static void multiplyRowMajor(int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
+    void multiply(int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
                                  float[] c, int cOff, boolean accumulate) {
         if (!accumulate) {
             java.util.Arrays.fill(c, cOff, cOff + m * n, 0f);

@@ -1,6 +1,5 @@
 package io.sparkamp.core.ops;
 
-import io.sparkamp.core.numeric.Precision;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -17,12 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * both stay within {@code GemmKernelContract}'s bound (k + 2)·2^-24·Σ|a||b| (fused steps only tighten
  * the recursive-summation bound it is derived from).
  */
-final class VectorGemmKernel implements GemmKernel {
+final class VectorGemmKernel extends PanelGemmKernel {
     private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int LANES = SPECIES.length();
     private static final int K_BLOCK = 256;
-
-    private final ThreadLocal<Panels.Scratch> scratch = ThreadLocal.withInitial(Panels.Scratch::new);
 
     @Override
     public String name() {
@@ -35,25 +32,7 @@ final class VectorGemmKernel implements GemmKernel {
     }
 
     @Override
-    public void gemm(boolean transA, boolean transB, int m, int n, int k,
-                     float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, boolean accumulate) {
-        Panels.Scratch s = scratch.get();
-        Panels.Panel aRows = Panels.a(s, transA, m, k, a, aOff);
-        Panels.Panel bRows = Panels.b(s, transB, k, n, b, bOff);
-        multiply(m, n, k, aRows.values(), aRows.offset(), bRows.values(), bRows.offset(), c, cOff, accumulate);
-    }
-
-    @Override
-    public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k,
-                     short[] a, int aOff, short[] b, int bOff, float[] c, int cOff, boolean accumulate) {
-        Panels.Scratch s = scratch.get();
-        float[] aRows = Panels.a(s, precision, transA, m, k, a, aOff);
-        float[] bRows = Panels.b(s, precision, transB, k, n, b, bOff);
-        multiply(m, n, k, aRows, 0, bRows, 0, c, cOff, accumulate);
-    }
-
-    /** c[m×n] (+)= a[m×k] · b[k×n], all row-major and contiguous. */
-    static void multiply(int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
+    void multiply(int m, int n, int k, float[] a, int aOff, float[] b, int bOff,
                          float[] c, int cOff, boolean accumulate) {
         if (!accumulate) {
             java.util.Arrays.fill(c, cOff, cOff + m * n, 0f);

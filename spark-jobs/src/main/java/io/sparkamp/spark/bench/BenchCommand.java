@@ -46,14 +46,15 @@ public final class BenchCommand {
         String master = s.string("master", "local[2]");
         SparkSession spark = SparkSessions.create(master, "spark-amp bench");
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+        deleteOldMetrics(precisions);
         try {
             List<BenchReport.Run> runs = new ArrayList<>();
             for (String precision : precisions) {
                 Map<String, String> overrides = new LinkedHashMap<>();
                 overrides.put("precision", precision.trim());
-                overrides.put("eval-every", s.string("eval-every", "50"));
+                overrides.put("eval-every", s.string("eval-every", "10"));
                 overrides.put("target-accuracy", s.string("target-accuracy", "0.85"));
-                overrides.put("epochs", s.string("max-epochs", "10"));
+                overrides.put("epochs", s.string("max-epochs", base.string("epochs", "15")));
                 overrides.put("metrics", "runs/bench/" + precision.trim() + ".jsonl");
                 out.println("bench: training " + precision.trim() + " to " + overrides.get("target-accuracy") + " test accuracy");
                 Map<String, Object> summary = TrainCommand.run(job(base, s, data, testData, overrides), spark, quiet);
@@ -66,7 +67,7 @@ public final class BenchCommand {
             for (int times : new int[] {1, replicate}) {
                 Map<String, String> overrides = new LinkedHashMap<>();
                 overrides.put("precision", scalingPrecision);
-                overrides.put("steps", s.string("throughput-steps", "150"));
+                overrides.put("steps", s.string("throughput-steps", "60"));
                 overrides.put("replicate", Integer.toString(times));
                 out.println("bench: throughput of " + scalingPrecision + " on the training set x" + times);
                 Map<String, Object> summary = TrainCommand.run(job(base, s, data, null, overrides), spark, quiet);
@@ -110,6 +111,16 @@ public final class BenchCommand {
         s.set("log-every", "100", "bench");
         overrides.forEach((k, v) -> s.set(k, v, "bench"));
         return JobConfig.from(s);
+    }
+
+    private static void deleteOldMetrics(List<String> precisions) {
+        for (String p : precisions) {
+            try {
+                Files.deleteIfExists(Path.of("runs/bench/" + p.trim() + ".jsonl"));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot remove the previous bench metrics of " + p, e);
+            }
+        }
     }
 
     /** MLlib's layer sizes for the same model: input, every Linear's width. */

@@ -23,6 +23,8 @@ public final class SparkSessions {
         conf.setAppName(appName);
         applyKryoDefaults(conf);
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        // Gradient partials are a few MB; returning them directly skips a block-manager round trip per task.
+        conf.setIfMissing("spark.task.maxDirectResultSize", "64m");
         return SparkSession.builder().config(conf).getOrCreate();
     }
 

@@ -119,6 +119,7 @@ public final class TrainCommand {
             if (test != null) {
                 test.unpersist();
             }
+            io.sparkamp.spark.executor.DecodedPartitions.clear(); // executors in this JVM (local mode)
         }
     }
 

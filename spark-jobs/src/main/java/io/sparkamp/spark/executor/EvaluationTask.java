@@ -15,17 +15,19 @@ public final class EvaluationTask implements Function2<Integer, Iterator<CachedB
 
     private final Broadcast<WeightsPayload> weights;
     private final WorkerSpec spec;
+    private final int rddId;
 
-    public EvaluationTask(Broadcast<WeightsPayload> weights, WorkerSpec spec) {
+    public EvaluationTask(Broadcast<WeightsPayload> weights, WorkerSpec spec, int rddId) {
         this.weights = weights;
         this.spec = spec;
+        this.rddId = rddId;
     }
 
     @Override
     public Iterator<Evaluation> call(Integer partition, Iterator<CachedBatch> batches) {
-        try (PartitionRows rows = PartitionRows.open(batches, "evaluation partition " + partition)) {
-            Evaluation result = WorkerCache.evaluator(spec).evaluate(rows.source(), weights.value().toWorkingWeights());
-            return Collections.singletonList(result).iterator();
-        }
+        Evaluation[] result = new Evaluation[1];
+        DecodedPartitions.withRows(rddId, partition, batches,
+                rows -> result[0] = WorkerCache.evaluator(spec).evaluate(rows.source(), weights.value().toWorkingWeights()));
+        return Collections.singletonList(result[0]).iterator();
     }
 }

@@ -1,6 +1,5 @@
 package io.sparkamp.spark.executor;
 
-import io.sparkamp.core.data.RowSource;
 import io.sparkamp.core.train.GradientPartial;
 import io.sparkamp.core.train.StepJob;
 import io.sparkamp.core.train.WorkerSpec;
@@ -22,20 +21,23 @@ public final class GradientTask implements Function2<Integer, Iterator<CachedBat
     private final Broadcast<WeightsPayload> weights;
     private final WorkerSpec spec;
     private final StepJob[] jobs;
+    private final int rddId;
 
-    public GradientTask(Broadcast<WeightsPayload> weights, WorkerSpec spec, StepJob[] jobs) {
+    /**
+     * @param rddId id of the cached batches' RDD, so executors can keep its partitions open across steps
+     */
+    public GradientTask(Broadcast<WeightsPayload> weights, WorkerSpec spec, StepJob[] jobs, int rddId) {
         this.weights = weights;
         this.spec = spec;
         this.jobs = jobs;
+        this.rddId = rddId;
     }
 
     @Override
     public Iterator<GradientPartial> call(Integer partition, Iterator<CachedBatch> batches) {
-        try (PartitionRows rows = PartitionRows.open(batches, "step " + jobs[partition].step() + " partition " + partition)) {
-            RowSource source = rows.source();
-            GradientPartial partial = WorkerCache.worker(spec)
-                    .compute(source, partition, jobs[partition], weights.value().toWorkingWeights());
-            return Collections.singletonList(partial).iterator();
-        }
+        GradientPartial[] partial = new GradientPartial[1];
+        DecodedPartitions.withRows(rddId, partition, batches, rows -> partial[0] = WorkerCache.worker(spec)
+                .compute(rows.source(), partition, jobs[partition], weights.value().toWorkingWeights()));
+        return Collections.singletonList(partial[0]).iterator();
     }
 }

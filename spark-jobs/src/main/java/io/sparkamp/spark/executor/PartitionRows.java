@@ -45,6 +45,11 @@ final class PartitionRows implements AutoCloseable {
         return source;
     }
 
+    /** Off-heap bytes the opened batches hold. */
+    long bytesUsed() {
+        return allocator.getAllocatedMemory();
+    }
+
     @Override
     public void close() {
         batches.forEach(TrainingBatch::close);
