@@ -4,8 +4,10 @@
     python3 notebooks/runs_summary.py runs/fashion-mnist/metrics.jsonl runs/bench/*.jsonl
 
 For each run: steps, skipped steps, loss-scale changes, first/last loss, and the stability check of a
-long run: median step time and driver heap in the first and last tenth of the steps (a run whose
-lineage or broadcasts leaked would get slower and bigger step over step). Standard library only.
+long run: median step time in the first and last tenth of the steps (a run whose
+lineage or broadcasts leaked would get slower step over step) and the lowest driver heap seen in each
+(the level the heap returns to after garbage collection; it would climb if the driver leaked).
+Standard library only.
 """
 import json
 import statistics
@@ -38,7 +40,8 @@ def summarise(path):
         f"  loss {rows[0]['loss']:.4f} -> {rows[-1]['loss']:.4f}; loss scale changes: "
         + ", ".join(f"step {s}: {v:g}" for s, v in scales[:12]) + (" ..." if len(scales) > 12 else ""),
         f"  median step ms: first tenth {med(first, 'step_ms'):.1f}, last tenth {med(last, 'step_ms'):.1f}; "
-        f"median heap MB: first tenth {med(first, 'heap_used_mb'):.0f}, last tenth {med(last, 'heap_used_mb'):.0f}",
+        f"lowest heap MB (after GC): first tenth {min(r['heap_used_mb'] for r in first)}, "
+        f"last tenth {min(r['heap_used_mb'] for r in last)}",
         f"  median samples/s {statistics.median(r['samples_per_second'] for r in rows):.0f}; "
         f"median overhead fraction {statistics.median(r.get('overhead_fraction', 0) for r in rows):.3f}",
     ]

@@ -78,7 +78,8 @@ final class BenchReport {
             Run one = scaling.get(0);
             Run many = scaling.get(1);
             double ratio = many.number("samples_per_second") / one.number("samples_per_second");
-            b.append("Data-size scaling (").append(one.precision()).append(", ").append(one.text("steps")).append(" steps each): ")
+            b.append("Data-size scaling (").append(one.precision()).append(", ").append(one.text("steps"))
+                    .append(" steps per run, runs alternated x1, xN, x1, xN, mean of ").append(one.text("runs")).append(" runs each): ")
                     .append(fmt(one.number("samples_per_second"), 0)).append(" samples/s on ").append(one.text("train_rows"))
                     .append(" rows, ").append(fmt(many.number("samples_per_second"), 0)).append(" samples/s on ")
                     .append(many.text("train_rows")).append(" rows (x").append(many.replicate()).append("): ratio ")
