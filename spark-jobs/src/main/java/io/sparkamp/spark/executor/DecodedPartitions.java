@@ -97,9 +97,16 @@ public final class DecodedPartitions {
         e.users--;
     }
 
+    /** The bound from the Spark conf on executors; from a system property of the same name elsewhere (tests). */
     private static long capacity() {
         SparkEnv env = SparkEnv.get();
-        return env == null ? 2L << 30 : env.conf().getSizeAsBytes(CAPACITY_KEY, "2g");
+        return env != null ? env.conf().getSizeAsBytes(CAPACITY_KEY, "2g")
+                : org.apache.spark.network.util.JavaUtils.byteStringAsBytes(System.getProperty(CAPACITY_KEY, "2g"));
+    }
+
+    /** Off-heap bytes held by open partitions now. */
+    static synchronized long bytesHeld() {
+        return bytes;
     }
 
     private static final class Entry {
