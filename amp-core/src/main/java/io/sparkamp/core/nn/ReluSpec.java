@@ -1,6 +1,7 @@
 package io.sparkamp.core.nn;
 
 import io.sparkamp.core.autocast.OpClass;
+import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.ops.Elementwise;
 
 /**
@@ -57,14 +58,7 @@ public record ReluSpec() implements ShapePreservingSpec {
             if (!needInputGrad) {
                 return null;
             }
-            int count = rows * size;
-            float[] gradInput = new float[count];
-            for (int i = 0; i < count; i++) {
-                if (Elementwise.isSet(positive, i)) {
-                    gradInput[i] = gradOutput[i];
-                }
-            }
-            return gradInput;
+            return Elementwise.maskAndScale(gradOutput, rows * size, positive, 1f, Precision.FP32);
         }
 
         @Override

@@ -64,11 +64,19 @@ public final class HalfArrays {
     /** Rounds {@code values} in place to {@code precision} (no-op for FP32). */
     public static void roundInPlace(Precision precision, float[] values, int off, int count) {
         checkRange(values.length, off, count, "values");
-        if (!precision.isLow()) {
-            return;
-        }
-        for (int i = off; i < off + count; i++) {
-            values[i] = precision.round(values[i]);
+        switch (precision) { // one loop per format, so the converter inlines
+            case FP16:
+                for (int i = off; i < off + count; i++) {
+                    values[i] = Fp16.round(values[i]);
+                }
+                break;
+            case BF16:
+                for (int i = off; i < off + count; i++) {
+                    values[i] = Bf16.round(values[i]);
+                }
+                break;
+            default:
+                break;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.sparkamp.core.ops;
 
+import io.sparkamp.core.numeric.HalfArrays;
 import io.sparkamp.core.numeric.Precision;
 
 /**
@@ -18,14 +19,13 @@ public final class Elementwise {
      */
     public static long encodeCountingUnderflow(Precision precision, float[] src, int count, short[] dst) {
         requireLow(precision);
+        HalfArrays.encode(precision, src, 0, dst, 0, count);
         long nonZero = 0;
         long underflowed = 0;
         for (int i = 0; i < count; i++) {
-            short code = precision.encode(src[i]);
-            dst[i] = code;
             if (src[i] != 0f) {
                 nonZero++;
-                if ((code & 0x7fff) == 0) {
+                if ((dst[i] & 0x7fff) == 0) {
                     underflowed++;
                 }
             }
@@ -77,12 +77,20 @@ public final class Elementwise {
      */
     public static float[] relu(float[] input, int count, Precision roundTo, long[] positiveMask) {
         float[] out = new float[count];
-        for (int i = 0; i < count; i++) {
-            float x = input[i];
-            if (x > 0f) {
-                out[i] = roundTo.round(x);
-                set(positiveMask, i);
+        for (int base = 0; base < count; base += 64) { // one mask word at a time: no per-element read-modify-write
+            int end = Math.min(count, base + 64);
+            long bits = 0;
+            for (int i = base; i < end; i++) {
+                float x = input[i];
+                if (x > 0f) {
+                    out[i] = x;
+                    bits |= 1L << (i - base);
+                }
             }
+            positiveMask[base >>> 6] = bits;
+        }
+        if (roundTo.isLow()) {
+            HalfArrays.roundInPlace(roundTo, out, 0, count);
         }
         return out;
     }
@@ -90,10 +98,15 @@ public final class Elementwise {
     /** {@code values[i] * scale} where the mask bit is set, 0 elsewhere, rounded to {@code roundTo}, into a new array. */
     public static float[] maskAndScale(float[] values, int count, long[] mask, float scale, Precision roundTo) {
         float[] out = new float[count];
-        for (int i = 0; i < count; i++) {
-            if (isSet(mask, i)) {
-                out[i] = roundTo.round(values[i] * scale);
+        for (int w = 0; w < mask.length; w++) {
+            int base = w << 6;
+            for (long bits = mask[w]; bits != 0; bits &= bits - 1) {
+                int i = base + Long.numberOfTrailingZeros(bits);
+                out[i] = values[i] * scale;
             }
+        }
+        if (roundTo.isLow()) {
+            HalfArrays.roundInPlace(roundTo, out, 0, count);
         }
         return out;
     }
