@@ -1,6 +1,9 @@
 package io.sparkamp.core.data;
 
-/** Rows held in two row-major float arrays. */
+/**
+ * Rows held in two row-major float arrays. Every value must be finite: a NaN or infinite input would
+ * only surface later as skipped steps, so it is refused here with its row and column.
+ */
 public final class ArrayRowSource implements RowSource {
     private final float[] features;
     private final float[] targets;
@@ -19,10 +22,21 @@ public final class ArrayRowSource implements RowSource {
         if (targets.length != (long) rows * targetWidth) {
             throw new IllegalArgumentException(rows + " rows need " + (long) rows * targetWidth + " target values, got " + targets.length);
         }
+        requireFinite(features, featureCount, "feature");
+        requireFinite(targets, targetWidth, "target");
         this.features = features;
         this.targets = targets;
         this.featureCount = featureCount;
         this.targetWidth = targetWidth;
+    }
+
+    private static void requireFinite(float[] values, int width, String what) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                throw new IllegalArgumentException("row " + i / width + ", " + what + " " + i % width + " is " + values[i]
+                        + " (inputs must be finite)");
+            }
+        }
     }
 
     /** Rows {@code [from, to)} of this source as a new source (copies). */
