@@ -5,7 +5,7 @@ package io.sparkamp.core.nn;
  * {@code max(x, 0) - x * t + log(1 + exp(-|x|))}, which never overflows; the per-row loss is the sum
  * over the outputs. Gradient {@code sigmoid(x) - t}.
  */
-public final class BinaryCrossEntropyWithLogits implements Loss {
+public final class BinaryCrossEntropyWithLogits extends FusedLoss {
     public static final String NAME = "bce_logits";
 
     @Override
@@ -31,17 +31,7 @@ public final class BinaryCrossEntropyWithLogits implements Loss {
     }
 
     @Override
-    public double sum(float[] output, float[] targets, int rows, int outputSize) {
-        return compute(output, targets, rows, outputSize, 0f, null);
-    }
-
-    @Override
-    public double sumAndGradient(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
-        LossChecks.requireGradient(NAME, gradOutput, rows, outputSize);
-        return compute(output, targets, rows, outputSize, gradFactor, gradOutput);
-    }
-
-    private double compute(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
+    double compute(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
         LossChecks.requireShapes(NAME, output, targets, rows, outputSize, outputSize);
         validateTargets(targets, rows, outputSize);
         double total = 0.0;

@@ -5,7 +5,7 @@ package io.sparkamp.core.nn;
  * outputs, {@code 0.5 * sum_j (y_j - t_j)^2}, so the gradient is simply {@code y - t}; the trainer's
  * division by the batch size makes it a mean over rows.
  */
-public final class MeanSquaredError implements Loss {
+public final class MeanSquaredError extends FusedLoss {
     public static final String NAME = "mse";
 
     @Override
@@ -25,17 +25,7 @@ public final class MeanSquaredError implements Loss {
     }
 
     @Override
-    public double sum(float[] output, float[] targets, int rows, int outputSize) {
-        return compute(output, targets, rows, outputSize, 0f, null);
-    }
-
-    @Override
-    public double sumAndGradient(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
-        LossChecks.requireGradient(NAME, gradOutput, rows, outputSize);
-        return compute(output, targets, rows, outputSize, gradFactor, gradOutput);
-    }
-
-    private double compute(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
+    double compute(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
         LossChecks.requireShapes(NAME, output, targets, rows, outputSize, outputSize);
         validateTargets(targets, rows, outputSize);
         double total = 0.0;

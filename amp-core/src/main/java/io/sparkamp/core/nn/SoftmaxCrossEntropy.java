@@ -5,7 +5,7 @@ package io.sparkamp.core.nn;
  * target value per row, the class index). Per row {@code logsumexp(x) - x[target]}, computed in double
  * with the maximum subtracted so large logits do not overflow. Gradient {@code softmax(x) - onehot}.
  */
-public final class SoftmaxCrossEntropy implements Loss {
+public final class SoftmaxCrossEntropy extends FusedLoss {
     public static final String NAME = "softmax_ce";
 
     @Override
@@ -31,17 +31,7 @@ public final class SoftmaxCrossEntropy implements Loss {
     }
 
     @Override
-    public double sum(float[] output, float[] targets, int rows, int outputSize) {
-        return compute(output, targets, rows, outputSize, 0f, null);
-    }
-
-    @Override
-    public double sumAndGradient(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
-        LossChecks.requireGradient(NAME, gradOutput, rows, outputSize);
-        return compute(output, targets, rows, outputSize, gradFactor, gradOutput);
-    }
-
-    private double compute(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
+    double compute(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
         LossChecks.requireShapes(NAME, output, targets, rows, outputSize, 1);
         validateTargets(targets, rows, outputSize);
         double total = 0.0;
