@@ -11,6 +11,8 @@ public final class WeightsPayload {
     private Precision precision;
     private short[] codes;
     private float[] values;
+    /** Decoded once per executor and shared by its tasks (transient: never serialized). */
+    private transient volatile WorkingWeights decoded;
 
     /** Kryo needs a no-argument constructor. */
     WeightsPayload() {
@@ -29,9 +31,19 @@ public final class WeightsPayload {
                 : new WeightsPayload(Precision.FP32, null, weights.values());
     }
 
-    /** The working weights on the executor side. */
+    /** The working weights on the executor side, decoded by the first task that asks and shared (read-only). */
     public WorkingWeights toWorkingWeights() {
-        return precision.isLow() ? WorkingWeights.fromCodes(codes, precision) : WorkingWeights.fromFloats(values);
+        WorkingWeights w = decoded;
+        if (w == null) {
+            synchronized (this) {
+                w = decoded;
+                if (w == null) {
+                    w = precision.isLow() ? WorkingWeights.fromCodes(codes, precision) : WorkingWeights.fromFloats(values);
+                    decoded = w;
+                }
+            }
+        }
+        return w;
     }
 
     /** Bytes of weight data carried (for the broadcast-size metric). */
