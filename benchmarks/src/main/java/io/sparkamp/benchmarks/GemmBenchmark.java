@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The GEMMs of one training step of the Fashion-MNIST MLP 784-512-256-10 on one Spark task (B = 512
- * rows: global batch 1024 over local[2]), exactly as {@code LinearSpec} calls them:
+ * rows: global batch 1024 over local[2]), exactly as {@code LinearLayer} calls them:
  * forward Y = X·W (NN), dW += X^T·dY (TN, accumulating into the gradient), dX = dY·W^T (NT).
  * Reported as ops/s; {@code benchmarks/gflops.py} turns that into GFLOP/s (2·m·n·k flops per op).
  *
@@ -62,7 +62,7 @@ public class GemmBenchmark {
     private short[] b16;
     private float[] c;
 
-    /** {m, n, k, transA, transB, accumulate} of a named product, as LinearSpec issues it. */
+    /** {m, n, k, transA, transB, accumulate} of a named product, as LinearLayer issues it. */
     static int[] problem(String shape) {
         String[] parts = shape.split("\\.");
         int[][] layers = {{784, 512}, {512, 256}, {256, 10}};
