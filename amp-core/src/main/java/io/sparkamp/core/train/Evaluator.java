@@ -3,7 +3,7 @@ package io.sparkamp.core.train;
 import io.sparkamp.core.autocast.AutocastPolicy;
 import io.sparkamp.core.data.RowSource;
 import io.sparkamp.core.nn.ComputeContext;
-import io.sparkamp.core.nn.Loss;
+import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.nn.Sequential;
 import io.sparkamp.core.nn.WorkingWeights;
@@ -51,7 +51,7 @@ public final class Evaluator {
             }
             float[] output = network.forward(ctx, x, count);
             lossSum += loss.sum(output, targets, count, outputs);
-            correct += Predictions.countCorrect(loss, output, targets, count, outputs);
+            correct += loss.countCorrect(output, targets, count, outputs);
         }
         return new Evaluation(lossSum, correct, rows);
     }

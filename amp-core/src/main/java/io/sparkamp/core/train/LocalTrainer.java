@@ -15,7 +15,7 @@ public final class LocalTrainer {
     private final TrainingSetup setup;
     private final List<? extends RowSource> partitions;
     private final long[] partitionRows;
-    private final MixedPrecisionStep stepMachine;
+    private final OptimizerStep stepMachine;
     private final PartitionWorker worker;
 
     public LocalTrainer(TrainingSetup setup, List<? extends RowSource> partitions) {
@@ -38,10 +38,10 @@ public final class LocalTrainer {
         int[] shares = BatchPlan.shares(globalBatch, partitionRows);
         while (state.steps() < untilStep) {
             WorkingWeights weights = WorkingWeights.cast(state.master(), setup.config().precision());
-            StepJob[] jobs = StepJob.forStep(state, setup.config().seed(), shares, globalBatch);
+            PartitionAssignment[] assignments = PartitionAssignment.forStep(state, setup.config().seed(), shares, globalBatch);
             GradientPartial total = null;
             for (int p = 0; p < partitions.size(); p++) {
-                GradientPartial partial = worker.compute(partitions.get(p), p, jobs[p], weights);
+                GradientPartial partial = worker.compute(partitions.get(p), p, assignments[p], weights);
                 total = total == null ? partial : total.merge(partial);
             }
             listener.accept(stepMachine.apply(state, total));

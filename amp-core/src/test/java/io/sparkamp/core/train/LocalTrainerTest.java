@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
-import static io.sparkamp.core.train.MixedPrecisionStepTest.assertSlotsEqual;
-import static io.sparkamp.core.train.MixedPrecisionStepTest.bits;
-import static io.sparkamp.core.train.MixedPrecisionStepTest.slotBits;
+import static io.sparkamp.core.train.OptimizerStepTest.assertSlotsEqual;
+import static io.sparkamp.core.train.OptimizerStepTest.bits;
+import static io.sparkamp.core.train.OptimizerStepTest.slotBits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -118,7 +118,7 @@ class LocalTrainerTest {
         TrainingSetup setup = new TrainingSetup(config, 1);
         TrainingState state = setup.freshState();
         WorkingWeights weights = WorkingWeights.cast(state.master(), config.precision());
-        StepJob job = new StepJob(config.seed(), 0, 128, 128, state.scaler().scale());
+        PartitionAssignment job = new PartitionAssignment(config.seed(), 0, 128, 128, state.scaler().scale());
         float[] g = setup.newWorker().compute(DATA.get(0), 0, job, weights).gradients();
         state.scaler().unscaleAndCheck(g);
         return g;

@@ -2,8 +2,8 @@ package io.sparkamp.core.train;
 
 import io.sparkamp.core.config.TrainConfig;
 import io.sparkamp.core.data.ArrayRowSource;
-import io.sparkamp.core.nn.Loss;
-import io.sparkamp.core.nn.Losses;
+import io.sparkamp.core.loss.Loss;
+import io.sparkamp.core.loss.Losses;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -69,7 +69,7 @@ class MixedPrecisionEvidenceTest {
         TrainingSetup setup = new TrainingSetup(config, 1, loss);
         TrainingState state = setup.freshState();
         io.sparkamp.core.nn.WorkingWeights weights = io.sparkamp.core.nn.WorkingWeights.cast(state.master(), config.precision());
-        StepJob job = new StepJob(config.seed(), 0, 128, 128, state.scaler().scale());
+        PartitionAssignment job = new PartitionAssignment(config.seed(), 0, 128, 128, state.scaler().scale());
         float[] g = setup.newWorker().compute(TRAIN.get(0), 0, job, weights).gradients();
         state.scaler().unscaleAndCheck(g);
         return g;
@@ -134,6 +134,21 @@ class MixedPrecisionEvidenceTest {
         @Override
         public double sumAndGradient(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
             return weight * inner.sumAndGradient(output, targets, rows, outputSize, gradFactor * weight, gradOutput);
+        }
+
+        @Override
+        public io.sparkamp.core.loss.LabelRules labelRules(int outputSize) {
+            return inner.labelRules(outputSize);
+        }
+
+        @Override
+        public boolean classifies() {
+            return inner.classifies();
+        }
+
+        @Override
+        public long countCorrect(float[] output, float[] targets, int rows, int outputSize) {
+            return inner.countCorrect(output, targets, rows, outputSize);
         }
     }
 }

@@ -4,7 +4,7 @@ import io.sparkamp.core.nn.ParamView;
 import io.sparkamp.core.nn.ParameterLayout;
 import io.sparkamp.core.optim.OptimizerState;
 import io.sparkamp.core.scaling.ScalerState;
-import io.sparkamp.spark.report.Json;
+import io.sparkamp.spark.json.Json;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;

@@ -83,6 +83,6 @@ public final class AmpCli {
 
     /** Prints the JSON summary line of a command that returns a map. */
     static void printSummary(PrintStream out, Map<String, ?> summary) {
-        out.println(io.sparkamp.spark.report.Json.line(summary));
+        out.println(io.sparkamp.spark.json.Json.line(summary));
     }
 }

@@ -1,9 +1,9 @@
 package io.sparkamp.spark.cli;
 
 import io.sparkamp.core.config.Settings;
-import io.sparkamp.spark.data.DatasetSummary;
-import io.sparkamp.spark.data.FashionMnistConverter;
-import io.sparkamp.spark.data.SyntheticDataWriter;
+import io.sparkamp.spark.datasets.DatasetSummary;
+import io.sparkamp.spark.datasets.FashionMnistConverter;
+import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.PrintStream;

@@ -1,7 +1,7 @@
 package io.sparkamp.spark.cli;
 
 import io.sparkamp.core.config.ConfigException;
-import io.sparkamp.core.nn.Loss;
+import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.train.Evaluation;
 import io.sparkamp.core.train.TrainingSetup;
@@ -12,7 +12,7 @@ import io.sparkamp.spark.checkpoint.Checkpoints;
 import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.driver.DistributedTrainer;
-import io.sparkamp.spark.report.Json;
+import io.sparkamp.spark.json.Json;
 import io.sparkamp.spark.report.MetricsReporter;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -40,7 +40,7 @@ public final class TrainCommand {
     public static Map<String, Object> run(JobConfig job, SparkSession spark, PrintStream out) {
         long wallStart = System.nanoTime();
         ModelSpec model = parseModel(job);
-        Loss loss = io.sparkamp.core.nn.Losses.byName(job.train().loss());
+        Loss loss = io.sparkamp.core.loss.Losses.byName(job.train().loss());
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
         CachedTrainingData train = TrainingTables.loadAndCache(spark, job.data(), model, loss, job.train().precision(),

@@ -4,8 +4,8 @@ import io.sparkamp.core.nn.WorkingWeights;
 import io.sparkamp.core.train.BatchPlan;
 import io.sparkamp.core.train.Evaluation;
 import io.sparkamp.core.train.GradientPartial;
-import io.sparkamp.core.train.MixedPrecisionStep;
-import io.sparkamp.core.train.StepJob;
+import io.sparkamp.core.train.OptimizerStep;
+import io.sparkamp.core.train.PartitionAssignment;
 import io.sparkamp.core.train.StepOutcome;
 import io.sparkamp.core.train.TrainingSetup;
 import io.sparkamp.core.train.TrainingState;
@@ -29,7 +29,7 @@ public final class DistributedTrainer {
     private final JavaSparkContext sc;
     private final TrainingSetup setup;
     private final CachedTrainingData data;
-    private final MixedPrecisionStep stepMachine;
+    private final OptimizerStep stepMachine;
     private final WorkerSpec workerSpec;
     private final int[] shares;
 
@@ -49,9 +49,9 @@ public final class DistributedTrainer {
             WeightsPayload payload = WeightsPayload.of(WorkingWeights.cast(state.master(), setup.config().precision()));
             Broadcast<WeightsPayload> broadcast = sc.broadcast(payload);
             try {
-                StepJob[] jobs = StepJob.forStep(state, setup.config().seed(), shares, setup.config().batchSize());
+                PartitionAssignment[] assignments = PartitionAssignment.forStep(state, setup.config().seed(), shares, setup.config().batchSize());
                 List<GradientPartial> partials = data.batches()
-                        .mapPartitionsWithIndex(new GradientTask(broadcast, workerSpec, jobs, data.batches().id()), true)
+                        .mapPartitionsWithIndex(new GradientTask(broadcast, workerSpec, assignments, data.batches().id()), true)
                         .collect();
                 long computed = System.nanoTime();
                 GradientPartial total = sumInOrder(partials);

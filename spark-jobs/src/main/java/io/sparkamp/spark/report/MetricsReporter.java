@@ -1,5 +1,6 @@
 package io.sparkamp.spark.report;
 
+import io.sparkamp.spark.json.Json;
 import io.sparkamp.core.train.StepOutcome;
 import io.sparkamp.core.train.TrainingState;
 import io.sparkamp.spark.driver.StepListener;

@@ -6,7 +6,7 @@ import static io.sparkamp.spark.TrainRuns.num;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 
-import io.sparkamp.core.nn.Losses;
+import io.sparkamp.core.loss.Losses;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.spark.AmpSparkTestBase;
@@ -14,7 +14,7 @@ import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.checkpoint.Checkpoint;
 import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.data.DataSpec;
-import io.sparkamp.spark.data.SyntheticDataWriter;
+import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import io.sparkamp.spark.data.TrainingTables;
 import java.nio.file.Files;
 import java.nio.file.Path;

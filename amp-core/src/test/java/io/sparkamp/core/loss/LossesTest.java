@@ -1,4 +1,7 @@
-package io.sparkamp.core.nn;
+package io.sparkamp.core.loss;
+
+import io.sparkamp.core.nn.GradCheck;
+import io.sparkamp.core.nn.Fp64Reference;
 
 import org.junit.jupiter.api.Test;
 

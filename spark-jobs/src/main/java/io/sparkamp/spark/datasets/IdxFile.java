@@ -1,4 +1,4 @@
-package io.sparkamp.spark.data;
+package io.sparkamp.spark.datasets;
 
 import io.sparkamp.core.config.ConfigException;
 import java.io.BufferedInputStream;

@@ -1,4 +1,4 @@
-package io.sparkamp.spark.data;
+package io.sparkamp.spark.datasets;
 
 /**
  * What a converter or generator wrote: two Parquet directories with the columns {@code label} int and

@@ -1,4 +1,6 @@
-package io.sparkamp.core.nn;
+package io.sparkamp.core.loss;
+
+import io.sparkamp.core.nn.SmoothActivation;
 
 /**
  * {@code bce_logits}: sigmoid then binary cross-entropy, one target in [0, 1] per output. Per value
@@ -11,6 +13,17 @@ public final class BinaryCrossEntropyWithLogits extends FusedLoss {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public LabelRules labelRules(int outputSize) {
+        return LabelRules.binaryCrossEntropy();
+    }
+
+    /** Multi-label probabilities: no single right answer to count. */
+    @Override
+    public boolean classifies() {
+        return false;
     }
 
     @Override

@@ -1,14 +1,14 @@
-package io.sparkamp.spark.data;
+package io.sparkamp.core.loss;
 
 /**
- * What the loss expects of the labels.
+ * What a loss expects of the labels, checked on the data before training (see {@link Loss#labelRules}).
  *
  * @param classes number of classes K for a classification loss (labels must be integers in [0, K)), 0 otherwise
  * @param binary  whether the loss is binary cross-entropy (labels must lie in [0, 1])
  */
-public record ValidationRules(int classes, boolean binary) {
+public record LabelRules(int classes, boolean binary) {
 
-    public ValidationRules {
+    public LabelRules {
         if (classes < 0) {
             throw new IllegalArgumentException("classes must be >= 0 (0 = not a classification loss), got " + classes);
         }
@@ -19,20 +19,20 @@ public record ValidationRules(int classes, boolean binary) {
     }
 
     /** Labels are class indices 0..classes-1 (softmax cross-entropy). */
-    public static ValidationRules classification(int classes) {
+    public static LabelRules classification(int classes) {
         if (classes < 2) {
             throw new IllegalArgumentException("a classification loss needs at least 2 classes, got " + classes);
         }
-        return new ValidationRules(classes, false);
+        return new LabelRules(classes, false);
     }
 
     /** Labels are probabilities in [0, 1] (binary cross-entropy). */
-    public static ValidationRules binaryCrossEntropy() {
-        return new ValidationRules(0, true);
+    public static LabelRules binaryCrossEntropy() {
+        return new LabelRules(0, true);
     }
 
     /** Labels are any finite number (regression losses). */
-    public static ValidationRules finiteLabels() {
-        return new ValidationRules(0, false);
+    public static LabelRules finiteLabels() {
+        return new LabelRules(0, false);
     }
 }

@@ -1,4 +1,4 @@
-package io.sparkamp.core.nn;
+package io.sparkamp.core.loss;
 
 import java.util.List;
 import java.util.Locale;

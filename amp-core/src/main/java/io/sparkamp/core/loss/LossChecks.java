@@ -1,4 +1,4 @@
-package io.sparkamp.core.nn;
+package io.sparkamp.core.loss;
 
 /** Shape and value checks the losses share; messages name the loss and the row. */
 final class LossChecks {

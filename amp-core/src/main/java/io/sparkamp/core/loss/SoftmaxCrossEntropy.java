@@ -1,4 +1,6 @@
-package io.sparkamp.core.nn;
+package io.sparkamp.core.loss;
+
+import io.sparkamp.core.ops.Reductions;
 
 /**
  * {@code softmax_ce}: softmax over the outputs then cross-entropy with an integer class target (one
@@ -11,6 +13,27 @@ public final class SoftmaxCrossEntropy extends FusedLoss {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public LabelRules labelRules(int outputSize) {
+        return LabelRules.classification(outputSize);
+    }
+
+    @Override
+    public boolean classifies() {
+        return true;
+    }
+
+    @Override
+    public long countCorrect(float[] output, float[] targets, int rows, int outputSize) {
+        long correct = 0;
+        for (int r = 0; r < rows; r++) {
+            if (Reductions.argmaxRow(output, r, outputSize) == (int) targets[r]) {
+                correct++;
+            }
+        }
+        return correct;
     }
 
     @Override

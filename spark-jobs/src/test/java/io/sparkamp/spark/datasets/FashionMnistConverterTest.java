@@ -1,5 +1,6 @@
-package io.sparkamp.spark.data;
+package io.sparkamp.spark.datasets;
 
+import io.sparkamp.core.loss.LabelRules;
 import static org.hamcrest.CoreMatchers.containsString;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.junit.Assert.assertArrayEquals;
@@ -7,6 +8,11 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
 import io.sparkamp.core.config.ConfigException;
+import io.sparkamp.spark.data.DataSpec;
+import io.sparkamp.spark.data.DataValidator;
+import io.sparkamp.spark.data.DatasetReader;
+import io.sparkamp.spark.data.SparkDataTestBase;
+import io.sparkamp.spark.data.TrainingTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,7 +68,7 @@ public class FashionMnistConverterTest extends SparkDataTestBase {
 
         // The output is a dataset the reader and validator accept as is.
         TrainingTable t = DatasetReader.read(spark(), DataSpec.of(out + "/train", DataSpec.Format.PARQUET));
-        DataValidator.validate(t, 784, ValidationRules.classification(10));
+        DataValidator.validate(t, 784, LabelRules.classification(10));
 
         ConfigException again = assertThrows(ConfigException.class,
                 () -> FashionMnistConverter.convert(spark(), src, out, false));

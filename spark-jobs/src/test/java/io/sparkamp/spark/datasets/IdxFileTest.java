@@ -1,4 +1,4 @@
-package io.sparkamp.spark.data;
+package io.sparkamp.spark.datasets;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.sparkamp.core.nn;
+package io.sparkamp.core.loss;
 
 /**
  * A loss whose value and gradient come from one pass ({@link #compute}): {@link #sum} runs it without a

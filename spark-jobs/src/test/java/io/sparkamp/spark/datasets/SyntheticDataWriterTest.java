@@ -1,10 +1,16 @@
-package io.sparkamp.spark.data;
+package io.sparkamp.spark.datasets;
 
+import io.sparkamp.core.loss.LabelRules;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThrows;
 
 import io.sparkamp.core.config.ConfigException;
+import io.sparkamp.spark.data.DataSpec;
+import io.sparkamp.spark.data.DataValidator;
+import io.sparkamp.spark.data.DatasetReader;
+import io.sparkamp.spark.data.SparkDataTestBase;
+import io.sparkamp.spark.data.TrainingTable;
 import io.sparkamp.core.data.ArrayRowSource;
 import io.sparkamp.core.data.SyntheticClassification;
 import java.util.List;
@@ -57,7 +63,7 @@ public class SyntheticDataWriterTest extends SparkDataTestBase {
             }
         }
         DataValidator.validate(DatasetReader.read(spark(), DataSpec.of(out + "/train", DataSpec.Format.PARQUET)), 8,
-                ValidationRules.classification(10));
+                LabelRules.classification(10));
     }
 
     @Test

@@ -18,7 +18,7 @@ import io.sparkamp.core.optim.LrSchedule;
  * overflow check per optimizer step. The learning-rate schedule is indexed by optimizer steps, so skipped
  * steps do not advance it unless {@code scheduleAdvancesOnSkip}.
  */
-public final class MixedPrecisionStep {
+public final class OptimizerStep {
     private final LrSchedule schedule;
     private final double clipNorm;
     private final boolean scheduleAdvancesOnSkip;
@@ -28,7 +28,7 @@ public final class MixedPrecisionStep {
      * @param clipNorm               maximum global gradient norm; 0 turns clipping off
      * @param scheduleAdvancesOnSkip when true the schedule is indexed by attempted steps instead
      */
-    public MixedPrecisionStep(LrSchedule schedule, double clipNorm, boolean scheduleAdvancesOnSkip) {
+    public OptimizerStep(LrSchedule schedule, double clipNorm, boolean scheduleAdvancesOnSkip) {
         if (!(clipNorm >= 0)) {
             throw new IllegalArgumentException("clip-norm must be >= 0 (0 turns clipping off), got " + clipNorm);
         }

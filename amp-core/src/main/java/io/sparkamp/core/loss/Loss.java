@@ -1,4 +1,4 @@
-package io.sparkamp.core.nn;
+package io.sparkamp.core.loss;
 
 /**
  * A loss over a batch, computed in FP32 whatever the run's precision (autocast: losses are FP32).
@@ -24,4 +24,18 @@ public interface Loss {
      * {@code loss scale / global batch size} as the factor, so the gradients are those of the scaled mean.
      */
     double sumAndGradient(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput);
+
+    /** What the labels of a dataset must satisfy for this loss and a model of {@code outputSize} outputs. */
+    LabelRules labelRules(int outputSize);
+
+    /**
+     * Whether the model predicts a class (accuracy is meaningful) rather than a value (regression
+     * metrics are). Single-label classification counts right answers with {@link #countCorrect}.
+     */
+    boolean classifies();
+
+    /** Rows whose prediction is right (arg-max equals the class target); 0 for losses that do not classify. */
+    default long countCorrect(float[] output, float[] targets, int rows, int outputSize) {
+        return 0;
+    }
 }

@@ -1,4 +1,4 @@
-package io.sparkamp.spark.report;
+package io.sparkamp.spark.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,7 +6,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import java.util.Map;
 
-/** One-line JSON of ordered maps; non-finite numbers become null (JSON has no NaN). */
+/**
+ * One-line JSON of ordered maps (Jackson, which Spark already ships), for summaries, metrics lines and
+ * checkpoint manifests; non-finite numbers become null (JSON has no NaN).
+ */
 public final class Json {
     private static final ObjectMapper MAPPER = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and determinism. Gradients are handed in already multiplied by the current loss scale, as workers send them;
  * the default dynamic scale 2^16 (and its halves) is a power of two, so unscaling them is exact.
  */
-class MixedPrecisionStepTest {
+class OptimizerStepTest {
     private static final int PARAMS = 8;
 
     // ---------------------------------------------------------------- (a) and (d): skipping
@@ -42,7 +42,7 @@ class MixedPrecisionStepTest {
 
     private static void assertSkipLeavesStateUntouched(float poison) {
         TrainingState state = adamState();
-        MixedPrecisionStep machine = new MixedPrecisionStep(ScheduleConfig.constant(0.01f).create(), 0, false);
+        OptimizerStep machine = new OptimizerStep(ScheduleConfig.constant(0.01f).create(), 0, false);
         // Two clean steps first, so the Adam moments are non-zero and a stray write to them would show.
         machine.apply(state, scaled(state, randomGradient(1)));
         machine.apply(state, scaled(state, randomGradient(2)));
@@ -74,7 +74,7 @@ class MixedPrecisionStepTest {
     @Test
     void theNonFiniteFlagAloneSkipsEvenWhenEveryGradientValueIsFinite() {
         TrainingState state = adamState();
-        MixedPrecisionStep machine = new MixedPrecisionStep(ScheduleConfig.constant(0.01f).create(), 0, false);
+        OptimizerStep machine = new OptimizerStep(ScheduleConfig.constant(0.01f).create(), 0, false);
         machine.apply(state, scaled(state, randomGradient(1)));
         int[] masterBefore = bits(state.master());
         Map<String, int[]> slotsBefore = slotBits(state);
@@ -133,7 +133,7 @@ class MixedPrecisionStepTest {
      */
     private static List<Float> appliedRates(LrSchedule schedule, boolean advancesOnSkip) {
         TrainingState state = new TrainingState(new float[PARAMS], plainSgd(), new LossScaler(ScalerConfig.dynamicDefaults()), 0, 0, 0);
-        MixedPrecisionStep machine = new MixedPrecisionStep(schedule, 0, advancesOnSkip);
+        OptimizerStep machine = new OptimizerStep(schedule, 0, advancesOnSkip);
         float[] ones = new float[PARAMS];
         java.util.Arrays.fill(ones, 1f);
         List<Float> rates = new ArrayList<>();
@@ -164,7 +164,7 @@ class MixedPrecisionStepTest {
         double norm = l2(unscaled); // ~0.548, far below 1 while the scaled norm is ~35900
         TrainingState state = sgdStateAt(initialWeights());
         float[] before = state.master().clone();
-        MixedPrecisionStep machine = new MixedPrecisionStep(ScheduleConfig.constant(lr).create(), 1.0, false);
+        OptimizerStep machine = new OptimizerStep(ScheduleConfig.constant(lr).create(), 1.0, false);
 
         GradientPartial partial = scaled(state, unscaled);
         assertTrue(l2(partial.gradients()) > 1.0, "the scaled gradient's norm is above clip-norm");
@@ -186,7 +186,7 @@ class MixedPrecisionStepTest {
         float[] unscaled = {3f, -4f, 0f, 12f, 0f, 0f, 0f, 0f}; // norm 13
         TrainingState state = sgdStateAt(initialWeights());
         float[] before = state.master().clone();
-        MixedPrecisionStep machine = new MixedPrecisionStep(ScheduleConfig.constant(lr).create(), clip, false);
+        OptimizerStep machine = new OptimizerStep(ScheduleConfig.constant(lr).create(), clip, false);
 
         StepOutcome outcome = machine.apply(state, scaled(state, unscaled));
 
@@ -214,8 +214,8 @@ class MixedPrecisionStepTest {
     void theSameInputsOnTwoFreshStatesGiveBitIdenticalResults() {
         TrainingState a = adamState();
         TrainingState b = adamState();
-        MixedPrecisionStep machineA = new MixedPrecisionStep(ScheduleConfig.cosine(0.01f, 2, 8, 0.001f).create(), 0.5, false);
-        MixedPrecisionStep machineB = new MixedPrecisionStep(ScheduleConfig.cosine(0.01f, 2, 8, 0.001f).create(), 0.5, false);
+        OptimizerStep machineA = new OptimizerStep(ScheduleConfig.cosine(0.01f, 2, 8, 0.001f).create(), 0.5, false);
+        OptimizerStep machineB = new OptimizerStep(ScheduleConfig.cosine(0.01f, 2, 8, 0.001f).create(), 0.5, false);
         List<StepOutcome> outcomesA = new ArrayList<>();
         List<StepOutcome> outcomesB = new ArrayList<>();
         for (int step = 0; step < 8; step++) {

@@ -1,4 +1,4 @@
-package io.sparkamp.core.nn;
+package io.sparkamp.core.loss;
 
 /**
  * {@code mse}: one real target per output. The per-row loss is HALF the sum of squared errors over the
@@ -11,6 +11,16 @@ public final class MeanSquaredError extends FusedLoss {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public LabelRules labelRules(int outputSize) {
+        return LabelRules.finiteLabels();
+    }
+
+    @Override
+    public boolean classifies() {
+        return false;
     }
 
     @Override
