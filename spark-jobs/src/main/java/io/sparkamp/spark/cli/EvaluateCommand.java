@@ -17,7 +17,6 @@ import org.apache.spark.sql.SparkSession;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code amp evaluate --checkpoint PATH --data PATH}: loss and accuracy of a checkpoint's weights on a
@@ -28,8 +27,6 @@ final class EvaluateCommand {
     }
 
     static int run(Settings s, PrintStream out) {
-        s.requireKnown(Set.of("checkpoint", "data", "format", "label-col", "features-col", "feature-cols", "csv-header",
-                "master", "precision", "partitions"));
         if (!s.has("data")) {
             throw new io.sparkamp.core.config.ConfigException("missing --data (the dataset to evaluate on)");
         }

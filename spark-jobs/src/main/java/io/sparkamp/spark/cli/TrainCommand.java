@@ -5,6 +5,8 @@ import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.train.Evaluation;
 import io.sparkamp.core.train.TrainingSetup;
+import io.sparkamp.core.train.TargetTracker;
+import io.sparkamp.core.train.TrainingRun;
 import io.sparkamp.core.train.TrainingState;
 import io.sparkamp.spark.checkpoint.Checkpoint;
 import io.sparkamp.spark.checkpoint.CheckpointStore;
@@ -57,30 +59,19 @@ public final class TrainCommand {
             Map<String, String> provenance = Checkpoints.provenance(spark, job, train);
 
             DistributedTrainer trainer = new DistributedTrainer(sc, setup, train);
-            String lastCheckpoint = null;
+            TrainingRun run = new TrainingRun(trainer.loop(),
+                    new TrainingRun.Cadence(totalSteps, job.checkpointEvery(), job.evalEvery(), job.targetAccuracy()),
+                    test == null ? null : s -> trainer.evaluate(s, test),
+                    store == null ? null : s -> store.save(Checkpoints.of(s, setup, job, provenance), model.layout()));
             try (MetricsReporter metrics = new MetricsReporter(job.metricsPath() == null ? null : Path.of(job.metricsPath()),
                     System.err, job.logEvery(), totalSteps)) {
-                long every = job.checkpointEvery() > 0 ? job.checkpointEvery() : totalSteps;
-                long evalEvery = test != null && job.evalEvery() > 0 ? job.evalEvery() : Long.MAX_VALUE;
-                TargetTracker target = new TargetTracker(job.targetAccuracy());
-                while (state.steps() < totalSteps && !target.reached()) {
-                    long nextCheckpoint = (state.steps() / every + 1) * every;
-                    long nextEval = evalEvery == Long.MAX_VALUE ? Long.MAX_VALUE : (state.steps() / evalEvery + 1) * evalEvery;
-                    long until = Math.min(totalSteps, Math.min(nextCheckpoint, nextEval));
-                    trainer.train(state, until, metrics);
-                    if (state.steps() == nextEval) {
-                        Evaluation eval = trainer.evaluate(state, test);
-                        target.record(state.steps(), eval.accuracy(), metrics.trainingSeconds());
-                        System.err.printf("step %d  test loss %.4f  test accuracy %.4f%n", state.steps(), eval.meanLoss(), eval.accuracy());
-                    }
-                    boolean last = state.steps() == totalSteps || target.reached();
-                    if (store != null && (state.steps() == nextCheckpoint || last)) {
-                        lastCheckpoint = store.save(Checkpoints.of(state, setup, job, provenance), model.layout());
-                    }
-                }
+                TrainingRun.Result result = run.run(state, metrics, (step, eval) -> System.err.printf(
+                        "step %d  test loss %.4f  test accuracy %.4f%n", step, eval.meanLoss(), eval.accuracy()));
+                String lastCheckpoint = result.lastCheckpoint();
                 if (store != null && lastCheckpoint == null) { // resumed a finished run: report the checkpoint it ended with
                     lastCheckpoint = store.loadNewest().map(Checkpoint::path).orElse(null);
                 }
+                TargetTracker target = result.target();
                 Map<String, Object> summary = new LinkedHashMap<>();
                 summary.put("command", "train");
                 summary.put("steps", state.steps());
