@@ -28,7 +28,12 @@ public final class AmpCli {
         try {
             CommandLine line = CommandLine.parse(args);
             if (line.helpWanted()) {
-                out.print(line.command() == null ? Help.overview() : Help.command(Commands.named(line.command())));
+                if (line.command() == null) {
+                    out.print(Help.overview());
+                } else {
+                    Command command = Commands.named(line.command());
+                    out.print(line.markdown() ? Help.markdownTable(command.settings()) : Help.command(command));
+                }
                 return ExitCodes.OK;
             }
             Command command = Commands.named(line.command());

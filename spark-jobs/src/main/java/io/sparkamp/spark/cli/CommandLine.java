@@ -17,8 +17,9 @@ import java.util.List;
  * @param settings   config file plus flags
  * @param args       the arguments as given
  * @param helpWanted whether help was asked for instead of a run
+ * @param markdown   help as a Markdown settings table (what the README shows) instead of text
  */
-public record CommandLine(String command, Settings settings, List<String> args, boolean helpWanted) {
+public record CommandLine(String command, Settings settings, List<String> args, boolean helpWanted, boolean markdown) {
 
     /** Whether {@code --verbose} is among the arguments (read before parsing, so even a bad line honours it). */
     static boolean wantsVerbose(String[] args) {
@@ -28,17 +29,17 @@ public record CommandLine(String command, Settings settings, List<String> args, 
     public static CommandLine parse(String[] args) {
         List<String> all = List.of(args);
         if (args.length == 0 || isHelp(args[0]) && args.length == 1) {
-            return new CommandLine(null, new Settings(), all, true);
+            return new CommandLine(null, new Settings(), all, true, false);
         }
         if (args[0].equals("help")) {
-            return new CommandLine(args.length > 1 ? args[1] : null, new Settings(), all, true);
+            return new CommandLine(args.length > 1 ? args[1] : null, new Settings(), all, true, all.contains("--markdown"));
         }
         if (args[0].startsWith("-")) {
             throw new ConfigException("missing command before '" + args[0] + "'; usage: amp COMMAND [--key value ...] (amp --help lists the commands)");
         }
         String command = args[0];
         if (all.stream().skip(1).anyMatch(CommandLine::isHelp)) {
-            return new CommandLine(command, new Settings(), all, true);
+            return new CommandLine(command, new Settings(), all, true, false);
         }
         Settings flags = new Settings();
         String configFile = null;
@@ -84,7 +85,7 @@ public record CommandLine(String command, Settings settings, List<String> args, 
         for (String key : flags.keys()) {
             settings.set(key, flags.string(key, ""), flags.sourceOf(key));
         }
-        return new CommandLine(command, settings, all, false);
+        return new CommandLine(command, settings, all, false, false);
     }
 
     private static boolean isHelp(String arg) {
