@@ -4,7 +4,7 @@ import io.sparkamp.core.optim.GradientClipping;
 import io.sparkamp.core.optim.LrSchedule;
 
 /**
- * The one step state machine, used by the local trainer and the Spark driver alike (DESIGN.md §1):
+ * The one step state machine, used by the local trainer and the Spark driver alike (docs/architecture.md §1):
  *
  * <pre>
  *   aggregated scaled FP32 gradient

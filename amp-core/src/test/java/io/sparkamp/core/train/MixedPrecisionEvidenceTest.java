@@ -14,7 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Evidence that mixed precision works (issue 2, item 10), measured on generated data: the three
+ * Evidence that mixed precision works, measured on generated data: the three
  * precisions reach the same accuracy, and loss scaling rescues gradients that FP16 would flush to zero.
  */
 class MixedPrecisionEvidenceTest {

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The step state machine (DESIGN.md §1-§2) through its public API: skip on any non-finite gradient without
+ * The step state machine (docs/architecture.md §1-§2) through its public API: skip on any non-finite gradient without
  * touching weights or optimizer state, LR schedule indexed by applied steps, clipping on unscaled gradients,
  * and determinism. Gradients are handed in already multiplied by the current loss scale, as workers send them;
  * the default dynamic scale 2^16 (and its halves) is a power of two, so unscaling them is exact.

@@ -35,7 +35,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 
 /**
- * Parquet checkpoints (DESIGN.md §4), readable by Spark, pyarrow or pandas:
+ * Parquet checkpoints (docs/architecture.md §4), readable by Spark, pyarrow or pandas:
  *
  * <pre>
  *   DIR/step-00000100/tensors/*.parquet   group, name, offset, rows, cols, values: array&lt;float&gt;

@@ -30,7 +30,7 @@ import org.junit.rules.TemporaryFolder;
 /**
  * {@code amp train} end to end through {@link TrainCommand#run}: a tiny synthetic classification problem
  * (4 classes, 128 features) is learned in every precision, the summary carries what the README promises,
- * the cache costs what DESIGN.md §1 says per feature value, and the metrics file has one line per step.
+ * the cache costs what docs/architecture.md §1 says per feature value, and the metrics file has one line per step.
  */
 public class TrainJobTest extends AmpSparkTestBase {
     @ClassRule
