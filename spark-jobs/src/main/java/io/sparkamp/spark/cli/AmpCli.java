@@ -42,7 +42,7 @@ public final class AmpCli {
         } catch (ConfigException e) {
             err.println("amp: error: " + e.getMessage());
             return ExitCodes.BAD_INPUT;
-        } catch (RuntimeException | Error e) {
+        } catch (Exception | Error e) { // Spark throws checked exceptions (SparkException) without declaring them
             return FailureReport.report(e, verbose, err);
         }
     }

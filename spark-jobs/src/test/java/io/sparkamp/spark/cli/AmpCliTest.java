@@ -125,6 +125,54 @@ class AmpCliTest {
         return args.toArray(new String[0]);
     }
 
+    /** Only {@code amp:} lines on stderr (Spark's own log lines may precede them), and no stack-trace frame. */
+    private static void assertOneAmpLine(Result r) {
+        List<String> ampLines = r.err().lines().filter(l -> l.startsWith("amp:")).toList();
+        assertEquals(1, ampLines.size(), () -> "one amp: line expected: " + r.err());
+        assertTrue(r.err().lines().noneMatch(l -> l.trim().startsWith("at ") || l.startsWith("Caused by")),
+                () -> "no stack trace on the terminal: " + r.err());
+    }
+
+    @Test
+    void aTruncatedParquetFileIsBadInputNamedInOneLineWithTheTraceInALogFile() throws Exception {
+        Path copy = tmp.resolve("truncated");
+        Files.createDirectories(copy);
+        Path part;
+        try (var files = Files.list(Path.of(good, "train"))) {
+            part = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(part);
+        Path broken = copy.resolve(part.getFileName());
+        Files.write(broken, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        Path logs = tmp.resolve("logs");
+        String previous = System.setProperty(FailureReport.LOG_DIR_PROPERTY, logs.toString());
+        try {
+            Result r = amp(train(copy.toString()));
+            assertBadInput(r, broken.getFileName().toString(), "stack trace in " + logs);
+            assertOneAmpLine(r);
+            try (var written = Files.list(logs)) {
+                assertTrue(written.anyMatch(f -> f.getFileName().toString().startsWith("amp-failure-")), "trace file written");
+            }
+        } finally {
+            if (previous == null) {
+                System.clearProperty(FailureReport.LOG_DIR_PROPERTY);
+            } else {
+                System.setProperty(FailureReport.LOG_DIR_PROPERTY, previous);
+            }
+        }
+    }
+
+    @Test
+    void aRunThatEndsSkippingEveryStepExitsOneAndBlamesTheStaticScale() {
+        // 2^40 overflows every FP16 gradient; 3 skipped steps are far below max-consecutive-skips (50)
+        Result r = amp(train(good + "/train", "--precision", "fp16", "--loss-scale", "1099511627776"));
+        assertEquals(ExitCodes.RUNTIME_FAILURE, r.code(), r.err());
+        assertOneAmpLine(r);
+        assertTrue(r.err().contains("amp: failed: training failed: the last 3 of 3 steps were all skipped"), r.err());
+        assertTrue(r.err().contains("static loss scale"), r.err());
+        assertTrue(r.out().isEmpty(), "no success summary for a failed run: " + r.out());
+    }
+
     @Test
     void trainSucceedsAndInspectAndEvaluateAgreeWithIt() {
         String checkpoints = tmp.resolve("ckpt").toString();
