@@ -1,10 +1,11 @@
 package io.sparkamp.core.numeric;
 
 /**
- * Bulk conversions between float arrays and 16-bit codes. Same rounding as the scalar converters.
+ * Bulk conversions between float arrays and arrays of 16-bit codes of the low-precision formats, FP16
+ * ({@link Fp16}) and BF16 ({@link Bf16}). Same rounding as the scalar converters.
  */
-public final class HalfArrays {
-    private HalfArrays() {
+public final class LowPrecisionArrays {
+    private LowPrecisionArrays() {
     }
 
     /** Encodes {@code count} floats from {@code src[srcOff..]} into {@code dst[dstOff..]}. */
