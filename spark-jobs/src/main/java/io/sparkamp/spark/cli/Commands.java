@@ -3,14 +3,13 @@ package io.sparkamp.spark.cli;
 import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.config.EngineSettings;
 import io.sparkamp.core.config.Setting;
-import io.sparkamp.spark.bench.BenchCommand;
-import io.sparkamp.spark.bench.BenchSettings;
 import io.sparkamp.spark.config.JobSettings;
 import org.apache.spark.sql.SparkSession;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /** Every {@code amp} command, by name, in the order --help lists them. */
 public final class Commands {
@@ -37,13 +36,15 @@ public final class Commands {
                 EvaluateCommand::run));
         register(Command.of("inspect", "a checkpoint's step, scaler state, optimizer, model, config and provenance, as JSON",
                 "amp inspect --checkpoint PATH", List.of(CheckpointArgs.CHECKPOINT, JobSettings.MASTER), InspectCommand::run));
-        register(Command.of("bench", "the end-to-end benchmark on Fashion-MNIST; writes BENCHMARKS.md",
-                "amp bench [--key value ...]", BenchSettings.ALL,
-                (s, out) -> BenchCommand.run(s, "bin/amp bench" + Help.asFlags(s), out)));
         register(Command.of("generate", "write a synthetic train/test set as Parquet",
                 "amp generate --out DIR [--key value ...]", DataCommands.GENERATE_SETTINGS, DataCommands::generate));
         register(Command.of("convert-fashion-mnist", "turn the Fashion-MNIST IDX files into Parquet train/ and test/ sets",
                 "amp convert-fashion-mnist [--in DIR] --out DIR", DataCommands.CONVERT_SETTINGS, DataCommands::convertFashionMnist));
+        // Commands of other packages (bench, predict, export, compare, stream-train) register through the service
+        // loader, so this package does not depend on them.
+        for (Command command : ServiceLoader.load(Command.class, Commands.class.getClassLoader())) {
+            register(command);
+        }
     }
 
     private Commands() {
