@@ -1,7 +1,7 @@
 package io.sparkamp.benchmarks;
 
 import io.sparkamp.core.autocast.AutocastPolicy;
-import io.sparkamp.core.nn.Losses;
+import io.sparkamp.core.loss.Losses;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.nn.WorkingWeights;
 import io.sparkamp.core.numeric.Precision;
@@ -10,7 +10,7 @@ import io.sparkamp.core.ops.GemmProviders;
 import io.sparkamp.core.tensor.BatchRowSource;
 import io.sparkamp.core.tensor.TrainingBatch;
 import io.sparkamp.core.train.PartitionWorker;
-import io.sparkamp.core.train.StepJob;
+import io.sparkamp.core.train.PartitionAssignment;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -94,7 +94,7 @@ public class TaskComputeBenchmark {
     @Benchmark
     public float[] taskCompute() {
         float scale = precision.equals("fp16") ? 65536f : 1f;
-        return worker.compute(source, 0, new StepJob(7, step++, SHARE, GLOBAL_BATCH, scale), weights).gradients();
+        return worker.compute(source, 0, new PartitionAssignment(7, step++, SHARE, GLOBAL_BATCH, scale), weights).gradients();
     }
 
     @TearDown

@@ -4,7 +4,7 @@ import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.tensor.Matrix;
 
 /**
- * One implementation of general matrix multiply with FP32 accumulation.
+ * One implementation of general matrix multiply with FP32 accumulation (docs/architecture.md §3).
  *
  * <p>All matrices are dense and row-major. {@code op(a)} is m×k: {@code a} is m×k, or k×m when
  * {@code transA}. {@code op(b)} is k×n: {@code b} is k×n, or n×k when {@code transB}. The result

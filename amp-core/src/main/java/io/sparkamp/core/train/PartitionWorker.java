@@ -3,7 +3,7 @@ package io.sparkamp.core.train;
 import io.sparkamp.core.autocast.AutocastPolicy;
 import io.sparkamp.core.data.RowSource;
 import io.sparkamp.core.nn.ComputeContext;
-import io.sparkamp.core.nn.Loss;
+import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.nn.Sequential;
 import io.sparkamp.core.nn.WorkingWeights;
@@ -53,7 +53,7 @@ public final class PartitionWorker implements AutoCloseable {
      * @param job         seed, step, share and the step's scaling
      * @param weights     the step's working weights
      */
-    public GradientPartial compute(RowSource source, int partition, StepJob job, WorkingWeights weights) {
+    public GradientPartial compute(RowSource source, int partition, PartitionAssignment job, WorkingWeights weights) {
         long started = System.nanoTime();
         GradientPartial partial = new GradientPartial(weights.size());
         if (job.share() == 0 || source.rowCount() == 0) {
@@ -78,7 +78,7 @@ public final class PartitionWorker implements AutoCloseable {
             Matrix lossGradient = workspace.matrix(this, "lossGradient", Precision.FP32, count, outputs);
             lossGradient.writeFloats(gradOutput, 0);
             network.backward(ctx, lossGradient, gradients);
-            partial.addBatch(lossSum, count, Predictions.countCorrect(loss, output, targets, count, outputs),
+            partial.addBatch(lossSum, count, loss.countCorrect(output, targets, count, outputs),
                     ctx.stats().gradientValuesCast(), ctx.stats().gradientValuesUnderflowed());
         }
         gradients.buffer().asFloatBuffer().get(0, partial.gradients());
