@@ -12,7 +12,9 @@ import io.sparkamp.core.tensor.Workspace;
  * codes, or FP32 values already rounded where the kernel computes in FP32), is kept for backward as it
  * was given when it already is in that form, multiplied with the low-precision weights with FP32
  * accumulation, the product rounded to the low precision (an overflow becomes ±inf and is detected
- * downstream), then the bias added and the sum rounded again, in one pass.
+ * downstream), then the bias added and the sum rounded again, in one pass. Next to a ReLU (linked by
+ * {@link Sequential}) that pass also applies the ReLU after it, and the rounding of the input gradient
+ * applies the mask of the ReLU before it: the same values as the separate passes, fewer trips through memory.
  */
 final class LinearLayer implements Layer, ActivationMemory {
     private final String spec;
@@ -23,6 +25,10 @@ final class LinearLayer implements Layer, ActivationMemory {
     /** The matmul operand of the last forward (the caller's matrix, or this layer's converted copy). */
     private Matrix savedInput;
     private Precision savedPrecision;
+    /** The ReLU right after this layer, whose forward this layer's epilogue does in the same pass (or null). */
+    private ReluLayer nextRelu;
+    /** The ReLU right before this layer, whose mask this layer applies while it rounds the input gradient (or null). */
+    private ReluLayer previousRelu;
 
     LinearLayer(String spec, int in, int out, int paramOffset) {
         this.spec = spec;
@@ -61,10 +67,15 @@ final class LinearLayer implements Layer, ActivationMemory {
         ctx.gemm().multiply(matmul, false, false, rows, out, in, x, weights(ctx, storage), product, false);
         Precision outStorage = pointwise.isLow() && storage == pointwise ? pointwise : Precision.FP32;
         Matrix y = ws.matrix(this, "output", outStorage, rows, out);
-        Elementwise.biasEpilogue(product, matmul, ctx.weights().values(), biasOffset, pointwise, y);
+        long[] relu = nextRelu == null ? null : nextRelu.maskFor(rows);
+        Elementwise.biasEpilogue(product, matmul, ctx.weights().values(), biasOffset, pointwise, y, relu);
         savedInput = x;
         savedPrecision = matmul;
-        return y.storage().isLow() ? y : y.markRoundedTo(pointwise);
+        Matrix result = y.storage().isLow() ? y : y.markRoundedTo(pointwise);
+        if (nextRelu != null) {
+            nextRelu.acceptFusedForward(result);
+        }
+        return result;
     }
 
     @Override
@@ -77,15 +88,22 @@ final class LinearLayer implements Layer, ActivationMemory {
         Precision storage = savedInput.storage();
         Workspace ws = ctx.workspace();
         int rows = gradOutput.rows();
+        Matrix biasGrads = paramGrads.slice(biasOffset, 1, out);
         Matrix g;
-        if (matmul.isLow()) {
+        if (!matmul.isLow()) {
+            g = operand(ws, gradOutput, matmul, storage, "gradOperand");
+            Elementwise.addColumnSums(gradOutput, biasGrads);
+        } else if (gradOutput.storage() == storage && gradOutput.isExactIn(matmul)) {
+            // Already 16-bit values (a rounded input gradient of the layer after): the cast loses nothing, and
+            // the non-zero count comes with the bias gradient's pass.
+            g = gradOutput;
+            ctx.stats().recordGradientCast(Elementwise.addColumnSums(gradOutput, biasGrads), 0);
+        } else {
             // The cast of the gradient to 16 bits is where values underflow: count it.
-            g = gradOutput.storage() == storage && gradOutput.isExactIn(matmul) ? gradOutput
-                    : ws.matrix(this, "gradOperand", storage, rows, out);
+            g = ws.matrix(this, "gradOperand", storage, rows, out);
             CastCounts counts = Elementwise.convert(gradOutput, matmul, g);
             ctx.stats().recordGradientCast(counts.nonZero(), counts.underflowed());
-        } else {
-            g = operand(ws, gradOutput, matmul, storage, "gradOperand");
+            Elementwise.addColumnSums(gradOutput, biasGrads);
         }
         // dW[in x out] += X^T · dY, FP32 accumulation straight into the FP32 gradient buffer.
         ctx.gemm().multiply(matmul, true, false, in, out, rows, savedInput, g, paramGrads.slice(weightOffset, in, out), true);
@@ -95,14 +113,30 @@ final class LinearLayer implements Layer, ActivationMemory {
             ctx.gemm().multiply(matmul, false, true, rows, in, out, g, weights(ctx, storage), product, false);
             if (matmul.isLow()) {
                 gradInput = ws.matrix(this, "gradInput", storage, rows, in);
-                Elementwise.convert(product, matmul, gradInput);
+                if (previousRelu != null) { // round and mask in one pass; the ReLU then passes it on
+                    Elementwise.maskScale(product, previousRelu.positive(), 1f, matmul, gradInput);
+                } else {
+                    Elementwise.convert(product, matmul, gradInput);
+                }
                 gradInput = gradInput.storage().isLow() ? gradInput : gradInput.markRoundedTo(matmul);
+                if (previousRelu != null) {
+                    previousRelu.acceptMaskedGradient(gradInput);
+                }
             } else {
                 gradInput = product;
             }
         }
-        Elementwise.addColumnSums(gradOutput, paramGrads.slice(biasOffset, 1, out));
         return gradInput;
+    }
+
+    /** Lets this layer's epilogue do the forward of {@code relu}, the layer right after it. */
+    void fuseActivation(ReluLayer relu) {
+        nextRelu = relu;
+    }
+
+    /** Lets this layer apply the mask of {@code relu}, the layer right before it, to the input gradient it rounds. */
+    void fuseInputGradientMask(ReluLayer relu) {
+        previousRelu = relu;
     }
 
     /** {@code m} as a {@code precision} operand held as {@code storage}: itself when it already is one, else converted. */

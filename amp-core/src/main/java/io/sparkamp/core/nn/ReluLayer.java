@@ -14,6 +14,10 @@ final class ReluLayer implements Layer, ActivationMemory {
     private long[] positive = new long[0];
     private int maskWords;
     private int savedRows = -1;
+    /** An output the Linear layer before computed with this ReLU already applied (its epilogue filled the mask). */
+    private Matrix fusedOutput;
+    /** An input gradient the Linear layer after already masked with this layer's mask. */
+    private Matrix maskedGradient;
 
     ReluLayer(int size) {
         this.size = size;
@@ -37,12 +41,11 @@ final class ReluLayer implements Layer, ActivationMemory {
     @Override
     public Matrix forward(ComputeContext ctx, Matrix input) {
         Checks.requireCols(ReluSpec.KIND, "input", input, size);
-        int count = input.size();
-        maskWords = (count + 63) >>> 6;
-        if (positive.length < maskWords) {
-            positive = new long[maskWords];
+        if (input == fusedOutput) {
+            fusedOutput = null;
+            return input;
         }
-        savedRows = input.rows();
+        maskFor(input.rows());
         Precision roundTo = input.storage().isLow() ? input.storage() : ctx.precisionOf(OpClass.POINTWISE);
         Matrix out = ctx.workspace().matrix(this, "output", input.storage(), input.rows(), size);
         Elementwise.relu(input, roundTo, out, positive);
@@ -57,12 +60,41 @@ final class ReluLayer implements Layer, ActivationMemory {
         if (!needInputGrad) {
             return null;
         }
+        if (gradOutput == maskedGradient) {
+            maskedGradient = null;
+            return gradOutput;
+        }
         // Masking is exact: the gradient keeps its storage and rounding; the cast to 16 bits happens, and
         // is counted, at the next matmul.
         Precision storage = gradOutput.storage();
         Matrix out = ctx.workspace().matrix(this, "gradInput", storage, gradOutput.rows(), size);
         Elementwise.maskScale(gradOutput, positive, 1f, storage.isLow() ? storage : Precision.FP32, out);
         return storage.isLow() ? out : out.markRoundedTo(gradOutput.roundedTo());
+    }
+
+    /** The mask of the next forward of {@code rows} rows, for the Linear layer that computes it (see {@link #acceptFusedForward}). */
+    long[] maskFor(int rows) {
+        maskWords = (rows * size + 63) >>> 6;
+        if (positive.length < maskWords) {
+            positive = new long[maskWords];
+        }
+        savedRows = rows;
+        return positive;
+    }
+
+    /** {@code output} is this ReLU's output already: the next forward given it passes it on. */
+    void acceptFusedForward(Matrix output) {
+        fusedOutput = output;
+    }
+
+    /** The bits of the positive inputs of the last forward. */
+    long[] positive() {
+        return positive;
+    }
+
+    /** {@code gradient} is already masked: the next backward given it passes it on. */
+    void acceptMaskedGradient(Matrix gradient) {
+        maskedGradient = gradient;
     }
 
     @Override

@@ -19,6 +19,15 @@ public final class Sequential {
         this.spec = spec;
         this.layers = List.copyOf(layers);
         this.parameterCount = parameterCount;
+        // A Linear next to a ReLU does the ReLU's pointwise work in its own passes (same values, fewer passes).
+        for (int i = 0; i + 1 < layers.size(); i++) {
+            if (layers.get(i) instanceof LinearLayer && layers.get(i + 1) instanceof ReluLayer) {
+                ((LinearLayer) layers.get(i)).fuseActivation((ReluLayer) layers.get(i + 1));
+            }
+            if (layers.get(i) instanceof ReluLayer && layers.get(i + 1) instanceof LinearLayer) {
+                ((LinearLayer) layers.get(i + 1)).fuseInputGradientMask((ReluLayer) layers.get(i));
+            }
+        }
     }
 
     public ModelSpec spec() {

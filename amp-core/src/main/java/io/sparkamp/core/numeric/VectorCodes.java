@@ -48,10 +48,51 @@ public final class VectorCodes {
 
     /** {@code values} rounded to the nearest value of {@code precision} (identity for FP32). */
     public static FloatVector round(Precision precision, FloatVector values) {
-        if (!precision.isLow()) {
-            return values;
+        return roundBits(precision, values.reinterpretAsInts()).reinterpretAsFloats();
+    }
+
+    /** The float bits of the nearest value of {@code precision} to the float {@code bits} (identity for FP32). */
+    public static IntVector roundBits(Precision precision, IntVector bits) {
+        if (precision == Precision.FP16) {
+            return roundFp16(bits);
         }
-        return decode(precision, encode(precision, values.reinterpretAsInts())).reinterpretAsFloats();
+        return precision == Precision.BF16 ? roundBf16(bits) : bits;
+    }
+
+    /**
+     * The codes of float bits already exact in {@code precision}: for BF16 the top half, no rounding to do;
+     * for FP16 the full encoding (the exponent is re-biased either way).
+     */
+    public static IntVector encodeExact(Precision precision, IntVector bits) {
+        return precision == Precision.BF16 ? bits.lanewise(VectorOperators.LSHR, 16) : encodeFp16(bits);
+    }
+
+    /** BF16's nearest value as float bits: the kept half rounded ties-to-even, NaN kept as a BF16 NaN keeps it. */
+    static IntVector roundBf16(IntVector bits) {
+        IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7fff).and(0xffff_0000);
+        IntVector nan = bits.and(0xffff_0000);
+        nan = nan.blend(nan.or(0x0040_0000), nan.and(0x007f_0000).compare(VectorOperators.EQ, 0));
+        return rounded.blend(nan, bits.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000));
+    }
+
+    /**
+     * The float bits of FP16's nearest value, without going through the code (the mixed-precision passes
+     * round far more often than they encode): the mantissa rounded to 10 bits in place for normals,
+     * multiples of 2^-24 by one float add below 2^-14, infinity from 65520 up, NaN with the payload an
+     * FP16 NaN keeps. The same bits as {@code decode(encode(x))}.
+     */
+    static IntVector roundFp16(IntVector bits) {
+        IntVector sign = bits.and(0x8000_0000);
+        IntVector abs = bits.and(0x7fff_ffff);
+        IntVector rounded = abs.add(abs.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xfff).and(0xffff_e000);
+        FloatVector magnitude = abs.reinterpretAsFloats();
+        IntVector subnormal = magnitude.add(0.5f).sub(0.5f).reinterpretAsInts(); // exact: Sterbenz
+        rounded = rounded.blend(subnormal, abs.compare(VectorOperators.LT, 0x3880_0000));
+        rounded = rounded.blend(0x7f80_0000, abs.compare(VectorOperators.GE, 0x477f_f000));
+        IntVector payload = abs.and(0x007f_e000);
+        IntVector nan = payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000);
+        rounded = rounded.blend(nan, abs.compare(VectorOperators.GT, 0x7f80_0000));
+        return rounded.or(sign);
     }
 
     /** BF16: add half an ulp of the kept bits (ties to even), keep the top 16; NaNs stay NaN. */

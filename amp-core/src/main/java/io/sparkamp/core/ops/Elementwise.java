@@ -19,9 +19,12 @@ public final class Elementwise {
     /**
      * {@code out = round_pointwise(round_matmul(product) + bias[biasOff + col])} for every row of the FP32
      * {@code product}: a Linear layer's output, the product rounded to the matmul precision before the bias
-     * add and the sum rounded again (as a 16-bit matmul followed by a 16-bit add).
+     * add and the sum rounded again (as a 16-bit matmul followed by a 16-bit add). With a {@code relu} mask
+     * (else null) a following ReLU is fused in: negative values, zeros and NaN become 0 and the bit of
+     * every positive value is set, as {@link #relu} would do on {@code out}.
      */
-    public static void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out) {
+    public static void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
+                                    long[] relu) {
         requireStorage("product", product, Precision.FP32);
         requireSameShape(product, out);
         requireRounding(out, pointwise);
@@ -29,7 +32,10 @@ public final class Elementwise {
             throw new IndexOutOfBoundsException("bias of " + product.cols() + " values at " + biasOff + " outside an array of "
                     + bias.length);
         }
-        KERNEL.biasEpilogue(product, matmul, bias, biasOff, pointwise, out);
+        if (relu != null) {
+            requireMask(relu, product.size());
+        }
+        KERNEL.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, relu);
     }
 
     /** {@code out = max(in, 0)} rounded to {@code roundTo} (NaN gives 0); the bit of every positive input set in {@code positive}. */
@@ -62,13 +68,17 @@ public final class Elementwise {
         return KERNEL.convert(in, roundTo, out);
     }
 
-    /** {@code dst[j] += Σ_rows in[r][j]}, accumulated in double, rows in order (the same bits every time). */
-    public static void addColumnSums(Matrix in, Matrix dst) {
+    /**
+     * {@code dst[j] += Σ_rows in[r][j]}, accumulated in double, rows in order (the same bits every time).
+     * Returns how many values of {@code in} are non-zero: the count a 16-bit cast of values already exact in
+     * 16 bits would report (none of them underflows), without a pass of its own.
+     */
+    public static long addColumnSums(Matrix in, Matrix dst) {
         requireStorage("column sums", dst, Precision.FP32);
         if (dst.size() != in.cols()) {
             throw new IllegalArgumentException("column sums of " + in + " need " + in.cols() + " values, got " + dst);
         }
-        KERNEL.addColumnSums(in, dst);
+        return KERNEL.addColumnSums(in, dst);
     }
 
     /** A new bit mask with room for {@code count} elements, all clear. */

@@ -17,9 +17,10 @@ interface ElementwiseKernel {
 
     /**
      * The epilogue of {@code Y = X·W + b}: {@code out = round_pointwise(round_matmul(product) + bias[biasOff + col])},
-     * each row of the FP32 {@code product} getting the same bias.
+     * each row of the FP32 {@code product} getting the same bias; with a {@code relu} mask, a following ReLU
+     * fused in: {@code max(out, 0)} (NaN gives 0) and the bit of every positive value set.
      */
-    void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out);
+    void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out, long[] relu);
 
     /** {@code out = max(in, 0)} (NaN gives 0) rounded to {@code roundTo}; sets the bit of every positive input in {@code positive}. */
     void relu(Matrix in, Precision roundTo, Matrix out, long[] positive);
@@ -33,6 +34,9 @@ interface ElementwiseKernel {
      */
     CastCounts convert(Matrix in, Precision roundTo, Matrix out);
 
-    /** {@code dst[j] += Σ_rows in[r][j]}, each sum accumulated in double, rows in order; {@code dst} is FP32. */
-    void addColumnSums(Matrix in, Matrix dst);
+    /**
+     * {@code dst[j] += Σ_rows in[r][j]}, each sum accumulated in double, rows in order; {@code dst} is FP32.
+     * Returns how many values of {@code in} are non-zero (NaN counts, both zeros do not).
+     */
+    long addColumnSums(Matrix in, Matrix dst);
 }

@@ -13,14 +13,24 @@ final class ScalarElementwise implements ElementwiseKernel {
     }
 
     @Override
-    public void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out) {
+    public void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
+                             long[] relu) {
         ByteBuffer c = product.buffer();
         int cols = product.cols();
         for (int r = 0; r < product.rows(); r++) {
             int base = r * cols;
             for (int j = 0; j < cols; j++) {
-                float v = matmul.round(c.getFloat((base + j) * 4));
-                put(out, base + j, pointwise, v + bias[biasOff + j]);
+                float v = pointwise.round(matmul.round(c.getFloat((base + j) * 4)) + bias[biasOff + j]);
+                if (relu != null) {
+                    int i = base + j;
+                    if (v > 0f) {
+                        relu[i >>> 6] |= 1L << i;
+                    } else {
+                        relu[i >>> 6] &= ~(1L << i);
+                        v = 0f;
+                    }
+                }
+                put(out, base + j, pointwise, v);
             }
         }
     }
@@ -74,19 +84,25 @@ final class ScalarElementwise implements ElementwiseKernel {
     }
 
     @Override
-    public void addColumnSums(Matrix in, Matrix dst) {
+    public long addColumnSums(Matrix in, Matrix dst) {
         int cols = in.cols();
         double[] sums = new double[cols];
+        long nonZero = 0;
         for (int r = 0; r < in.rows(); r++) {
             int base = r * cols;
             for (int j = 0; j < cols; j++) {
-                sums[j] += in.get(base + j);
+                float v = in.get(base + j);
+                sums[j] += v;
+                if (v != 0f) {
+                    nonZero++;
+                }
             }
         }
         ByteBuffer d = dst.buffer();
         for (int j = 0; j < cols; j++) {
             d.putFloat(j * 4, (float) (d.getFloat(j * 4) + sums[j]));
         }
+        return nonZero;
     }
 
     /** Stores {@code value} at {@code i}: encoded when {@code out} holds codes, else rounded to {@code roundTo}. */

@@ -10,8 +10,9 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Ten million random floats per case, rounded by every bulk conversion path ({@link Converters#paths})
- * and checked against every independent reference: {@link Binary16Reference} for FP16 and BF16, and the
+ * Ten million random floats per case, encoded and rounded by every bulk conversion path
+ * ({@link Converters#paths}) and checked against every independent reference (a rounded value must be
+ * the value of the code): {@link Binary16Reference} for FP16 and BF16, and the
  * JDK's {@code Float.floatToFloat16} for FP16 where the JDK has it ({@link JdkFloat16}). The inputs mix
  * uniform bit patterns with the places where rounding is hard for each format.
  */
@@ -54,6 +55,7 @@ class RandomFloatsTest {
                 chunk[i] = c.format() == Precision.FP16 ? fp16Input(random, done + i) : bf16Input(random, done + i);
             }
             short[] actual = c.path().encode(c.format(), chunk);
+            float[] rounded = c.path().round(c.format(), chunk);
             for (int i = 0; i < n; i++) {
                 float x = chunk[i];
                 boolean ok;
@@ -63,6 +65,11 @@ class RandomFloatsTest {
                     ok = reference.isNaNCode(actual[i] & 0xffff) && (actual[i] < 0) == (Float.floatToRawIntBits(x) < 0);
                 } else {
                     ok = (actual[i] & 0xffff) == reference.encode(x);
+                }
+                float back = c.format().decode(actual[i]);
+                if (ok && Float.floatToRawIntBits(rounded[i]) != Float.floatToRawIntBits(back)) {
+                    fail(c + ": round(" + chunk[i] + " = 0x" + Integer.toHexString(Float.floatToRawIntBits(chunk[i])) + ") gave "
+                            + rounded[i] + ", not the value of its code, " + back);
                 }
                 if (!ok) {
                     fail(c + ": encode(" + x + " = 0x" + Integer.toHexString(Float.floatToRawIntBits(x)) + ") gave 0x"

@@ -82,15 +82,27 @@ class ElementwiseKernelTest {
             int cols = shape[1];
             float[] product = values(rows * cols, 1);
             float[] bias = values(cols + 3, 2);
-            Precision low = c.storage() == Precision.FP32 ? Precision.BF16 : c.storage();
-            for (Precision matmul : new Precision[] {Precision.FP32, low}) {
+            Precision[] matmuls = c.storage() == Precision.FP32
+                    ? new Precision[] {Precision.FP32, Precision.BF16, Precision.FP16} : new Precision[] {Precision.FP32, c.storage()};
+            for (Precision matmul : matmuls) {
                 Matrix out = matrix(c, "out", c.storage(), rows, cols);
-                c.kernel().biasEpilogue(fp32(c, "product", product, rows, cols), matmul, bias, 3, roundingFor(c, matmul), out);
+                c.kernel().biasEpilogue(fp32(c, "product", product, rows, cols), matmul, bias, 3, roundingFor(c, matmul), out, null);
                 float[] expected = new float[rows * cols];
                 for (int i = 0; i < expected.length; i++) {
                     expected[i] = roundingFor(c, matmul).round(matmul.round(product[i]) + bias[3 + i % cols]);
                 }
                 assertBits(c + " " + rows + "x" + cols + " matmul " + matmul, expected, out);
+                // With the ReLU after it fused in: the same as a ReLU pass over that output.
+                long[] fused = new long[(rows * cols + 63) / 64];
+                java.util.Arrays.fill(fused, -1L);
+                Matrix relu = matrix(c, "relu", c.storage(), rows, cols);
+                c.kernel().biasEpilogue(fp32(c, "product", product, rows, cols), matmul, bias, 3, roundingFor(c, matmul), relu, fused);
+                for (int i = 0; i < expected.length; i++) {
+                    boolean positive = expected[i] > 0f;
+                    assertEquals(positive, (fused[i >>> 6] & (1L << i)) != 0, c + " fused mask bit " + i + " of " + expected[i]);
+                    expected[i] = positive ? expected[i] : 0f;
+                }
+                assertBits(c + " " + rows + "x" + cols + " matmul " + matmul + " with ReLU", expected, relu);
             }
         }
     }
@@ -140,6 +152,18 @@ class ElementwiseKernelTest {
                 }
                 assertBits(c + " scale " + scale + " " + count, expected, out);
             }
+            // An FP32 input gradient rounded into the storage and masked in one pass (a Linear fusing the ReLU before it).
+            float[] raw = values(count, 8);
+            Precision[] roundings = c.storage() == Precision.FP32 ? new Precision[] {Precision.BF16, Precision.FP16} : new Precision[] {c.storage()};
+            for (Precision roundTo : roundings) {
+                Matrix rounded = matrix(c, "rounded" + roundTo, c.storage(), shape[0], shape[1]);
+                c.kernel().maskScale(fp32(c, "raw", raw, shape[0], shape[1]), mask, 1f, roundTo, rounded);
+                float[] expected = new float[count];
+                for (int i = 0; i < count; i++) {
+                    expected[i] = (mask[i >>> 6] & (1L << i)) != 0 ? roundTo.round(raw[i]) : 0f;
+                }
+                assertBits(c + " round to " + roundTo + " and mask " + count, expected, rounded);
+            }
         }
     }
 
@@ -167,6 +191,11 @@ class ElementwiseKernelTest {
             assertBits(c + " convert " + count, expected, out);
             assertEquals(new CastCounts(nonZero, underflowed), counts, c + " counts of " + count);
             assertEquals(new CastCounts(nonZero - underflowed, 0), c.kernel().convert(out, roundTo, out), c + " in place");
+            // Back to FP32: exact widening, nothing vanishes.
+            Matrix wide = matrix(c, "wide", Precision.FP32, shape[0], shape[1]);
+            assertEquals(new CastCounts(nonZero - underflowed, 0), c.kernel().convert(out, c.storage().isLow() ? c.storage() : roundTo, wide),
+                    c + " widening counts");
+            assertBits(c + " widened " + count, expected, wide);
         }
     }
 
@@ -178,17 +207,22 @@ class ElementwiseKernelTest {
             int cols = shape[1];
             Matrix in = stored(c, "in", finite(rows * cols, 6), rows, cols);
             Matrix dst = fp32(c, "dst", finite(cols, 7), 1, cols);
+            in.set(0, 0f);
+            in.set(in.size() - 1, -0f);
             float[] before = dst.toFloats();
-            c.kernel().addColumnSums(in, dst);
+            long nonZero = c.kernel().addColumnSums(in, dst);
             float[] expected = new float[cols];
+            long expectedNonZero = 0;
             for (int j = 0; j < cols; j++) {
                 double sum = 0;
                 for (int r = 0; r < rows; r++) {
                     sum += in.get(r * cols + j);
+                    expectedNonZero += in.get(r * cols + j) != 0f ? 1 : 0;
                 }
                 expected[j] = (float) (before[j] + sum);
             }
             assertBits(c + " column sums " + rows + "x" + cols, expected, dst);
+            assertEquals(expectedNonZero, nonZero, c + " non-zero values of " + rows + "x" + cols);
         }
     }
 

@@ -18,7 +18,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * FP32 ⇄ FP16/BF16 conversion of 262,144 values (one 512×512 activation) by the scalar and the Vector API
+ * FP32 ⇄ FP16/BF16 conversion (and rounding in place) of 262,144 values (one 512×512 activation) by the scalar and the Vector API
  * implementations, over Java arrays and over off-heap buffers. In the engine's package so it can run both
  * implementations side by side in one JVM (the engine itself uses only the one selected at start-up).
  * Reported as µs per call.
@@ -73,6 +73,12 @@ public class ConversionBenchmark {
     @Benchmark
     public float[] decodeArray() {
         converter.decode(precision, codes, 0, floats, 0, SIZE);
+        return floats;
+    }
+
+    @Benchmark
+    public float[] roundArray() {
+        converter.round(precision, floats, 0, SIZE);
         return floats;
     }
 
