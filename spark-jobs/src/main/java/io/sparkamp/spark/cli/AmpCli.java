@@ -61,6 +61,10 @@ public final class AmpCli {
                 return io.sparkamp.spark.bench.BenchCommand.run(s, "bin/amp " + String.join(" ", line.args()), out);
             case "inspect":
                 return InspectCommand.run(s, out);
+            case "predict":
+                return io.sparkamp.spark.inference.PredictCommand.run(s, out);
+            case "export":
+                return io.sparkamp.spark.onnx.ExportCommand.run(s, out);
             case "generate":
                 return DataCommands.generate(s, out);
             case "convert-fashion-mnist":

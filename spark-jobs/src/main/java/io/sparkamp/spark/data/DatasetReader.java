@@ -44,8 +44,7 @@ public final class DatasetReader {
      * @throws ConfigException when the path does not exist, a column is missing or a column is not numeric
      */
     public static TrainingTable read(SparkSession spark, DataSpec spec) {
-        requireExists(spark, spec.path());
-        Dataset<Row> raw = load(spark, spec);
+        Dataset<Row> raw = readRaw(spark, spec);
         StructType schema = raw.schema();
 
         StructField label = field(schema, spec.labelCol(), "--label-col", spec);
@@ -55,26 +54,8 @@ public final class DatasetReader {
         }
         Column labelOut = column(label.name()).cast(DataTypes.FloatType).as(TrainingTable.LABEL);
 
-        Column featuresOut;
-        List<String> featureColumns;
-        if (spec.assemblesFeatures()) {
-            List<Column> parts = new ArrayList<>();
-            for (String name : spec.featureCols()) {
-                StructField f = field(schema, name, "--feature-cols", spec);
-                if (!(f.dataType() instanceof NumericType)) {
-                    throw new ConfigException("feature column '" + f.name() + "' in " + spec.describe() + " has type "
-                            + f.dataType().simpleString() + "; --feature-cols takes numeric scalar columns"
-                            + (isArrayOrVector(f.dataType()) ? " (use --features-col for an array or vector column)" : ""));
-                }
-                parts.add(column(f.name()).cast(DataTypes.FloatType));
-            }
-            featuresOut = array(parts.toArray(new Column[0])).as(TrainingTable.FEATURES);
-            featureColumns = spec.featureCols();
-        } else {
-            StructField f = field(schema, spec.featuresCol(), "--features-col", spec);
-            featuresOut = featureArray(f, spec).as(TrainingTable.FEATURES);
-            featureColumns = List.of(f.name());
-        }
+        Column featuresOut = featuresColumn(schema, spec).as(TrainingTable.FEATURES);
+        List<String> featureColumns = spec.assemblesFeatures() ? spec.featureCols() : List.of(spec.featuresCol());
 
         Dataset<Row> data = raw.select(labelOut, featuresOut);
         Row stats = data.agg(count(lit(1)), coalesce(max(size(data.col(TrainingTable.FEATURES))), lit(0))).head();
@@ -82,6 +63,39 @@ public final class DatasetReader {
         int featureCount = Math.max(0, stats.getInt(1));
         return new TrainingTable(data, featureCount, rows, spec.describe(), label.name(), featureColumns,
                 spec.assemblesFeatures());
+    }
+
+    /**
+     * The source as Spark reads it, every column as it is (no selection, no count).
+     *
+     * @throws ConfigException when the path does not exist or Spark cannot read it in the given format
+     */
+    public static Dataset<Row> readRaw(SparkSession spark, DataSpec spec) {
+        requireExists(spark, spec.path());
+        return load(spark, spec);
+    }
+
+    /**
+     * The features of {@code spec} as one {@code array<float>} column of {@code schema}: the array or vector
+     * column, or the scalar columns assembled in order.
+     *
+     * @throws ConfigException when a column is missing or has a type that cannot hold features
+     */
+    public static Column featuresColumn(StructType schema, DataSpec spec) {
+        if (!spec.assemblesFeatures()) {
+            return featureArray(field(schema, spec.featuresCol(), "--features-col", spec), spec);
+        }
+        List<Column> parts = new ArrayList<>();
+        for (String name : spec.featureCols()) {
+            StructField f = field(schema, name, "--feature-cols", spec);
+            if (!(f.dataType() instanceof NumericType)) {
+                throw new ConfigException("feature column '" + f.name() + "' in " + spec.describe() + " has type "
+                        + f.dataType().simpleString() + "; --feature-cols takes numeric scalar columns"
+                        + (isArrayOrVector(f.dataType()) ? " (use --features-col for an array or vector column)" : ""));
+            }
+            parts.add(column(f.name()).cast(DataTypes.FloatType));
+        }
+        return array(parts.toArray(new Column[0]));
     }
 
     private static Dataset<Row> load(SparkSession spark, DataSpec spec) {
@@ -147,7 +161,8 @@ public final class DatasetReader {
                 + (type instanceof NumericType ? " (use --feature-cols for numeric scalar columns)" : ""));
     }
 
-    private static boolean isVector(DataType type) {
+    /** Whether {@code type} is a Spark ML (or old MLlib) vector column. */
+    public static boolean isVector(DataType type) {
         if (!(type instanceof UserDefinedType<?> udt)) {
             return false;
         }
