@@ -34,7 +34,7 @@ public final class BenchCommand {
     }
 
     public static int run(Settings s, String commandLine, PrintStream out) {
-        s.requireKnown(KEYS);
+        s.requireKnown(InferenceBench.withKeys(KEYS));
         Settings base = new Settings().load(Path.of(s.string("base-config", "conf/fashion-mnist.conf")));
         String data = s.string("data", base.string("data", null));
         String testData = s.string("test-data", base.string("test-data", null));
@@ -48,6 +48,10 @@ public final class BenchCommand {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         deleteOldMetrics(precisions);
         try {
+            InferenceBench.run(spark, s, base, testData, master, commandLine, out);
+            if (s.bool("inference-only", false)) {
+                return 0;
+            }
             List<BenchReport.Run> runs = new ArrayList<>();
             for (String precision : precisions) {
                 Map<String, String> overrides = new LinkedHashMap<>();

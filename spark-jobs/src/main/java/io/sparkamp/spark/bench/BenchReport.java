@@ -151,12 +151,17 @@ final class BenchReport {
     }
 
     private static void splice(Path file, String section) {
+        splice(file, section, START, END);
+    }
+
+    /** Replaces the part of {@code file} between two marker lines with {@code section} (appended when the markers are absent). */
+    static void splice(Path file, String section, String startMarker, String endMarker) {
         try {
             String text = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "# Benchmarks\n\n";
-            int start = text.indexOf(START);
-            int end = text.indexOf(END);
+            int start = text.indexOf(startMarker);
+            int end = text.indexOf(endMarker);
             String updated = start >= 0 && end > start
-                    ? text.substring(0, start) + section + text.substring(end + END.length() + 1)
+                    ? text.substring(0, start) + section + text.substring(end + endMarker.length() + 1)
                     : text + (text.endsWith("\n") ? "" : "\n") + "\n" + section;
             Files.writeString(file, updated, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -164,11 +169,11 @@ final class BenchReport {
         }
     }
 
-    private static String cpuModel() {
+    static String cpuModel() {
         return cpuinfo("model name");
     }
 
-    private static String cpuFlags() {
+    static String cpuFlags() {
         String flags = cpuinfo("flags");
         TreeSet<String> wanted = new TreeSet<>();
         for (String f : flags.split(" ")) {

@@ -13,7 +13,8 @@ import java.util.List;
  */
 public record CommandLine(String command, Settings settings, java.util.List<String> args) {
     /** Flags that take no value. */
-    private static final List<String> SWITCHES = List.of("resume", "nesterov", "schedule-on-skip", "overwrite", "skip-mllib");
+    private static final List<String> SWITCHES = List.of("resume", "nesterov", "schedule-on-skip", "overwrite", "skip-mllib",
+            "inference-only", "skip-inference");
 
     public static CommandLine parse(String[] args) {
         if (args.length == 0 || args[0].startsWith("-")) {

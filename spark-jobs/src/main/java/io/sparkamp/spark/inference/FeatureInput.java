@@ -82,17 +82,19 @@ final class FeatureInput implements Serializable {
     /**
      * Copies the features of {@code row} into {@code dst[off..off + width)}.
      *
-     * @param position the row as messages name it, e.g. "row 12 of partition 3"
-     * @throws ConfigException for a null or a row of the wrong width
+     * @param index     the row's position in its partition, for messages
+     * @param partition the partition, for messages
+     * @throws ConfigException for a null, a non-finite value or a row of the wrong width
      */
-    void read(Row row, float[] dst, int off, String position) {
+    void read(Row row, float[] dst, int off, long index, int partition) {
+        Position position = new Position(index, partition);
         switch (kind) {
             case SCALARS:
                 for (int j = 0; j < width; j++) {
                     if (row.isNullAt(fields[j])) {
                         throw new ConfigException("feature column '" + names[j] + "' is null in " + position);
                     }
-                    dst[off + j] = finite(((Number) row.get(fields[j])).floatValue(), names[j], "", position);
+                    dst[off + j] = finite(((Number) row.get(fields[j])).floatValue(), names[j], -1, position);
                 }
                 return;
             case VECTOR:
@@ -103,18 +105,27 @@ final class FeatureInput implements Serializable {
         }
     }
 
-    private void readVector(Row row, float[] dst, int off, String position) {
+    private void readVector(Row row, float[] dst, int off, Position position) {
         Object value = requireValue(row, position);
         double[] values = value instanceof org.apache.spark.ml.linalg.Vector v ? v.toArray()
                 : ((org.apache.spark.mllib.linalg.Vector) value).toArray();
         requireWidth(values.length, position);
         for (int j = 0; j < width; j++) {
-            dst[off + j] = finite((float) values[j], names[0], " element " + j, position);
+            dst[off + j] = finite((float) values[j], names[0], j, position);
         }
     }
 
-    private void readArray(Row row, float[] dst, int off, String position) {
-        requireValue(row, position);
+    private void readArray(Row row, float[] dst, int off, Position position) {
+        Object value = requireValue(row, position);
+        if (value instanceof scala.collection.mutable.WrappedArray.ofFloat floats) {
+            // Spark hands a non-null float array over as a primitive array: copy it without boxing every value.
+            float[] values = floats.array();
+            requireWidth(values.length, position);
+            for (int j = 0; j < width; j++) {
+                dst[off + j] = finite(values[j], names[0], j, position);
+            }
+            return;
+        }
         List<Object> values = row.getList(fields[0]);
         requireWidth(values.size(), position);
         for (int j = 0; j < width; j++) {
@@ -122,30 +133,38 @@ final class FeatureInput implements Serializable {
             if (v == null) {
                 throw new ConfigException("features column '" + names[0] + "' element " + j + " is null in " + position);
             }
-            dst[off + j] = finite(((Number) v).floatValue(), names[0], " element " + j, position);
+            dst[off + j] = finite(((Number) v).floatValue(), names[0], j, position);
         }
     }
 
     /** The value itself; NaN or infinite features are refused, as training refuses them (the float seen is named). */
-    private static float finite(float value, String column, String element, String position) {
+    private static float finite(float value, String column, int element, Position position) {
         if (!Float.isFinite(value)) {
-            throw new ConfigException("feature column '" + column + "'" + element + " is " + value + " in " + position
-                    + "; features must be finite numbers");
+            throw new ConfigException("feature column '" + column + "'" + (element < 0 ? "" : " element " + element) + " is " + value
+                    + " in " + position + "; features must be finite numbers");
         }
         return value;
     }
 
-    private Object requireValue(Row row, String position) {
+    private Object requireValue(Row row, Position position) {
         if (row.isNullAt(fields[0])) {
             throw new ConfigException("features column '" + names[0] + "' is null in " + position);
         }
         return row.get(fields[0]);
     }
 
-    private void requireWidth(int length, String position) {
+    private void requireWidth(int length, Position position) {
         if (length != width) {
             throw new ConfigException("features column '" + names[0] + "' holds " + length + " values in " + position
                     + ", but the model reads " + width + " features per row");
+        }
+    }
+
+    /** Where a row is, as messages name it ("row 12 of partition 3"); the text is built only for an error. */
+    private record Position(long index, int partition) {
+        @Override
+        public String toString() {
+            return "row " + index + " of partition " + partition;
         }
     }
 

@@ -1,13 +1,7 @@
 package io.sparkamp.spark.inference;
 
-import io.sparkamp.core.autocast.AutocastPolicy;
-import io.sparkamp.core.nn.ComputeContext;
 import io.sparkamp.core.nn.ModelSpec;
-import io.sparkamp.core.nn.Sequential;
-import io.sparkamp.core.numeric.HalfArrays;
 import io.sparkamp.core.numeric.Precision;
-import io.sparkamp.core.ops.Gemm;
-import io.sparkamp.core.ops.GemmProviders;
 import io.sparkamp.spark.executor.WeightsPayload;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
@@ -17,13 +11,11 @@ import org.apache.spark.sql.RowFactory;
 
 import java.util.Iterator;
 import java.util.NoSuchElementException;
-import java.util.SplittableRandom;
 
 /**
  * Scores one partition on an executor: pulls up to {@code batchRows} rows, gathers their features into
- * one row-major float batch (rounded to the scoring precision, as the training cache stores them), runs
- * the engine's forward pass with dropout off, and emits each input row with the prediction columns
- * appended. Lazy, so a partition of any size (or a streaming micro-batch) flows through in batches. The
+ * one row-major float batch, runs the engine's forward pass ({@link ForwardPass}), and emits each input
+ * row with the prediction columns appended. Lazy, so a partition of any size (or a streaming micro-batch) flows through in batches. The
  * weights come from a broadcast that each executor decodes once.
  */
 final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
@@ -65,8 +57,7 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
         private final Row[] pending = new Row[batchRows];
         private final float[] x = new float[batchRows * features.width()];
         private final int partition;
-        private Sequential network;
-        private ComputeContext context;
+        private ForwardPass forward;
         private float[] y;
         private int count;
         private int next;
@@ -119,19 +110,14 @@ final class PartitionScorer implements MapPartitionsFunction<Row, Row> {
             int n = 0;
             while (n < batchRows && input.hasNext()) {
                 Row row = input.next();
-                features.read(row, x, n * width, "row " + rowsRead + " of partition " + partition);
+                features.read(row, x, n * width, rowsRead, partition);
                 pending[n++] = row;
                 rowsRead++;
             }
-            if (precision.isLow()) {
-                HalfArrays.roundInPlace(precision, x, 0, n * width);
+            if (forward == null) {
+                forward = new ForwardPass(ModelSpec.parse(model), precision, kernel, weights.value().toWorkingWeights());
             }
-            if (network == null) {
-                network = ModelSpec.parse(model).instantiate();
-                context = new ComputeContext(AutocastPolicy.forPrecision(precision), new Gemm(GemmProviders.select(kernel)),
-                        weights.value().toWorkingWeights(), false, new SplittableRandom(0));
-            }
-            y = network.forward(context, x, n);
+            y = forward.run(x, n);
             count = n;
             next = 0;
         }

@@ -12,6 +12,7 @@ import io.sparkamp.spark.data.LabeledParquet;
 import io.sparkamp.spark.data.TrainingTable;
 import io.sparkamp.spark.data.ValidationRules;
 import io.sparkamp.spark.report.Json;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -33,7 +34,7 @@ import java.util.stream.Collectors;
  * so a dataset that does not fit the model ends with one message naming the column, row and file.
  */
 public final class PredictCommand {
-    static final Set<String> KEYS = Set.of("checkpoint", "data", "out", "format", "features-col", "feature-cols", "csv-header",
+    static final Set<String> KEYS = Set.of("checkpoint", "data", "out", "format", "features-col", "feature-cols", "label-col", "csv-header",
             "precision", "batch-rows", "overwrite", "master");
 
     private PredictCommand() {
@@ -66,14 +67,35 @@ public final class PredictCommand {
             summary.put("model", model.spec().toSpecString());
             summary.put("loss", model.loss());
             summary.put("precision", (options.precision() != null ? options.precision() : model.precision()).label());
-            summary.put("rows", spark.read().parquet(path).count());
+            Dataset<Row> written = spark.read().parquet(path);
+            summary.put("rows", written.count());
             summary.put("columns", Arrays.asList(scored.columns()));
+            labelMetric(written, s.string("label-col", DataSpec.DEFAULT_LABEL), model, summary);
             summary.put("out", path);
             summary.put("seconds", (System.nanoTime() - start) / 1e9);
             out.println(Json.line(summary));
             return 0;
         } finally {
             spark.stop();
+        }
+    }
+
+    /**
+     * When the data carries labels (a numeric {@code --label-col}, default "label"): the accuracy of the written
+     * predictions for a classifier, their root mean squared error for a regressor.
+     */
+    private static void labelMetric(Dataset<Row> written, String labelCol, TrainedModel model, Map<String, Object> summary) {
+        if (!Arrays.asList(written.columns()).contains(labelCol)
+                || !(written.schema().apply(labelCol).dataType() instanceof org.apache.spark.sql.types.NumericType)) {
+            return;
+        }
+        Column label = functions.col(labelCol).cast("double");
+        Column prediction = functions.col(ScoringOptions.defaults().predictionCol());
+        if (OutputHead.of(model.loss(), model.outputSize()).classifier()) {
+            summary.put("accuracy", written.agg(functions.avg(functions.when(prediction.equalTo(label), 1.0).otherwise(0.0)))
+                    .head().getDouble(0));
+        } else {
+            summary.put("rmse", Math.sqrt(written.agg(functions.avg(functions.pow(prediction.minus(label), 2))).head().getDouble(0)));
         }
     }
 
@@ -93,7 +115,8 @@ public final class PredictCommand {
 
     private static DataSpec dataSpec(Settings s) {
         List<String> cols = featureCols(s);
-        return new DataSpec(s.string("data", null), DataSpec.Format.parse(s.string("format", "parquet")), DataSpec.DEFAULT_LABEL,
+        return new DataSpec(s.string("data", null), DataSpec.Format.parse(s.string("format", "parquet")),
+                s.string("label-col", DataSpec.DEFAULT_LABEL),
                 cols.isEmpty() ? s.string("features-col", null) : null, cols, s.bool("csv-header", true));
     }
 
