@@ -91,8 +91,10 @@ final class InferenceBench {
                 out.println("bench: " + results.get(results.size() - 1));
             }
             Path report = Path.of(s.string("out", "BENCHMARKS.md"));
-            BenchReport.splice(report, section(commandLine, master, spark.version(), model, count, replicate, batchRows, runs, results),
-                    START, END);
+            String source = s.has("inference-checkpoint")
+                    ? "checkpoint " + s.string("inference-checkpoint", null) + " (step " + model.steps() + ")" : model.source();
+            BenchReport.splice(report, section(commandLine, master, spark.version(), model, source, count, replicate, batchRows, runs,
+                    results), START, END);
             out.println("bench: inference results written to " + report);
         } finally {
             rows.unpersist(true);
@@ -233,8 +235,8 @@ final class InferenceBench {
         return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     }
 
-    private static String section(String command, String master, String sparkVersion, TrainedModel model, long rows, int replicate,
-                                  int batchRows, int runs, List<Result> results) {
+    private static String section(String command, String master, String sparkVersion, TrainedModel model, String modelSource,
+                                  long rows, int replicate, int batchRows, int runs, List<Result> results) {
         StringBuilder b = new StringBuilder();
         b.append(START).append('\n');
         b.append("## Inference: Fashion-MNIST test set x").append(replicate).append(" (`bin/amp bench`)\n\n");
@@ -245,7 +247,7 @@ final class InferenceBench {
                 .append(". The host is shared with other agents' builds and tests: compare the ratios, measured side by side in one run.\n");
         b.append("- Java ").append(System.getProperty("java.version")).append(", Spark ").append(sparkVersion).append(", master `")
                 .append(master).append("`\n");
-        b.append("- Model: `").append(model.spec().toSpecString()).append("` from ").append(model.source()).append('\n');
+        b.append("- Model: `").append(model.spec().toSpecString()).append("`, ").append(modelSource).append('\n');
         b.append("- Method: ").append(rows).append(" rows cached in Spark memory as `array<float>`; each engine does one untimed pass, then ")
                 .append(runs).append(" timed passes (mean shown), one engine after the other. transform: `BatchInference.transform` "
                         + "(batches of ").append(batchRows).append(" rows) on the executors, every row decoded from Spark, scored, its "
