@@ -4,6 +4,7 @@ import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.config.Settings;
 import io.sparkamp.core.config.TrainConfig;
 import io.sparkamp.spark.data.DataSpec;
+import io.sparkamp.spark.data.InputStorage;
 
 import java.util.Arrays;
 import java.util.HashSet;
@@ -27,16 +28,17 @@ import java.util.Set;
  * @param evalEvery       steps between test-set evaluations during training (0 = only at the end)
  * @param targetAccuracy  stop as soon as an evaluation reaches this test accuracy (0 = never)
  * @param replicate       repeat every training row this many times (benchmarks; 1 = as read)
+ * @param inputStorage    the precision the cached features are stored in (auto = the run's, fp32)
  * @param settings        the raw settings, for checkpoints and provenance
  */
 public record JobConfig(TrainConfig train, DataSpec data, DataSpec testData, String checkpointDir, long checkpointEvery,
                         boolean resume, String master, String metricsPath, int partitions, int logEvery, long evalEvery,
-                        double targetAccuracy, int replicate, Settings settings) {
+                        double targetAccuracy, int replicate, InputStorage inputStorage, Settings settings) {
 
     /** Keys a training job reads besides the engine's. */
     public static final Set<String> JOB_KEYS = Set.of("data", "test-data", "format", "label-col", "features-col", "feature-cols",
             "csv-header", "checkpoint-dir", "checkpoint-every", "resume", "master", "metrics", "partitions", "log-every",
-            "eval-every", "target-accuracy", "replicate");
+            "eval-every", "target-accuracy", "replicate", "input-storage");
 
     public JobConfig {
         if (checkpointEvery < 0) {
@@ -87,6 +89,7 @@ public record JobConfig(TrainConfig train, DataSpec data, DataSpec testData, Str
                 s.longValue("eval-every", 0),
                 s.number("target-accuracy", 0f),
                 s.integer("replicate", 1),
+                InputStorage.parse(s.string("input-storage", "auto"), s.sourceOf("input-storage")),
                 s);
     }
 
@@ -94,7 +97,8 @@ public record JobConfig(TrainConfig train, DataSpec data, DataSpec testData, Str
         String cols = s.string("feature-cols", null);
         List<String> featureCols = cols == null || cols.isBlank() ? List.of()
                 : Arrays.stream(cols.split(",")).map(String::trim).filter(c -> !c.isEmpty()).toList();
+        // features-col stays null unless set: only an explicit features-col beside feature-cols is a conflict.
         return new DataSpec(path, DataSpec.Format.parse(s.string("format", "parquet")), s.string("label-col", "label"),
-                s.string("features-col", "features"), featureCols, s.bool("csv-header", true));
+                s.string("features-col", null), featureCols, s.bool("csv-header", true));
     }
 }

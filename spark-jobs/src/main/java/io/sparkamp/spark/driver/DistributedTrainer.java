@@ -51,7 +51,7 @@ public final class DistributedTrainer {
             try {
                 StepJob[] jobs = StepJob.forStep(state, setup.config().seed(), shares, setup.config().batchSize());
                 List<GradientPartial> partials = data.batches()
-                        .mapPartitionsWithIndex(new GradientTask(broadcast, workerSpec, jobs, data.batches().id()), true)
+                        .mapPartitionsWithIndex(new GradientTask(broadcast, workerSpec, jobs, data.layout()), true)
                         .collect();
                 long computed = System.nanoTime();
                 GradientPartial total = sumInOrder(partials);
@@ -72,7 +72,7 @@ public final class DistributedTrainer {
         WeightsPayload payload = WeightsPayload.of(WorkingWeights.cast(state.master(), setup.config().precision()));
         Broadcast<WeightsPayload> broadcast = sc.broadcast(payload);
         try {
-            List<Evaluation> parts = target.batches().mapPartitionsWithIndex(new EvaluationTask(broadcast, workerSpec, target.batches().id()), true).collect();
+            List<Evaluation> parts = target.batches().mapPartitionsWithIndex(new EvaluationTask(broadcast, workerSpec, target.layout()), true).collect();
             Evaluation total = Evaluation.EMPTY;
             for (Evaluation part : parts) {
                 total = total.plus(part);

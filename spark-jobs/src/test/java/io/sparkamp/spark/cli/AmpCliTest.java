@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.data.SyntheticDataWriter;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,24 +91,11 @@ class AmpCliTest {
         }
     }
 
-    private record Result(int code, String out, String err) {
-        Map<String, Object> json() {
-            return TrainRuns.lastJsonLine(out);
-        }
+    private static TrainRuns.Cli amp(String... args) {
+        return TrainRuns.cli(args);
     }
 
-    private static Result amp(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = AmpCli.run(args, o, e);
-        }
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private static void assertBadInput(Result r, String... mentions) {
+    private static void assertBadInput(TrainRuns.Cli r, String... mentions) {
         assertEquals(ExitCodes.BAD_INPUT, r.code(), () -> "exit code; stderr: " + r.err());
         for (String m : mentions) {
             assertTrue(r.err().contains(m), () -> "stderr should mention '" + m + "': " + r.err());
@@ -128,7 +112,7 @@ class AmpCliTest {
     @Test
     void trainSucceedsAndInspectAndEvaluateAgreeWithIt() {
         String checkpoints = tmp.resolve("ckpt").toString();
-        Result trained = amp("train", "--master", "local[2]", "--data", good + "/train", "--test-data", good + "/test",
+        TrainRuns.Cli trained = amp("train", "--master", "local[2]", "--data", good + "/train", "--test-data", good + "/test",
                 "--model", MODEL, "--steps", "15", "--batch-size", "32", "--lr", "0.01", "--partitions", "2",
                 "--loss-scale-growth-interval", "4", "--checkpoint-dir", checkpoints, "--log-every", "1000");
         assertEquals(ExitCodes.OK, trained.code(), trained.err());
@@ -137,7 +121,7 @@ class AmpCliTest {
         assertEquals(15, num(summary, "steps"));
         assertTrue(num(summary, "test_accuracy") > 0.5, "accuracy above chance: " + summary);
 
-        Result inspected = amp("inspect", "--checkpoint", checkpoints, "--master", "local[2]");
+        TrainRuns.Cli inspected = amp("inspect", "--checkpoint", checkpoints, "--master", "local[2]");
         assertEquals(ExitCodes.OK, inspected.code(), inspected.err());
         Map<String, Object> info = inspected.json();
         assertEquals("inspect", info.get("command"));
@@ -157,7 +141,7 @@ class AmpCliTest {
         assertEquals("32", config.get("batch-size"));
         assertEquals(good + "/train", config.get("data"));
 
-        Result evaluated = amp("evaluate", "--checkpoint", checkpoints, "--data", good + "/test", "--partitions", "2",
+        TrainRuns.Cli evaluated = amp("evaluate", "--checkpoint", checkpoints, "--data", good + "/test", "--partitions", "2",
                 "--master", "local[2]");
         assertEquals(ExitCodes.OK, evaluated.code(), evaluated.err());
         Map<String, Object> eval = evaluated.json();

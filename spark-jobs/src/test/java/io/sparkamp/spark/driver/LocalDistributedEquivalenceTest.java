@@ -110,7 +110,7 @@ public class LocalDistributedEquivalenceTest extends AmpSparkTestBase {
             local.add(new ArrayRowSource(x, FEATURES, y, 1));
         }
 
-        CachedTrainingData cached = CachedTrainingData.build(table, config.precision(), 0, "equivalence test");
+        CachedTrainingData cached = CachedTrainingData.build(table, config.precision(), 0, "equivalence test", 0);
         try {
             long[] expectedRows = partitions.stream().mapToLong(List::size).toArray();
             assertArrayEquals("cached partitions are the table's", expectedRows, cached.partitionRows());
