@@ -55,6 +55,7 @@ class SparkSubmitIT {
                 "org.apache.spark.deploy.SparkSubmit",
                 "--master", "local[2]",
                 "--conf", "spark.ui.enabled=false",
+                "--conf", "spark.kryo.registrationRequired=true",
                 "--properties-file", Path.of("..", "conf", "spark-defaults.conf").toString(),
                 "--class", "io.sparkamp.spark.TrainJob",
                 ClusterFixtures.jobJar().toString()));
