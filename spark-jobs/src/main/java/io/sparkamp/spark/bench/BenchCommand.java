@@ -26,15 +26,13 @@ import java.util.Set;
  * and master. Writes the results, the machine and the exact command into BENCHMARKS.md.
  */
 public final class BenchCommand {
-    static final Set<String> KEYS = Set.of("base-config", "data", "test-data", "precisions", "target-accuracy", "eval-every",
-            "max-epochs", "mllib-iterations", "replicate", "replicate-precision", "throughput-steps", "out", "master",
-            "partitions", "batch-size", "skip-mllib");
+    static final Set<String> KEYS = io.sparkamp.spark.config.JobSettings.keys(BenchSettings.ALL);
 
     private BenchCommand() {
     }
 
     public static int run(Settings s, String commandLine, PrintStream out) {
-        s.requireKnown(InferenceBench.withKeys(KEYS));
+        s.requireKnown(KEYS);
         Settings base = new Settings().load(Path.of(s.string("base-config", "conf/fashion-mnist.conf")));
         String data = s.string("data", base.string("data", null));
         String testData = s.string("test-data", base.string("test-data", null));
@@ -49,7 +47,7 @@ public final class BenchCommand {
         deleteOldMetrics(precisions);
         try {
             InferenceBench.run(spark, s, base, testData, master, commandLine, out);
-            if (s.bool("inference-only", false)) {
+            if (InferenceBench.ONLY.get(s)) {
                 return 0;
             }
             List<BenchReport.Run> runs = new ArrayList<>();

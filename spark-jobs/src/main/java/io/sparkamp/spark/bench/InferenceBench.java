@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.sparkamp.core.config.Setting;
 import io.sparkamp.core.config.Settings;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.numeric.Precision;
@@ -25,11 +26,9 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The inference part of {@code amp bench}: rows per second of {@link BatchInference#transform} on the
@@ -40,17 +39,21 @@ import java.util.Set;
 final class InferenceBench {
     static final String START = "<!-- inference-bench:start (written by bin/amp bench) -->";
     static final String END = "<!-- inference-bench:end -->";
-    static final Set<String> KEYS = Set.of("inference-only", "skip-inference", "inference-checkpoint", "inference-replicate",
-            "inference-runs", "inference-batch-rows");
+    static final Setting<Boolean> ONLY = Setting.flag("inference-only", "inference bench", false,
+            "run only the inference benchmark (no training runs)");
+    static final Setting<Boolean> SKIP = Setting.flag("skip-inference", "inference bench", false, "leave out the inference benchmark");
+    static final Setting<String> CHECKPOINT = Setting.text("inference-checkpoint", "inference bench", null,
+            "checkpoint to score with").derivedDefault("the base config's model with its seed's initial weights");
+    static final Setting<Integer> REPLICATE = Setting.integer("inference-replicate", "inference bench", 6,
+            "the test set repeated N times").accepting(v -> v >= 1, ">= 1");
+    static final Setting<Integer> RUNS = Setting.integer("inference-runs", "inference bench", 2,
+            "timed passes per engine").accepting(v -> v >= 1, ">= 1");
+    static final Setting<Integer> BATCH_ROWS = Setting.integer("inference-batch-rows", "inference bench",
+            ScoringOptions.DEFAULT_BATCH_ROWS, "rows per forward pass").accepting(v -> v > 0, "> 0");
+    /** The inference benchmark's settings (part of amp bench's). */
+    static final List<Setting<?>> SETTINGS = List.of(ONLY, SKIP, CHECKPOINT, REPLICATE, RUNS, BATCH_ROWS);
 
     private InferenceBench() {
-    }
-
-    /** The bench's keys plus these. */
-    static Set<String> withKeys(Set<String> keys) {
-        Set<String> all = new HashSet<>(keys);
-        all.addAll(KEYS);
-        return all;
     }
 
     /** One measured engine: its name, the mean rows/s over the timed runs, each run's seconds, and its accuracy. */
@@ -59,13 +62,13 @@ final class InferenceBench {
 
     /** Runs the inference benchmark unless {@code --skip-inference}; writes its section of the report. */
     static void run(SparkSession spark, Settings s, Settings base, String testData, String master, String commandLine, PrintStream out) {
-        if (s.bool("skip-inference", false)) {
+        if (SKIP.get(s)) {
             return;
         }
         TrainedModel model = model(spark, s, base);
-        int replicate = s.integer("inference-replicate", 6);
-        int runs = s.integer("inference-runs", 2);
-        int batchRows = s.integer("inference-batch-rows", ScoringOptions.DEFAULT_BATCH_ROWS);
+        int replicate = REPLICATE.get(s);
+        int runs = RUNS.get(s);
+        int batchRows = BATCH_ROWS.get(s);
         Dataset<Row> one = spark.read().parquet(testData).select(functions.col("label").cast("double").as("label"),
                 functions.col("features"));
         Dataset<Row> rows = one;
@@ -91,8 +94,7 @@ final class InferenceBench {
                 out.println("bench: " + results.get(results.size() - 1));
             }
             Path report = Path.of(s.string("out", "BENCHMARKS.md"));
-            String source = s.has("inference-checkpoint")
-                    ? "checkpoint " + s.string("inference-checkpoint", null) + " (step " + model.steps() + ")" : model.source();
+            String source = CHECKPOINT.isSet(s) ? "checkpoint " + CHECKPOINT.get(s) + " (step " + model.steps() + ")" : model.source();
             BenchReport.splice(report, section(commandLine, master, spark.version(), model, source, count, replicate, batchRows, runs,
                     results), START, END);
             out.println("bench: inference results written to " + report);
@@ -103,8 +105,8 @@ final class InferenceBench {
 
     /** The checkpoint given by --inference-checkpoint, else the base config's model with its seed's initial weights. */
     private static TrainedModel model(SparkSession spark, Settings s, Settings base) {
-        if (s.has("inference-checkpoint")) {
-            return TrainedModel.load(spark, s.string("inference-checkpoint", null));
+        if (CHECKPOINT.isSet(s)) {
+            return TrainedModel.load(spark, CHECKPOINT.get(s));
         }
         ModelSpec spec = ModelSpec.parse(base.string("model", "mlp 784-512-256-10 relu"));
         long seed = base.longValue("seed", 7);

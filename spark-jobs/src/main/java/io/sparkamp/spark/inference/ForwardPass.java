@@ -6,7 +6,7 @@ import io.sparkamp.core.nn.LinearSpec;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.nn.Sequential;
 import io.sparkamp.core.nn.WorkingWeights;
-import io.sparkamp.core.numeric.HalfArrays;
+import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.ops.Gemm;
 import io.sparkamp.core.ops.GemmProviders;
@@ -44,7 +44,7 @@ public final class ForwardPass {
      */
     public float[] run(float[] x, int rows) {
         if (roundInputs) {
-            HalfArrays.roundInPlace(precision, x, 0, rows * network.spec().inputSize());
+            LowPrecisionArrays.roundInPlace(precision, x, 0, rows * network.spec().inputSize());
         }
         return network.forward(context, x, rows);
     }

@@ -1,17 +1,22 @@
 package io.sparkamp.spark.inference;
 
 import io.sparkamp.core.config.ConfigException;
+import io.sparkamp.core.config.EngineSettings;
+import io.sparkamp.core.config.Setting;
 import io.sparkamp.core.config.Settings;
 import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.spark.cli.CheckpointArgs;
+import io.sparkamp.spark.cli.Command;
 import io.sparkamp.spark.cli.SparkSessions;
+import io.sparkamp.spark.config.JobSettings;
 import io.sparkamp.spark.data.DataSpec;
 import io.sparkamp.spark.data.DataValidationException;
 import io.sparkamp.spark.data.DataValidator;
 import io.sparkamp.spark.data.DatasetReader;
-import io.sparkamp.spark.data.LabeledParquet;
+import io.sparkamp.spark.datasets.LabeledParquet;
 import io.sparkamp.spark.data.TrainingTable;
 import io.sparkamp.spark.data.ValidationRules;
-import io.sparkamp.spark.report.Json;
+import io.sparkamp.spark.json.Json;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -24,7 +29,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -33,32 +37,53 @@ import java.util.stream.Collectors;
  * columns. The features are checked first in one pass over the data (the same checks training makes),
  * so a dataset that does not fit the model ends with one message naming the column, row and file.
  */
-public final class PredictCommand {
-    static final Set<String> KEYS = Set.of("checkpoint", "data", "out", "format", "features-col", "feature-cols", "label-col", "csv-header",
-            "precision", "batch-rows", "overwrite", "master");
+public final class PredictCommand implements Command {
+    public static final Setting<String> OUT = Setting.text("out", "output", null, "output directory (Parquet)");
+    public static final Setting<Boolean> OVERWRITE = Setting.flag("overwrite", "output", false, "replace an existing output");
+    public static final Setting<Integer> BATCH_ROWS = Setting.integer("batch-rows", "scoring", ScoringOptions.DEFAULT_BATCH_ROWS,
+            "rows per forward pass").accepting(v -> v > 0, "> 0");
+    static final List<Setting<?>> SETTINGS = List.of(CheckpointArgs.CHECKPOINT, JobSettings.DATA, JobSettings.FORMAT,
+            JobSettings.LABEL_COL, JobSettings.FEATURES_COL, JobSettings.FEATURE_COLS, JobSettings.CSV_HEADER,
+            EngineSettings.PRECISION.derivedDefault("the checkpoint's"), BATCH_ROWS, OUT, OVERWRITE, JobSettings.MASTER);
 
-    private PredictCommand() {
+    @Override
+    public String name() {
+        return "predict";
     }
 
-    public static int run(Settings s, PrintStream out) {
-        s.requireKnown(KEYS);
-        for (String key : List.of("checkpoint", "data", "out")) {
-            if (!s.has(key)) {
-                throw new ConfigException("missing --" + key + " (usage: amp predict --checkpoint PATH --data PATH --out PATH"
-                        + " [--format parquet|csv|libsvm] [--features-col C | --feature-cols A,B] [--precision fp32|fp16|bf16])");
+    @Override
+    public String summary() {
+        return "score a dataset with a checkpoint's model; Parquet with every input column plus the predictions";
+    }
+
+    @Override
+    public String usage() {
+        return "amp predict --checkpoint PATH --data PATH --out PATH [--key value ...]";
+    }
+
+    @Override
+    public List<Setting<?>> settings() {
+        return SETTINGS;
+    }
+
+    @Override
+    public int run(Settings s, PrintStream out) {
+        for (Setting<?> required : List.of(CheckpointArgs.CHECKPOINT, JobSettings.DATA, OUT)) {
+            if (!required.isSet(s)) {
+                throw new ConfigException("missing --" + required.key() + " (" + usage() + ")");
             }
         }
         long start = System.nanoTime();
-        SparkSession spark = SparkSessions.create(s.string("master", null), "spark-amp predict");
+        SparkSession spark = SparkSessions.create(JobSettings.MASTER.get(s), "spark-amp predict");
         try {
-            TrainedModel model = TrainedModel.load(spark, s.string("checkpoint", null));
+            TrainedModel model = TrainedModel.load(spark, CheckpointArgs.CHECKPOINT.get(s));
             ScoringOptions options = options(s);
             DataSpec spec = dataSpec(s);
             Dataset<Row> data = DatasetReader.readRaw(spark, spec);
             requireFits(data, spec, model);
-            Dataset<Row> scored = BatchInference.transform(data, model, options);
-            String path = s.string("out", null);
-            boolean overwrite = s.bool("overwrite", false);
+            Dataset<Row> scored = BatchInference.transform(data.drop(TrainingTable.MALFORMED), model, options);
+            String path = OUT.get(s);
+            boolean overwrite = OVERWRITE.get(s);
             LabeledParquet.requireWritable(spark, path, overwrite);
             scored.write().mode(overwrite ? SaveMode.Overwrite : SaveMode.ErrorIfExists).parquet(path);
             Map<String, Object> summary = new LinkedHashMap<>();
@@ -70,7 +95,7 @@ public final class PredictCommand {
             Dataset<Row> written = spark.read().parquet(path);
             summary.put("rows", written.count());
             summary.put("columns", Arrays.asList(scored.columns()));
-            labelMetric(written, s.string("label-col", DataSpec.DEFAULT_LABEL), model, summary);
+            labelMetric(written, JobSettings.LABEL_COL.get(s), model, summary);
             summary.put("out", path);
             summary.put("seconds", (System.nanoTime() - start) / 1e9);
             out.println(Json.line(summary));
@@ -100,29 +125,25 @@ public final class PredictCommand {
     }
 
     private static ScoringOptions options(Settings s) {
-        ScoringOptions options = ScoringOptions.defaults().withBatchRows(s.integer("batch-rows", ScoringOptions.DEFAULT_BATCH_ROWS));
-        if (s.has("precision")) {
-            try {
-                options = options.withPrecision(Precision.parse(s.string("precision", null), "--precision"));
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(e.getMessage());
-            }
+        ScoringOptions options = ScoringOptions.defaults().withBatchRows(BATCH_ROWS.get(s));
+        if (EngineSettings.PRECISION.isSet(s)) {
+            options = options.withPrecision(Precision.parse(EngineSettings.PRECISION.get(s), "precision"));
         }
         List<String> cols = featureCols(s);
-        return cols.isEmpty() ? options.withFeaturesCol(s.string("features-col", DataSpec.DEFAULT_FEATURES))
-                : options.withFeatureCols(cols);
+        return cols.isEmpty() ? options.withFeaturesCol(JobSettings.FEATURES_COL.get(s)) : options.withFeatureCols(cols);
     }
 
     private static DataSpec dataSpec(Settings s) {
         List<String> cols = featureCols(s);
-        return new DataSpec(s.string("data", null), DataSpec.Format.parse(s.string("format", "parquet")),
-                s.string("label-col", DataSpec.DEFAULT_LABEL),
-                cols.isEmpty() ? s.string("features-col", null) : null, cols, s.bool("csv-header", true));
+        return new DataSpec(JobSettings.DATA.get(s), DataSpec.Format.parse(JobSettings.FORMAT.get(s)), JobSettings.LABEL_COL.get(s),
+                cols.isEmpty() || JobSettings.FEATURES_COL.isSet(s) ? JobSettings.FEATURES_COL.get(s) : null, cols,
+                JobSettings.CSV_HEADER.get(s));
     }
 
     private static List<String> featureCols(Settings s) {
-        String cols = s.string("feature-cols", "");
-        return Arrays.stream(cols.split(",")).map(String::trim).filter(c -> !c.isEmpty()).collect(Collectors.toList());
+        String cols = JobSettings.FEATURE_COLS.get(s);
+        return cols == null ? List.of()
+                : Arrays.stream(cols.split(",")).map(String::trim).filter(c -> !c.isEmpty()).collect(Collectors.toList());
     }
 
     /**
@@ -130,10 +151,12 @@ public final class PredictCommand {
      * width, non-finite values), so a mismatch is reported before anything is written.
      */
     private static void requireFits(Dataset<Row> data, DataSpec spec, TrainedModel model) {
-        Dataset<Row> features = data.select(functions.lit(0f).as(TrainingTable.LABEL),
-                DatasetReader.featuresColumn(data.schema(), spec).as(TrainingTable.FEATURES));
+        Column label = functions.lit(0f).as(TrainingTable.LABEL);
+        Column features = DatasetReader.featuresColumn(data.schema(), spec).as(TrainingTable.FEATURES);
+        boolean text = Arrays.asList(data.columns()).contains(TrainingTable.MALFORMED);
+        Dataset<Row> rows = text ? data.select(label, features, functions.col(TrainingTable.MALFORMED)) : data.select(label, features);
         List<String> sources = spec.assemblesFeatures() ? spec.featureCols() : List.of(spec.featuresCol());
-        TrainingTable table = new TrainingTable(features, model.inputSize(), -1, spec.describe(), "(none)", sources,
+        TrainingTable table = new TrainingTable(rows, model.inputSize(), -1, spec.describe(), "(none)", sources,
                 spec.assemblesFeatures());
         try {
             DataValidator.validate(table, model.inputSize(), ValidationRules.finiteLabels());

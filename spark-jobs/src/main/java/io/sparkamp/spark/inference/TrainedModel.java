@@ -1,8 +1,8 @@
 package io.sparkamp.spark.inference;
 
 import io.sparkamp.core.config.ConfigException;
-import io.sparkamp.core.nn.Loss;
-import io.sparkamp.core.nn.Losses;
+import io.sparkamp.core.loss.Loss;
+import io.sparkamp.core.loss.Losses;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.spark.checkpoint.Checkpoint;

@@ -13,7 +13,7 @@ import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.spark.AmpSparkTestBase;
 import io.sparkamp.spark.TrainRuns;
-import io.sparkamp.spark.data.SyntheticDataWriter;
+import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

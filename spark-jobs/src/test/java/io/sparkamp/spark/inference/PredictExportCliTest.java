@@ -12,7 +12,7 @@ import ai.onnxruntime.OrtSession;
 import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.cli.AmpCli;
 import io.sparkamp.spark.cli.SparkSessions;
-import io.sparkamp.spark.data.SyntheticDataWriter;
+import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import io.sparkamp.spark.onnx.OnnxExport;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -1,6 +1,6 @@
 package io.sparkamp.spark.it;
 
-import io.sparkamp.spark.report.Json;
+import io.sparkamp.spark.json.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,6 +55,7 @@ class SparkSubmitIT {
                 "org.apache.spark.deploy.SparkSubmit",
                 "--master", "local[2]",
                 "--conf", "spark.ui.enabled=false",
+                "--conf", "spark.kryo.registrationRequired=true",
                 "--properties-file", Path.of("..", "conf", "spark-defaults.conf").toString(),
                 "--class", "io.sparkamp.spark.TrainJob",
                 ClusterFixtures.jobJar().toString()));
