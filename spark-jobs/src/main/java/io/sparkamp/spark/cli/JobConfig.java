@@ -35,7 +35,7 @@ public record JobConfig(TrainConfig train, DataSpec data, DataSpec testData, Str
 
     /** Keys a training job reads besides the engine's. */
     public static final Set<String> JOB_KEYS = Set.of("data", "test-data", "format", "label-col", "features-col", "feature-cols",
-            "csv-header", "checkpoint-dir", "checkpoint-every", "resume", "master", "metrics", "partitions", "log-every",
+            "csv-header", "checkpoint-dir", "checkpoint-every", "resume", "overwrite", "allow-changed", "master", "metrics", "partitions", "log-every",
             "eval-every", "target-accuracy", "replicate");
 
     public JobConfig {

@@ -6,9 +6,7 @@ import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.train.Evaluation;
 import io.sparkamp.core.train.TrainingSetup;
 import io.sparkamp.core.train.TrainingState;
-import io.sparkamp.spark.checkpoint.Checkpoint;
-import io.sparkamp.spark.checkpoint.CheckpointStore;
-import io.sparkamp.spark.checkpoint.Checkpoints;
+import io.sparkamp.spark.checkpoint.CheckpointedRun;
 import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.driver.DistributedTrainer;
@@ -23,7 +21,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code amp train}: read and validate the data, cache it as Arrow batches in the run's precision,
@@ -52,14 +49,12 @@ public final class TrainCommand {
             TrainingSetup setup = new TrainingSetup(job.train(), totalSteps);
             LOG.info("{}; GEMM kernel {}; {} steps of {} rows over {} partitions", setup.policy(),
                     setup.gemm().kernel().name(), totalSteps, job.train().batchSize(), train.partitionRows().length);
-            CheckpointStore store = job.checkpointDir() == null ? null : new CheckpointStore(spark, job.checkpointDir());
-            TrainingState state = startingState(job, setup, store);
-            Map<String, String> provenance = Checkpoints.provenance(spark, job, train);
-
             DistributedTrainer trainer = new DistributedTrainer(sc, setup, train);
             String lastCheckpoint = null;
-            try (MetricsReporter metrics = new MetricsReporter(job.metricsPath() == null ? null : Path.of(job.metricsPath()),
+            try (CheckpointedRun run = CheckpointedRun.start(spark, job.settings(), setup, train);
+                 MetricsReporter metrics = new MetricsReporter(job.metricsPath() == null ? null : Path.of(job.metricsPath()),
                     System.err, job.logEvery(), totalSteps)) {
+                TrainingState state = run.state();
                 long every = job.checkpointEvery() > 0 ? job.checkpointEvery() : totalSteps;
                 long evalEvery = test != null && job.evalEvery() > 0 ? job.evalEvery() : Long.MAX_VALUE;
                 TargetTracker target = new TargetTracker(job.targetAccuracy());
@@ -74,12 +69,12 @@ public final class TrainCommand {
                         System.err.printf("step %d  test loss %.4f  test accuracy %.4f%n", state.steps(), eval.meanLoss(), eval.accuracy());
                     }
                     boolean last = state.steps() == totalSteps || target.reached();
-                    if (store != null && (state.steps() == nextCheckpoint || last)) {
-                        lastCheckpoint = store.save(Checkpoints.of(state, setup, job, provenance), model.layout());
+                    if (run.writesCheckpoints() && (state.steps() == nextCheckpoint || last)) {
+                        lastCheckpoint = run.save(state);
                     }
                 }
-                if (store != null && lastCheckpoint == null) { // resumed a finished run: report the checkpoint it ended with
-                    lastCheckpoint = store.loadNewest().map(Checkpoint::path).orElse(null);
+                if (run.writesCheckpoints() && lastCheckpoint == null) { // resumed a finished run: report the checkpoint it ended with
+                    lastCheckpoint = run.newestCheckpoint().orElse(null);
                 }
                 Map<String, Object> summary = new LinkedHashMap<>();
                 summary.put("command", "train");
@@ -129,19 +124,5 @@ public final class TrainCommand {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("model (from " + job.settings().sourceOf("model") + "): " + e.getMessage());
         }
-    }
-
-    private static TrainingState startingState(JobConfig job, TrainingSetup setup, CheckpointStore store) {
-        if (!job.resume()) {
-            return setup.freshState();
-        }
-        Optional<Checkpoint> newest = store.loadNewest();
-        if (newest.isEmpty()) {
-            LOG.warn("--resume: no complete checkpoint in {}, starting from step 0", job.checkpointDir());
-            return setup.freshState();
-        }
-        Checkpoint checkpoint = newest.get();
-        LOG.info("resuming from {} at step {}", checkpoint.path(), checkpoint.steps());
-        return Checkpoints.restore(checkpoint, setup);
     }
 }
