@@ -63,7 +63,7 @@ final class DirectoryLock implements AutoCloseable {
                     java.nio.file.Path guard = local.pathToFile(new Path(root, GUARD)).toPath();
                     try (FileChannel channel = FileChannel.open(guard, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                          FileLock ignored = channel.lock()) {
-                        return create(fs, root, file, me);
+                        return create(local.getRawFileSystem(), root, file, me); // raw: no .crc file beside the lock
                     }
                 }
                 return create(fs, root, file, me);
