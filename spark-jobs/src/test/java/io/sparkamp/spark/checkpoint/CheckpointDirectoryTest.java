@@ -251,4 +251,27 @@ public class CheckpointDirectoryTest extends AmpSparkTestBase {
         train(dir, "steps", "9", "resume", "true");
         assertEquals("step 6: steps 6 -> 9", load(dir.resolve("step-00000009")).provenance().get("setting_changes"));
     }
+
+    /** A checkpoint of the first format (no extras column, no run id in its manifest) still loads to the bit and resumes. */
+    @Test
+    public void aCheckpointOfTheFirstFormatLoadsAndResumes() throws Exception {
+        Path dir = TMP.newFolder("format-1").toPath();
+        Path old = dir.resolve("step-00000006");
+        Path current = base.resolve("step-00000006");
+        spark().read().parquet(current.resolve(CheckpointCodec.STATE).toString()).drop("extras")
+                .withColumn("format_version", org.apache.spark.sql.functions.lit(1))
+                .coalesce(1).write().parquet(old.resolve(CheckpointCodec.STATE).toString());
+        spark().read().parquet(current.resolve(CheckpointCodec.TENSORS).toString())
+                .coalesce(1).write().parquet(old.resolve(CheckpointCodec.TENSORS).toString());
+        new CheckpointManifest(FileSystem.getLocal(new Configuration())).write(new org.apache.hadoop.fs.Path(old.toString()), null, 6);
+
+        Checkpoint loaded = load(old);
+        assertEquals(CheckpointManifest.UNKNOWN_RUN, loaded.runId());
+        assertEquals(Map.of(), loaded.state().extras());
+        TrainRuns.assertSameState(load(current), loaded);
+
+        train(dir, "steps", "9", "resume", "true");
+        String newRun = runIdOf(dir.resolve("step-00000009"));
+        Assert.assertTrue("a resumed old run gets a run id: " + newRun, newRun.matches("[0-9a-f-]{36}"));
+    }
 }
