@@ -1,5 +1,6 @@
 package io.sparkamp.spark.checkpoint;
 
+import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -74,13 +75,22 @@ final class CheckpointManifest {
                 if (actual != bytes) {
                     return "file " + file.getKey() + " has " + actual + " bytes, " + NAME + " says " + bytes;
                 }
-                if (!sha256(p).equals(entry.get("sha256"))) {
+                if (!intact(p, (String) entry.get("sha256"))) {
                     return "checksum mismatch in " + file.getKey();
                 }
             }
             return null;
         } catch (IOException | RuntimeException e) {
             return "unreadable: " + e.getMessage();
+        }
+    }
+
+    /** Whether {@code file} has the SHA-256 {@code expected}; a local file whose .crc sidecar disagrees has not. */
+    private boolean intact(Path file, String expected) throws IOException {
+        try {
+            return sha256(file).equals(expected);
+        } catch (ChecksumException e) {
+            return false;
         }
     }
 

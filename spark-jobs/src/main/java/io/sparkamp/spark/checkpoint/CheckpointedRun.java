@@ -35,13 +35,15 @@ import java.util.stream.Collectors;
  *   <li>without {@code --resume}: starts at step 0 from the seed, in a directory that holds no checkpoints — unless
  *       {@code --overwrite}, which deletes the previous run's checkpoints (each one named in the log) and moves its
  *       corrupt ones aside;</li>
- *   <li>with {@code --resume}: continues from the newest checkpoint that verifies; newer corrupt ones are moved aside to
+ *   <li>with {@code --resume}: continues from the newest checkpoint that verifies. Settings that differ from the
+ *       checkpoint's go through {@link ResumePolicy}; the changes that pass are recorded in the provenance of every
+ *       later checkpoint. Once the resume is accepted, newer corrupt checkpoints are moved aside to
  *       {@code corrupt-step-NNNNNNNN-<time>} (never deleted or overwritten) and the log says where. When every
  *       checkpoint is corrupt the run is refused and nothing is moved; a directory without checkpoints starts at
- *       step 0. Settings that differ from the checkpoint's go through {@link ResumePolicy}; the changes that pass are
- *       recorded in the provenance of every later checkpoint.</li>
+ *       step 0.</li>
  * </ol>
- * Refusals are {@link ConfigException}s (exit 2) that name the directory, the holder or the setting. Afterwards
+ * Refusals are {@link ConfigException}s (exit 2) that name the directory, the holder or the setting, and leave the
+ * directory as it was (but for leftovers and a stale lock). Afterwards
  * {@link #save} writes checkpoints under the run's id, and {@link #close} releases the lock.
  */
 public final class CheckpointedRun implements AutoCloseable {
@@ -109,9 +111,13 @@ public final class CheckpointedRun implements AutoCloseable {
         try {
             removeLeftovers(store);
             if (resume) {
-                Optional<Checkpoint> newest = newestIntactMovingCorruptAside(store);
+                Map<Path, String> corrupt = new LinkedHashMap<>();
+                Optional<Path> newest = newestIntact(store, corrupt);
                 if (newest.isPresent()) {
-                    return resumed(store, lock, setup, train, recorded, base, newest.get(), allowed);
+                    CheckpointedRun run = resumed(store, lock, setup, train, recorded, base, store.read(newest.get()), allowed);
+                    corrupt.forEach((path, why) -> LOG.warn("--resume: checkpoint {} is corrupt ({}); moved aside to {}",
+                            path, why, store.moveAside(path)));
+                    return run;
                 }
                 LOG.warn("--resume: no checkpoint in {} yet; starting from step 0", directory);
             } else {
@@ -195,18 +201,14 @@ public final class CheckpointedRun implements AutoCloseable {
     }
 
     /**
-     * The newest checkpoint that verifies. Corrupt ones newer than it are moved aside; when none verifies, the run is
-     * refused and nothing is moved, so the user decides what becomes of them.
+     * The newest checkpoint that verifies, collecting the corrupt ones newer than it into {@code corrupt}. When none
+     * verifies, the run is refused and nothing is moved, so the user decides what becomes of them.
      */
-    private static Optional<Checkpoint> newestIntactMovingCorruptAside(CheckpointStore store) {
-        List<Path> all = store.checkpointsNewestFirst();
-        Map<Path, String> corrupt = new LinkedHashMap<>();
-        for (Path candidate : all) {
+    private static Optional<Path> newestIntact(CheckpointStore store, Map<Path, String> corrupt) {
+        for (Path candidate : store.checkpointsNewestFirst()) {
             String problem = store.verify(candidate);
             if (problem == null) {
-                corrupt.forEach((path, why) -> LOG.warn("--resume: checkpoint {} is corrupt ({}); moved aside to {}",
-                        path, why, store.moveAside(path)));
-                return Optional.of(store.read(candidate));
+                return Optional.of(candidate);
             }
             corrupt.put(candidate, problem);
         }

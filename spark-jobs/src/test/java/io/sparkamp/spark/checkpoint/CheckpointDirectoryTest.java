@@ -183,6 +183,9 @@ public class CheckpointDirectoryTest extends AmpSparkTestBase {
             lines.append("{\"step\":").append(step).append(",\"old\":true}\n");
         }
         Files.writeString(metrics, lines + "{\"step\":8,\"lo", StandardCharsets.UTF_8);
+        List<String> before = names(dir);
+        assertRefused(dir, kv("steps", "9", "resume", "true", "lr", "0.02"), "lr: checkpoint 0.01, now 0.02");
+        assertEquals("a refused resume moves nothing", before, names(dir));
 
         TrainRuns.Run run = train(dir, "steps", "9", "resume", "true", "metrics", metrics.toString());
         assertEquals(9, ((Number) run.printed().get("steps")).intValue());
