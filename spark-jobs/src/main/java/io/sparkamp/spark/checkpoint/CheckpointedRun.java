@@ -194,7 +194,8 @@ public final class CheckpointedRun implements AutoCloseable {
             String entry = "step " + checkpoint.steps() + ": "
                     + changes.stream().map(ResumePolicy.Change::toString).collect(Collectors.joining(", "));
             history = history == null ? entry : history + "; " + entry;
-            LOG.warn("--resume: settings changed at step {}: {}", checkpoint.steps(), changes);
+            boolean allFree = changes.stream().allMatch(c -> c.kind() == ResumePolicy.Kind.FREE);
+            (allFree ? LOG.atInfo() : LOG.atWarn()).log("--resume: settings changed at step {}: {}", checkpoint.steps(), changes);
         }
         LOG.info("resuming run {} from {} at step {}", id, checkpoint.path(), checkpoint.steps());
         return new CheckpointedRun(store, lock, setup, live, recorded, withRun(base, id, checkpoint.path(), history), id);
@@ -246,7 +247,9 @@ public final class CheckpointedRun implements AutoCloseable {
                         store.moveAside(checkpoint));
             }
         }
-        LOG.warn("--overwrite: deleted {} of {} from {}: {}", deleted.size(), held, store.root(), deleted);
+        if (!deleted.isEmpty()) {
+            LOG.warn("--overwrite: deleted {} of {} from {}: {}", deleted.size(), held, store.root(), deleted);
+        }
     }
 
     /** Leftover _tmp-* directories: the writer is gone (this run holds the lock and has written nothing yet). */
