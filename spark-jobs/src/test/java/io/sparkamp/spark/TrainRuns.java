@@ -3,7 +3,6 @@ package io.sparkamp.spark;
 import io.sparkamp.core.config.Settings;
 import io.sparkamp.spark.checkpoint.Checkpoint;
 import io.sparkamp.spark.checkpoint.CheckpointStore;
-import io.sparkamp.spark.cli.AmpCli;
 import io.sparkamp.spark.cli.JobConfig;
 import io.sparkamp.spark.cli.TrainCommand;
 import io.sparkamp.spark.report.Json;
@@ -56,26 +55,6 @@ public final class TrainRuns {
             summary = TrainCommand.run(JobConfig.from(settings), spark, out);
         }
         return new Run(summary, lastJsonLine(bytes.toString(StandardCharsets.UTF_8)));
-    }
-
-    /** What one {@code amp} command printed and returned. */
-    public record Cli(int code, String out, String err) {
-        /** The last stdout line, parsed: the command's JSON summary. */
-        public Map<String, Object> json() {
-            return lastJsonLine(out);
-        }
-    }
-
-    /** Runs {@code amp args...} in this JVM through {@link AmpCli#run} (which creates and stops its own SparkSession). */
-    public static Cli amp(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = AmpCli.run(args, o, e);
-        }
-        return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     /** The last non-empty line of {@code text}, parsed as a JSON object. */
