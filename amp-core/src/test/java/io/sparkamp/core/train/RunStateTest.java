@@ -3,15 +3,16 @@ package io.sparkamp.core.train;
 import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.config.TrainConfig;
 import io.sparkamp.core.data.ArrayRowSource;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static io.sparkamp.core.train.MixedPrecisionStepTest.assertSlotsEqual;
-import static io.sparkamp.core.train.MixedPrecisionStepTest.bits;
-import static io.sparkamp.core.train.MixedPrecisionStepTest.slotBits;
+import static io.sparkamp.core.train.OptimizerStepTest.assertSlotsEqual;
+import static io.sparkamp.core.train.OptimizerStepTest.bits;
+import static io.sparkamp.core.train.OptimizerStepTest.slotBits;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * same bits as the uninterrupted run, the snapshot is a deep copy, a surface's extras travel with it, and
  * a state that cannot continue under a config is refused naming the setting and both values.
  */
+@Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
 class RunStateTest {
     private static final List<ArrayRowSource> DATA = TrainingFixtures.partitions(600, 2, 3);
     /** Dropout, a cosine schedule with warm-up and a scale that starts too high: every part of the state moves. */

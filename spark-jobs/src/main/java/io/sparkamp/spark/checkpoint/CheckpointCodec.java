@@ -6,6 +6,7 @@ import io.sparkamp.core.nn.ParameterLayout;
 import io.sparkamp.core.optim.OptimizerState;
 import io.sparkamp.core.scaling.ScalerState;
 import io.sparkamp.core.train.RunState;
+import io.sparkamp.spark.json.Json;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -85,7 +86,7 @@ final class CheckpointCodec {
         OptimizerState o = state.optimizer();
         Row row = RowFactory.create(FORMAT_VERSION, state.steps(), state.optimizerSteps(), state.skippedSteps(), o.kind(),
                 o.steps(), s.scale(), s.growthTracker(), s.hysteresisLeft(), s.consecutiveSkips(), s.totalSkips(),
-                state.model(), JsonMaps.write(state.config()), JsonMaps.write(state.provenance()), JsonMaps.write(state.extras()));
+                state.model(), Json.line(state.config()), Json.line(state.provenance()), Json.line(state.extras()));
         spark.createDataFrame(List.of(row), STATE_SCHEMA).coalesce(1).write().parquet(new Path(dir, STATE).toString());
     }
 

@@ -1,5 +1,6 @@
 package io.sparkamp.spark.checkpoint;
 
+import io.sparkamp.spark.json.Json;
 import org.apache.hadoop.fs.ChecksumException;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -49,7 +50,7 @@ final class CheckpointManifest {
         manifest.put("steps", steps);
         manifest.put("files", files);
         try (FSDataOutputStream out = fs.create(new Path(dir, NAME), false)) {
-            out.write(JsonMaps.write(manifest).getBytes(StandardCharsets.UTF_8));
+            out.write(Json.line(manifest).getBytes(StandardCharsets.UTF_8));
         }
     }
 
@@ -106,7 +107,7 @@ final class CheckpointManifest {
 
     private Map<String, Object> read(Path dir) throws IOException {
         try (FSDataInputStream in = fs.open(new Path(dir, NAME))) {
-            return JsonMaps.read(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            return Json.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 

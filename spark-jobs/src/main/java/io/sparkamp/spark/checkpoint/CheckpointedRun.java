@@ -6,6 +6,7 @@ import io.sparkamp.core.scaling.ScalerState;
 import io.sparkamp.core.train.RunState;
 import io.sparkamp.core.train.TrainingSetup;
 import io.sparkamp.core.train.TrainingState;
+import io.sparkamp.spark.config.JobSettings;
 import io.sparkamp.spark.data.CachedTrainingData;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
@@ -47,8 +48,6 @@ import java.util.stream.Collectors;
  * {@link #save} writes checkpoints under the run's id, and {@link #close} releases the lock.
  */
 public final class CheckpointedRun implements AutoCloseable {
-    /** The settings {@link #start} reads besides the data paths. */
-    public static final Set<String> KEYS = Set.of("checkpoint-dir", "resume", "overwrite", "allow-changed");
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointedRun.class);
 
     private final CheckpointStore store;
@@ -81,10 +80,10 @@ public final class CheckpointedRun implements AutoCloseable {
      *                         resume would change a setting the policy refuses
      */
     public static CheckpointedRun start(SparkSession spark, Settings settings, TrainingSetup setup, CachedTrainingData train) {
-        String directory = settings.string("checkpoint-dir", null);
-        boolean resume = settings.bool("resume", false);
-        boolean overwrite = settings.bool("overwrite", false);
-        Set<String> allowed = Arrays.stream(settings.string("allow-changed", "").split(",")).map(String::trim)
+        String directory = JobSettings.CHECKPOINT_DIR.get(settings);
+        boolean resume = JobSettings.RESUME.get(settings);
+        boolean overwrite = JobSettings.OVERWRITE.get(settings);
+        Set<String> allowed = Arrays.stream(JobSettings.ALLOW_CHANGED.get(settings, "").split(",")).map(String::trim)
                 .filter(s -> !s.isEmpty()).collect(Collectors.toCollection(LinkedHashSet::new));
         if (resume && overwrite) {
             throw new ConfigException("--resume and --overwrite contradict each other: --resume continues the run in "
@@ -94,12 +93,13 @@ public final class CheckpointedRun implements AutoCloseable {
             throw new ConfigException("--" + (resume ? "resume" : "overwrite") + " needs --checkpoint-dir");
         }
         if (!allowed.isEmpty() && !resume) {
-            throw new ConfigException("--allow-changed (from " + settings.sourceOf("allow-changed") + ") applies to --resume only");
+            throw new ConfigException("--allow-changed (from " + settings.sourceOf(JobSettings.ALLOW_CHANGED.key())
+                    + ") applies to --resume only");
         }
         Map<String, String> recorded = new LinkedHashMap<>();
-        recorded.put("data", settings.string("data", null));
-        if (settings.has("test-data")) {
-            recorded.put("test-data", settings.string("test-data", null));
+        recorded.put(JobSettings.DATA.key(), JobSettings.DATA.get(settings));
+        if (JobSettings.TEST_DATA.isSet(settings)) {
+            recorded.put(JobSettings.TEST_DATA.key(), JobSettings.TEST_DATA.get(settings));
         }
         Map<String, String> base = baseProvenance(spark, setup, recorded.get("data"), train);
         if (directory == null) {

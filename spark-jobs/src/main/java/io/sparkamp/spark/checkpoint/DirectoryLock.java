@@ -1,6 +1,7 @@
 package io.sparkamp.spark.checkpoint;
 
 import io.sparkamp.core.config.ConfigException;
+import io.sparkamp.spark.json.Json;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -90,7 +91,7 @@ final class DirectoryLock implements AutoCloseable {
             fs.delete(file, false);
         }
         try (FSDataOutputStream out = fs.create(file, false)) {
-            out.write(JsonMaps.write(me.toMap()).getBytes(StandardCharsets.UTF_8));
+            out.write(Json.line(me.toMap()).getBytes(StandardCharsets.UTF_8));
         }
         return new DirectoryLock(fs, file, me);
     }

@@ -1,16 +1,19 @@
 package io.sparkamp.spark.cli;
 
 import io.sparkamp.core.config.ConfigException;
-import io.sparkamp.core.nn.Loss;
+import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.train.Evaluation;
 import io.sparkamp.core.train.TrainingSetup;
+import io.sparkamp.core.train.TargetTracker;
+import io.sparkamp.core.train.TrainingRun;
 import io.sparkamp.core.train.TrainingState;
 import io.sparkamp.spark.checkpoint.CheckpointedRun;
 import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.driver.DistributedTrainer;
-import io.sparkamp.spark.report.Json;
+import io.sparkamp.spark.json.Json;
+import io.sparkamp.spark.report.EvaluationFields;
 import io.sparkamp.spark.report.MetricsReporter;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -37,7 +40,7 @@ public final class TrainCommand {
     public static Map<String, Object> run(JobConfig job, SparkSession spark, PrintStream out) {
         long wallStart = System.nanoTime();
         ModelSpec model = parseModel(job);
-        Loss loss = io.sparkamp.core.nn.Losses.byName(job.train().loss());
+        Loss loss = io.sparkamp.core.loss.Losses.byName(job.train().loss());
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
         CachedTrainingData train = TrainingTables.loadAndCache(spark, job.data(), model, loss, job.train().precision(),
@@ -50,43 +53,33 @@ public final class TrainCommand {
             LOG.info("{}; GEMM kernel {}; {} steps of {} rows over {} partitions", setup.policy(),
                     setup.gemm().kernel().name(), totalSteps, job.train().batchSize(), train.partitionRows().length);
             DistributedTrainer trainer = new DistributedTrainer(sc, setup, train);
-            String lastCheckpoint = null;
-            try (CheckpointedRun run = CheckpointedRun.start(spark, job.settings(), setup, train);
+            try (CheckpointedRun checkpoints = CheckpointedRun.start(spark, job.settings(), setup, train);
                  MetricsReporter metrics = new MetricsReporter(job.metricsPath() == null ? null : Path.of(job.metricsPath()),
                     System.err, job.logEvery(), totalSteps)) {
-                TrainingState state = run.state();
-                long every = job.checkpointEvery() > 0 ? job.checkpointEvery() : totalSteps;
-                long evalEvery = test != null && job.evalEvery() > 0 ? job.evalEvery() : Long.MAX_VALUE;
-                TargetTracker target = new TargetTracker(job.targetAccuracy());
-                while (state.steps() < totalSteps && !target.reached()) {
-                    long nextCheckpoint = (state.steps() / every + 1) * every;
-                    long nextEval = evalEvery == Long.MAX_VALUE ? Long.MAX_VALUE : (state.steps() / evalEvery + 1) * evalEvery;
-                    long until = Math.min(totalSteps, Math.min(nextCheckpoint, nextEval));
-                    trainer.train(state, until, metrics);
-                    if (state.steps() == nextEval) {
-                        Evaluation eval = trainer.evaluate(state, test);
-                        target.record(state.steps(), eval.accuracy(), metrics.trainingSeconds());
-                        System.err.printf("step %d  test loss %.4f  test accuracy %.4f%n", state.steps(), eval.meanLoss(), eval.accuracy());
-                    }
-                    boolean last = state.steps() == totalSteps || target.reached();
-                    if (run.writesCheckpoints() && (state.steps() == nextCheckpoint || last)) {
-                        lastCheckpoint = run.save(state);
-                    }
+                TrainingState state = checkpoints.state();
+                TrainingRun run = new TrainingRun(trainer.loop(),
+                        new TrainingRun.Cadence(totalSteps, job.checkpointEvery(), job.evalEvery(), job.targetAccuracy()),
+                        test == null ? null : s -> trainer.evaluate(s, test),
+                        checkpoints.writesCheckpoints() ? checkpoints::save : null);
+                TrainingRun.Result result = run.run(state, metrics, (step, eval) -> System.err.println(
+                        "step " + step + "  " + EvaluationFields.line("test", eval, loss)));
+                String lastCheckpoint = result.lastCheckpoint();
+                if (checkpoints.writesCheckpoints() && lastCheckpoint == null) { // resumed a finished run: report the checkpoint it ended with
+                    lastCheckpoint = checkpoints.newestCheckpoint().orElse(null);
                 }
-                if (run.writesCheckpoints() && lastCheckpoint == null) { // resumed a finished run: report the checkpoint it ended with
-                    lastCheckpoint = run.newestCheckpoint().orElse(null);
-                }
+                TargetTracker target = result.target();
                 Map<String, Object> summary = new LinkedHashMap<>();
                 summary.put("command", "train");
                 summary.put("steps", state.steps());
                 summary.put("skipped_steps", state.skippedSteps());
                 summary.put("loss_scale", state.scaler().scale());
                 summary.put("train_loss", metrics.last() == null ? Double.NaN : metrics.last().trainLoss());
-                summary.put("train_accuracy", metrics.last() == null ? Double.NaN : metrics.last().trainAccuracy());
+                if (loss.classifies()) {
+                    summary.put("train_accuracy", metrics.last() == null ? Double.NaN : metrics.last().trainAccuracy());
+                }
                 if (test != null) {
                     Evaluation eval = trainer.evaluate(state, test);
-                    summary.put("test_loss", eval.meanLoss());
-                    summary.put("test_accuracy", eval.accuracy());
+                    EvaluationFields.put(summary, "test_", eval, loss);
                     summary.put("test_rows", eval.rows());
                 }
                 if (job.targetAccuracy() > 0) {

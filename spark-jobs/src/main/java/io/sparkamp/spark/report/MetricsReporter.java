@@ -1,11 +1,10 @@
 package io.sparkamp.spark.report;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkamp.core.train.StepOutcome;
 import io.sparkamp.core.train.TrainingState;
-import io.sparkamp.spark.driver.StepListener;
-import io.sparkamp.spark.driver.StepTiming;
+import io.sparkamp.core.train.StepListener;
+import io.sparkamp.core.train.StepTiming;
+import io.sparkamp.spark.json.Json;
 
 import java.io.BufferedWriter;
 import java.io.Closeable;
@@ -28,7 +27,6 @@ import java.util.Map;
  * Also keeps the running totals the job summary reports.
  */
 public final class MetricsReporter implements StepListener, Closeable {
-    private static final ObjectMapper LINES = new ObjectMapper();
     private final Path metricsFile;
     private BufferedWriter metrics;
     private final PrintStream console;
@@ -96,8 +94,8 @@ public final class MetricsReporter implements StepListener, Closeable {
             }
         }
         if (outcome.step() % logEvery == 0 || outcome.step() == totalSteps || outcome.skipped()) {
-            console.printf("step %d/%d  loss %.4f  acc %.3f  scale %.0f%s  lr %.3g  %.0f samples/s%n",
-                    outcome.step(), totalSteps, outcome.trainLoss(), outcome.trainAccuracy(), outcome.lossScale(),
+            console.printf("step %d/%d  loss %.4f  acc %.3f  scale %s%s  lr %.3g  %.0f samples/s%n",
+                    outcome.step(), totalSteps, outcome.trainLoss(), outcome.trainAccuracy(), scale(outcome.lossScale()),
                     outcome.skipped() ? "  SKIPPED (non-finite gradient)" : "", outcome.learningRate(), samplesPerSecond);
         }
     }
@@ -159,11 +157,19 @@ public final class MetricsReporter implements StepListener, Closeable {
     /** The step of a metrics line, or -1 when the line is not a whole JSON object with a step. */
     private static long stepOf(String line) {
         try {
-            JsonNode step = LINES.readTree(line).get("step");
-            return step != null && step.canConvertToLong() ? step.asLong() : -1;
-        } catch (IOException e) {
+            return Json.parse(line).get("step") instanceof Number step ? step.longValue() : -1;
+        } catch (IllegalArgumentException e) {
             return -1;
         }
+    }
+
+    /** A loss scale as people read it: 65536, or 2^100 rather than a 31-digit integer. */
+    static String scale(double scale) {
+        if (scale >= 1e6 && Double.isFinite(scale)) {
+            int exponent = Math.getExponent(scale);
+            return scale == Math.scalb(1.0, exponent) ? "2^" + exponent : String.format("%.3e", scale);
+        }
+        return String.format("%.0f", scale);
     }
 
     private static long usedHeapMb() {

@@ -1,6 +1,7 @@
 package io.sparkamp.spark.checkpoint;
 
 import io.sparkamp.core.config.ConfigException;
+import io.sparkamp.spark.json.Json;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -57,7 +58,7 @@ class DirectoryLockTest {
         m.put("jvm_start", jvmStart);
         m.put("acquired_at", "2026-11-29T08:00:00Z");
         Files.createDirectories(lockFile.getParent());
-        Files.writeString(lockFile, JsonMaps.write(m), StandardCharsets.UTF_8);
+        Files.writeString(lockFile, Json.line(m), StandardCharsets.UTF_8);
     }
 
     private static String thisHost() throws Exception {
