@@ -44,7 +44,15 @@ public final class DatasetReader {
      * @throws ConfigException when the path does not exist, a column is missing or a column is not numeric
      */
     public static TrainingTable read(SparkSession spark, DataSpec spec) {
-        Dataset<Row> raw = readRaw(spark, spec);
+        return fromFrame(readRaw(spark, spec), spec);
+    }
+
+    /**
+     * The label and features of {@code spec}'s columns in a DataFrame the caller already has (e.g. one
+     * handed to a Spark ML estimator), checked and counted as {@link #read} does; {@code spec}'s path only
+     * names the data in messages.
+     */
+    public static TrainingTable fromFrame(Dataset<Row> raw, DataSpec spec) {
         StructType schema = sourceSchema(raw);
 
         StructField label = field(schema, spec.labelCol(), "--label-col", spec);

@@ -4,11 +4,14 @@ import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.numeric.Precision;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.function.Supplier;
 
 /**
  * Source → validated table → cached Arrow batches, the path every dataset of a job takes. Nothing is
@@ -48,6 +51,22 @@ public final class TrainingTables {
     public static CachedTrainingData loadAndCache(SparkSession spark, DataSpec spec, ModelSpec model, Loss loss,
                                                   Precision precision, InputStorage storage, int partitions, String role,
                                                   int replicate) {
+        return cache(spark, spec, () -> DatasetReader.read(spark, spec), model, loss, precision, storage, partitions, role, replicate);
+    }
+
+    /**
+     * As {@link #loadAndCache}, for a DataFrame the caller holds (a Spark ML estimator's input): {@code spec}
+     * names its columns, and its path names the data in messages.
+     */
+    public static CachedTrainingData cacheFrame(Dataset<Row> frame, DataSpec spec, ModelSpec model, Loss loss, Precision precision,
+                                                InputStorage storage, int partitions, String role) {
+        return cache(frame.sparkSession(), spec, () -> DatasetReader.fromFrame(frame, spec), model, loss, precision, storage,
+                partitions, role, 1);
+    }
+
+    private static CachedTrainingData cache(SparkSession spark, DataSpec spec, Supplier<TrainingTable> read, ModelSpec model,
+                                            Loss loss, Precision precision, InputStorage storage, int partitions, String role,
+                                            int replicate) {
         if (replicate < 1) {
             throw new ConfigException("replicate must be >= 1, got " + replicate);
         }
@@ -59,7 +78,7 @@ public final class TrainingTables {
         Precision stored = storage.storage(precision, model);
         Precision checked = storage.checkedPrecision(precision, model);
         try {
-            TrainingTable table = DatasetReader.read(spark, spec);
+            TrainingTable table = read.get();
             ValidationRules rules = ValidationRules.of(loss.labelRules(model.outputSize())).withInputPrecision(checked);
             DataValidator.Report report = DataValidator.validate(table, model.inputSize(), rules);
             if (report.valuesFlushedToZero() > 0) {

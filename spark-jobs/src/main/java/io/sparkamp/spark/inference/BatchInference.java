@@ -46,10 +46,11 @@ public final class BatchInference {
 
     /**
      * The schema {@link #transform} returns: the input's columns, then (classifiers) rawPrediction and
-     * probability as vectors, then prediction as a double, Spark ML's order. A column name that is
-     * already taken is an error, as in Spark ML.
+     * probability as vectors, then prediction as a double, Spark ML's order. A missing or mistyped features
+     * column, or an output column name that is already taken, is an error, as in Spark ML.
      */
     public static StructType outputSchema(StructType input, TrainedModel model, ScoringOptions options) {
+        FeatureInput.resolve(input, options.featuresCol(), options.featureCols(), model.inputSize(), "featuresCol");
         OutputHead head = OutputHead.of(model.loss(), model.outputSize());
         StructType out = input;
         if (head.classifier()) {

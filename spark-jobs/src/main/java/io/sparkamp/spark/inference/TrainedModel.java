@@ -5,6 +5,7 @@ import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.loss.Losses;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.train.RunState;
 import io.sparkamp.spark.checkpoint.Checkpoint;
 import io.sparkamp.spark.checkpoint.CheckpointStore;
 import org.apache.hadoop.fs.FileSystem;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What scoring and export need of a trained run, and nothing else: the model spec, the loss (it decides
@@ -32,6 +34,8 @@ public final class TrainedModel {
     private final String source;
     private final Map<String, String> config;
     private final Map<String, String> provenance;
+    /** The whole run state the weights came with (optimizer and scaler too), when they came from a run; else null. */
+    private final RunState state;
 
     /**
      * @param spec       the network
@@ -46,6 +50,11 @@ public final class TrainedModel {
      */
     public TrainedModel(ModelSpec spec, String loss, Precision precision, String kernel, float[] weights, long steps,
                         String source, Map<String, String> config, Map<String, String> provenance) {
+        this(spec, loss, precision, kernel, weights, steps, source, config, provenance, null);
+    }
+
+    private TrainedModel(ModelSpec spec, String loss, Precision precision, String kernel, float[] weights, long steps,
+                         String source, Map<String, String> config, Map<String, String> provenance, RunState state) {
         Losses.byName(loss); // fails with the known names
         if (weights.length != spec.parameterCount()) {
             throw new IllegalArgumentException("model '" + spec.toSpecString() + "' has " + spec.parameterCount()
@@ -60,15 +69,21 @@ public final class TrainedModel {
         this.source = source;
         this.config = Collections.unmodifiableMap(new LinkedHashMap<>(config));
         this.provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+        this.state = state;
     }
 
     /** The model a checkpoint holds. */
     public static TrainedModel fromCheckpoint(Checkpoint checkpoint) {
-        Map<String, String> config = checkpoint.config();
-        String where = "checkpoint " + checkpoint.path();
+        return fromRunState(checkpoint.state(), checkpoint.path());
+    }
+
+    /** The model of a run's state (e.g. at the end of a training run); {@code source} names it in messages. */
+    public static TrainedModel fromRunState(RunState state, String source) {
+        Map<String, String> config = state.config();
+        String where = "checkpoint " + source;
         ModelSpec spec;
         try {
-            spec = ModelSpec.parse(checkpoint.model());
+            spec = ModelSpec.parse(state.model());
         } catch (IllegalArgumentException e) {
             throw new ConfigException(where + ": " + e.getMessage());
         }
@@ -79,7 +94,7 @@ public final class TrainedModel {
             throw new ConfigException(e.getMessage());
         }
         return new TrainedModel(spec, config.getOrDefault("loss", "softmax_ce"), precision, config.getOrDefault("kernel", "auto"),
-                checkpoint.master(), checkpoint.steps(), checkpoint.path(), config, checkpoint.provenance());
+                state.master(), state.steps(), source, config, state.provenance(), state);
     }
 
     /**
@@ -162,6 +177,11 @@ public final class TrainedModel {
 
     public Map<String, String> provenance() {
         return provenance;
+    }
+
+    /** The run state the weights came with (to save the model as a checkpoint), if they came from a run. */
+    public Optional<RunState> runState() {
+        return Optional.ofNullable(state);
     }
 
     /** Features per row the model reads. */
