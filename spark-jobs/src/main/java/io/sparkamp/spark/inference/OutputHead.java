@@ -1,6 +1,8 @@
 package io.sparkamp.spark.inference;
 
 import io.sparkamp.core.config.ConfigException;
+import io.sparkamp.core.loss.Loss;
+import io.sparkamp.core.loss.Losses;
 import io.sparkamp.core.ops.Reductions;
 import org.apache.spark.ml.linalg.DenseVector;
 
@@ -32,23 +34,24 @@ public enum OutputHead {
 
     /** The head of a model trained with {@code loss} that writes {@code outputs} values per row. */
     public static OutputHead of(String loss, int outputs) {
-        switch (loss) {
-            case "softmax_ce":
-                if (outputs < 2) {
-                    throw new ConfigException("softmax_ce model with " + outputs + " output: a classifier needs at least 2 classes");
-                }
-                return CLASSIFICATION;
-            case "bce_logits":
-                return outputs == 1 ? BINARY : MULTI_LABEL;
-            case "mse":
-                if (outputs != 1) {
-                    throw new ConfigException("mse model with " + outputs + " outputs: a regressor's prediction column holds one value,"
-                            + " so scoring needs a model with one output");
-                }
-                return REGRESSION;
-            default:
-                throw new ConfigException("no prediction head for loss '" + loss + "' (known: softmax_ce, bce_logits, mse)");
+        Loss l = Losses.byName(loss);
+        if (l.predictsValues()) {
+            if (outputs != 1) {
+                throw new ConfigException(loss + " model with " + outputs + " outputs: a regressor's prediction column holds one value,"
+                        + " so scoring needs a model with one output");
+            }
+            return REGRESSION;
         }
+        if (!l.classifies()) {
+            throw new ConfigException("no prediction head for loss '" + loss + "': it neither classifies nor predicts values");
+        }
+        if (l.targetWidth(outputs) == 1) { // one class index per row: the outputs are the classes' logits
+            if (outputs < 2) {
+                throw new ConfigException(loss + " model with " + outputs + " output: a classifier needs at least 2 classes");
+            }
+            return CLASSIFICATION;
+        }
+        return outputs == 1 ? BINARY : MULTI_LABEL; // one 0/1 target per output
     }
 
     /** Whether the model writes probability and rawPrediction columns too. */

@@ -40,7 +40,8 @@ import java.util.Map;
  * @param <M> the model it fits
  * @param <S> the estimator itself, so setters chain
  */
-public abstract class AmpEstimator<M extends AmpModel<M>, S extends AmpEstimator<M, S>> extends Estimator<M> implements MLWritable {
+public abstract class AmpEstimator<M extends AmpModel<M>, S extends AmpEstimator<M, S>> extends Estimator<M>
+        implements MLWritable, StageSettings<S> {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -83,31 +84,19 @@ public abstract class AmpEstimator<M extends AmpModel<M>, S extends AmpEstimator
         return params.of(setting);
     }
 
-    /** Sets the Param of {@code setting} (validated by the setting's declaration). */
+    @Override
     @SuppressWarnings("unchecked")
     public <T> S setSetting(Setting<T> setting, T value) {
         set(params.of(setting), value);
         return (S) this;
     }
 
-    public S setFeaturesCol(String column) {
-        return setSetting(JobSettings.FEATURES_COL, column);
-    }
-
     public S setLabelCol(String column) {
         return setSetting(JobSettings.LABEL_COL, column);
     }
 
-    public S setPredictionCol(String column) {
-        return setSetting(MlSettings.PREDICTION_COL, column);
-    }
-
     public S setModel(String spec) {
         return setSetting(EngineSettings.MODEL, spec);
-    }
-
-    public S setPrecision(String precision) {
-        return setSetting(EngineSettings.PRECISION, precision);
     }
 
     public S setLr(float lr) {

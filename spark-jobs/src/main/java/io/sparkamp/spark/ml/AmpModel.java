@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  *
  * @param <M> the model itself
  */
-public abstract class AmpModel<M extends AmpModel<M>> extends Model<M> implements MLWritable {
+public abstract class AmpModel<M extends AmpModel<M>> extends Model<M> implements MLWritable, StageSettings<M> {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -72,24 +72,11 @@ public abstract class AmpModel<M extends AmpModel<M>> extends Model<M> implement
         return params.of(setting);
     }
 
-    /** Sets the Param of {@code setting} (validated by the setting's declaration). */
+    @Override
     @SuppressWarnings("unchecked")
     public <T> M setSetting(Setting<T> setting, T value) {
         set(params.of(setting), value);
         return (M) this;
-    }
-
-    public M setFeaturesCol(String column) {
-        return setSetting(JobSettings.FEATURES_COL, column);
-    }
-
-    public M setPredictionCol(String column) {
-        return setSetting(MlSettings.PREDICTION_COL, column);
-    }
-
-    /** Scores in {@code precision} (fp32, fp16 or bf16) instead of the precision the model trained in. */
-    public M setPrecision(String precision) {
-        return setSetting(EngineSettings.PRECISION, precision);
     }
 
     /** The weights, model spec, loss, training precision and provenance. */

@@ -11,7 +11,8 @@ import org.apache.spark.ml.util.MLReader;
  * in the model's precision ({@code precision} Param to change it, e.g. fp32). {@link #load} takes a
  * saved model or a checkpoint directory of {@code amp train}.
  */
-public final class MixedPrecisionClassificationModel extends AmpModel<MixedPrecisionClassificationModel> {
+public final class MixedPrecisionClassificationModel extends AmpModel<MixedPrecisionClassificationModel>
+        implements StageSettings.Classifier<MixedPrecisionClassificationModel> {
     private static final long serialVersionUID = 1L;
 
     public MixedPrecisionClassificationModel(String uid, TrainedModel trained) {
@@ -20,14 +21,6 @@ public final class MixedPrecisionClassificationModel extends AmpModel<MixedPreci
             throw new ConfigException(trained.source() + " holds a " + trained.loss() + " model, not a classifier;"
                     + " load it as a MixedPrecisionRegressionModel");
         }
-    }
-
-    public MixedPrecisionClassificationModel setProbabilityCol(String column) {
-        return setSetting(MlSettings.PROBABILITY_COL, column);
-    }
-
-    public MixedPrecisionClassificationModel setRawPredictionCol(String column) {
-        return setSetting(MlSettings.RAW_PREDICTION_COL, column);
     }
 
     /** Number of classes (2 for a binary bce_logits model). */

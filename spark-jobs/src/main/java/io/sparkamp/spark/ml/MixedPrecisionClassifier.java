@@ -15,7 +15,8 @@ import org.apache.spark.ml.util.MLReader;
  * {@code amp train} ({@code model}, {@code precision}, {@code lr}, {@code batchSize}, {@code steps}, ...;
  * {@code explainParams()} lists them). Loss {@code softmax_ce} (default) or {@code bce_logits}.
  */
-public final class MixedPrecisionClassifier extends AmpEstimator<MixedPrecisionClassificationModel, MixedPrecisionClassifier> {
+public final class MixedPrecisionClassifier extends AmpEstimator<MixedPrecisionClassificationModel, MixedPrecisionClassifier>
+        implements StageSettings.Classifier<MixedPrecisionClassifier> {
     private static final long serialVersionUID = 1L;
 
     public MixedPrecisionClassifier() {
@@ -24,14 +25,6 @@ public final class MixedPrecisionClassifier extends AmpEstimator<MixedPrecisionC
 
     public MixedPrecisionClassifier(String uid) {
         super(uid, true, "softmax_ce");
-    }
-
-    public MixedPrecisionClassifier setProbabilityCol(String column) {
-        return setSetting(MlSettings.PROBABILITY_COL, column);
-    }
-
-    public MixedPrecisionClassifier setRawPredictionCol(String column) {
-        return setSetting(MlSettings.RAW_PREDICTION_COL, column);
     }
 
     @Override

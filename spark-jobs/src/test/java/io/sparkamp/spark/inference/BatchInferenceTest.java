@@ -12,6 +12,7 @@ import static org.junit.Assert.fail;
 import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.spark.AmpSparkTestBase;
+import io.sparkamp.spark.RegressionRows;
 import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import java.util.ArrayList;
@@ -245,17 +246,8 @@ public class BatchInferenceTest extends AmpSparkTestBase {
 
     @Test
     public void regressionModelWritesOnlyThePrediction() throws Exception {
-        // y = 0.5 x0 - 1.5 x1 + x2 + 0.3 + noise(0.05) over 8 uniform features; std(y) is about 1.1.
-        StructType schema = new StructType().add("y", DataTypes.DoubleType).add("x", DataTypes.createArrayType(DataTypes.FloatType));
-        java.util.SplittableRandom random = new java.util.SplittableRandom(8);
-        List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < 800; i++) {
-            float[] x = new float[8];
-            for (int j = 0; j < 8; j++) {
-                x[j] = (float) random.nextDouble(-1, 1);
-            }
-            rows.add(RowFactory.create(0.5 * x[0] - 1.5 * x[1] + x[2] + 0.3 + 0.05 * random.nextGaussian(), x));
-        }
+        StructType schema = RegressionRows.SCHEMA;
+        List<Row> rows = RegressionRows.rows(800, 8);
         String train = TMP.newFolder("regression").toString() + "/train";
         spark().createDataFrame(rows.subList(0, 600), schema).write().parquet(train);
         String checkpoints = TMP.newFolder("regression-ckpt").toString();

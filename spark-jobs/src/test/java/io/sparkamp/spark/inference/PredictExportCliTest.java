@@ -10,13 +10,9 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import io.sparkamp.spark.TrainRuns;
-import io.sparkamp.spark.cli.AmpCli;
 import io.sparkamp.spark.cli.SparkSessions;
 import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import io.sparkamp.spark.onnx.OnnxExport;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,7 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code amp predict} and {@code amp export} through {@link AmpCli#run}, on a checkpoint {@code amp train}
+ * {@code amp predict} and {@code amp export} through {@code AmpCli.run}, on a checkpoint {@code amp train}
  * writes here: exit 0 with a JSON last line and the promised output; exit 2 with one {@code amp: error}
  * naming the flag, column, row or path for every kind of bad input, and nothing written.
  */
@@ -67,7 +63,7 @@ class PredictExportCliTest {
             spark.stop();
         }
         checkpoints = tmp.resolve("ckpt").toString();
-        Result trained = amp("train", "--master", "local[2]", "--data", data + "/train", "--test-data", data + "/test",
+        TrainRuns.Cli trained = TrainRuns.cli("train", "--master", "local[2]", "--data", data + "/train", "--test-data", data + "/test",
                 "--model", "mlp 16-32-4 relu", "--steps", "40", "--batch-size", "64", "--lr", "0.01", "--seed", "4",
                 "--checkpoint-dir", checkpoints, "--log-every", "1000");
         assertEquals(0, trained.code(), trained.err());
@@ -82,25 +78,8 @@ class PredictExportCliTest {
         }
     }
 
-    private record Result(int code, String out, String err) {
-        Map<String, Object> json() {
-            return TrainRuns.lastJsonLine(out);
-        }
-    }
-
-    private static Result amp(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = AmpCli.run(args, o, e);
-        }
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
     /** Exit 2, one "amp: error:" message (which may list several problems) mentioning every string, and no stack trace. */
-    private static void assertBadInput(Result r, String... mentions) {
+    private static void assertBadInput(TrainRuns.Cli r, String... mentions) {
         assertEquals(2, r.code(), () -> "exit code; stderr: " + r.err());
         assertTrue(r.err().startsWith("amp: error: "), r.err());
         assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
@@ -112,7 +91,7 @@ class PredictExportCliTest {
     @Test
     void predictWritesTheInputColumnsAndSparkMlPredictions() {
         String out = tmp.resolve("predictions").toString();
-        Result r = amp("predict", "--master", "local[2]", "--checkpoint", checkpoints, "--data", data + "/test", "--out", out);
+        TrainRuns.Cli r = TrainRuns.cli("predict", "--master", "local[2]", "--checkpoint", checkpoints, "--data", data + "/test", "--out", out);
         assertEquals(0, r.code(), r.err());
         Map<String, Object> summary = r.json();
         assertEquals("predict", summary.get("command"));
@@ -130,14 +109,14 @@ class PredictExportCliTest {
             spark.stop();
         }
 
-        assertBadInput(amp("predict", "--master", "local[2]", "--checkpoint", checkpoints, "--data", data + "/test", "--out", out),
+        assertBadInput(TrainRuns.cli("predict", "--master", "local[2]", "--checkpoint", checkpoints, "--data", data + "/test", "--out", out),
                 "--out", out, "exists");
     }
 
     @Test
     void dataOfTheWrongWidthIsRefusedNamingColumnAndRow() {
         String out = tmp.resolve("never").toString();
-        Result r = amp("predict", "--master", "local[2]", "--checkpoint", checkpoints, "--data", eightFeatures, "--out", out);
+        TrainRuns.Cli r = TrainRuns.cli("predict", "--master", "local[2]", "--checkpoint", checkpoints, "--data", eightFeatures, "--out", out);
         assertBadInput(r, "does not fit the model", "16 features per row", "column 'features'",
                 "29 rows have the wrong number of features", "expected 16", "first at row 0", "8 values");
         assertFalse(Files.exists(Path.of(out)), "nothing written");
@@ -145,20 +124,20 @@ class PredictExportCliTest {
 
     @Test
     void badFlagsAreRefusedNamingThem() {
-        assertBadInput(amp("predict", "--checkpoint", checkpoints, "--data", data + "/test"), "missing --out");
-        assertBadInput(amp("predict", "--master", "local[2]", "--checkpoint", checkpoints, "--data", data + "/test",
+        assertBadInput(TrainRuns.cli("predict", "--checkpoint", checkpoints, "--data", data + "/test"), "missing --out");
+        assertBadInput(TrainRuns.cli("predict", "--master", "local[2]", "--checkpoint", checkpoints, "--data", data + "/test",
                 "--out", tmp.resolve("p8").toString(), "--precision", "fp8"), "--precision", "fp8");
-        assertBadInput(amp("predict", "--master", "local[2]", "--checkpoint", tmp.resolve("nothing-here").toString(),
+        assertBadInput(TrainRuns.cli("predict", "--master", "local[2]", "--checkpoint", tmp.resolve("nothing-here").toString(),
                 "--data", data + "/test", "--out", tmp.resolve("p9").toString()), "--checkpoint", "no such directory");
-        assertBadInput(amp("export", "--checkpoint", checkpoints, "--out", tmp.resolve("m.onnx").toString(), "--onnx-weights", "fp8"),
+        assertBadInput(TrainRuns.cli("export", "--checkpoint", checkpoints, "--out", tmp.resolve("m.onnx").toString(), "--onnx-weights", "fp8"),
                 "--onnx-weights", "fp8");
-        assertBadInput(amp("export", "--checkpoint", checkpoints), "missing --out");
+        assertBadInput(TrainRuns.cli("export", "--checkpoint", checkpoints), "missing --out");
     }
 
     @Test
     void exportedModelRunsInOnnxRuntimeAndCarriesProvenance() throws Exception {
         Path file = tmp.resolve("model.onnx");
-        Result r = amp("export", "--checkpoint", checkpoints, "--out", file.toString());
+        TrainRuns.Cli r = TrainRuns.cli("export", "--checkpoint", checkpoints, "--out", file.toString());
         assertEquals(0, r.code(), r.err());
         Map<String, Object> summary = r.json();
         assertEquals("export", summary.get("command"));
@@ -174,7 +153,7 @@ class PredictExportCliTest {
         assertEquals("input 16 | linear 32 | relu | linear 4", meta.get("spark_amp.model"));
 
         String scored = tmp.resolve("fp32-predictions").toString();
-        Result predicted = amp("predict", "--master", "local[2]", "--checkpoint", checkpoints, "--data", data + "/test",
+        TrainRuns.Cli predicted = TrainRuns.cli("predict", "--master", "local[2]", "--checkpoint", checkpoints, "--data", data + "/test",
                 "--out", scored, "--precision", "fp32");
         assertEquals(0, predicted.code(), predicted.err());
         SparkSession spark = SparkSessions.create("local[2]", "PredictExportCliTest onnx");

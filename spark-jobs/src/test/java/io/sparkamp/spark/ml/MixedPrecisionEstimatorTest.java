@@ -9,16 +9,14 @@ import static org.junit.Assert.assertFalse;
 import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.config.EngineSettings;
 import io.sparkamp.spark.AmpSparkTestBase;
+import io.sparkamp.spark.RegressionRows;
 import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.config.JobSettings;
 import io.sparkamp.spark.datasets.SyntheticDataWriter;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.Before;
 import org.junit.ClassRule;
@@ -110,16 +108,8 @@ public class MixedPrecisionEstimatorTest extends AmpSparkTestBase {
 
     @Test
     public void regressorReportsRmseAndR2() throws Exception {
-        StructType schema = new StructType().add("y", DataTypes.DoubleType).add("x", DataTypes.createArrayType(DataTypes.FloatType));
-        java.util.SplittableRandom random = new java.util.SplittableRandom(8);
-        List<Row> rows = new ArrayList<>();
-        for (int i = 0; i < 800; i++) {
-            float[] x = new float[8];
-            for (int j = 0; j < 8; j++) {
-                x[j] = (float) random.nextDouble(-1, 1);
-            }
-            rows.add(RowFactory.create(0.5 * x[0] - 1.5 * x[1] + x[2] + 0.3 + 0.05 * random.nextGaussian(), x));
-        }
+        StructType schema = RegressionRows.SCHEMA;
+        List<Row> rows = RegressionRows.rows(800, 8);
         String test = TMP.getRoot().toPath().resolve("regression-test").toString();
         spark().createDataFrame(rows.subList(600, 800), schema).write().parquet(test);
         MixedPrecisionRegressionModel model = new MixedPrecisionRegressor().setModel("mlp 8-32-1 relu").setPrecision("bf16")
