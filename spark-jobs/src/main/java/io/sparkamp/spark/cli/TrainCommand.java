@@ -44,9 +44,10 @@ public final class TrainCommand {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
         CachedTrainingData train = TrainingTables.loadAndCache(spark, job.data(), model, loss, job.train().precision(),
-                job.partitions(), "training data", job.replicate());
+                job.inputStorage(), job.partitions(), "training data", job.replicate());
         CachedTrainingData test = job.testData() == null ? null
-                : TrainingTables.loadAndCache(spark, job.testData(), model, loss, job.train().precision(), job.partitions(), "test data");
+                : TrainingTables.loadAndCache(spark, job.testData(), model, loss, job.train().precision(), job.inputStorage(),
+                job.partitions(), "test data", 1);
         try {
             long totalSteps = TrainingSetup.totalSteps(job.train(), train.rowCount());
             TrainingSetup setup = new TrainingSetup(job.train(), totalSteps);
@@ -98,6 +99,8 @@ public final class TrainCommand {
                 summary.put("partitions", train.partitionRows().length);
                 summary.put("train_rows", train.rowCount());
                 summary.put("cached_bytes_per_value", train.cachedBytesPerValue());
+                summary.put("input_storage", train.storage().label());
+                summary.put("input_values_flushed_to_zero", train.valuesFlushedToZero());
                 summary.put("checkpoint", lastCheckpoint);
                 out.println(Json.line(summary));
                 return summary;
@@ -107,7 +110,7 @@ public final class TrainCommand {
             if (test != null) {
                 test.unpersist();
             }
-            io.sparkamp.spark.executor.DecodedPartitions.clear(); // executors in this JVM (local mode)
+            io.sparkamp.spark.executor.ExecutorMemory.releaseDecoded(); // executors in this JVM (local mode)
         }
     }
 

@@ -40,6 +40,7 @@ final class SubmittedJob {
                 "org.apache.spark.deploy.SparkSubmit",
                 "--master", "local[2]",
                 "--conf", "spark.ui.enabled=false",
+                "--conf", "spark.kryo.registrationRequired=true", // the project's tests prove every class it ships registered
                 "--properties-file", Path.of("..", "conf", "spark-defaults.conf").toString(),
                 "--class", "io.sparkamp.spark.TrainJob",
                 ClusterFixtures.jobJar().toString()));
