@@ -40,7 +40,8 @@ final class SubmittedJob {
                 "org.apache.spark.deploy.SparkSubmit",
                 "--master", "local[2]",
                 "--conf", "spark.ui.enabled=false",
-                "--conf", "spark.kryo.registrationRequired=true", // the project's tests prove every class it ships registered
+                // the project's own runs prove every class of ours is registered (users' jobs leave it off)
+                "--conf", "spark.kryo.registrationRequired=true",
                 "--properties-file", Path.of("..", "conf", "spark-defaults.conf").toString(),
                 "--class", "io.sparkamp.spark.TrainJob",
                 ClusterFixtures.jobJar().toString()));
