@@ -42,16 +42,13 @@ public enum OutputHead {
             }
             return REGRESSION;
         }
-        if (!l.classifies()) {
-            throw new ConfigException("no prediction head for loss '" + loss + "': it neither classifies nor predicts values");
-        }
-        if (l.targetWidth(outputs) == 1) { // one class index per row: the outputs are the classes' logits
+        if (l.classifies()) { // one class index per row: the outputs are the classes' logits
             if (outputs < 2) {
                 throw new ConfigException(loss + " model with " + outputs + " output: a classifier needs at least 2 classes");
             }
             return CLASSIFICATION;
         }
-        return outputs == 1 ? BINARY : MULTI_LABEL; // one 0/1 target per output
+        return outputs == 1 ? BINARY : MULTI_LABEL; // independent 0/1 targets, one per output
     }
 
     /** Whether the model writes probability and rawPrediction columns too. */

@@ -34,9 +34,9 @@ public final class MixedPrecisionClassifier extends AmpEstimator<MixedPrecisionC
 
     @Override
     protected void checkLoss(Loss loss) {
-        if (!loss.classifies()) {
+        if (loss.predictsValues()) {
             throw new ConfigException("MixedPrecisionClassifier param loss: " + loss.name()
-                    + " does not classify; use softmax_ce or bce_logits (MixedPrecisionRegressor fits mse)");
+                    + " predicts values, it does not classify; use softmax_ce or bce_logits (MixedPrecisionRegressor fits mse)");
         }
     }
 

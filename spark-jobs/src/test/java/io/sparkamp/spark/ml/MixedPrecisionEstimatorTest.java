@@ -150,7 +150,7 @@ public class MixedPrecisionEstimatorTest extends AmpSparkTestBase {
         expect(() -> clf.setModel("input 16 | linear 32 | swishy | linear 4").fit(spark().read().parquet(data + "/train")),
                 "MixedPrecisionClassifier param model: model spec: segment 3 'swishy': unknown layer 'swishy'");
         expect(() -> new MixedPrecisionClassifier().setSetting(EngineSettings.LOSS, "mse").setModel("mlp 16-8-1")
-                .fit(spark().read().parquet(data + "/train")), "MixedPrecisionClassifier param loss: mse does not classify");
+                .fit(spark().read().parquet(data + "/train")), "MixedPrecisionClassifier param loss: mse predicts values, it does not classify");
         expect(() -> classifier().setLabelCol("nope").fit(spark().read().parquet(data + "/train")),
                 "MixedPrecisionClassifier param labelCol: column 'nope' not found");
         String explained = clf.explainParams();
