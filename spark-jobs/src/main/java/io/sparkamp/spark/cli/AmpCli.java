@@ -59,6 +59,7 @@ public final class AmpCli {
                 return EvaluateCommand.run(s, out);
             case "bench":
                 return io.sparkamp.spark.bench.BenchCommand.run(s, "bin/amp " + String.join(" ", line.args()), out);
+            case "compare": return io.sparkamp.spark.compare.CompareCommand.run(s, "bin/amp " + String.join(" ", line.args()), out);
             case "inspect":
                 return InspectCommand.run(s, out);
             case "generate":

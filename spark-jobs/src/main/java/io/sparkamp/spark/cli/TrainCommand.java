@@ -70,6 +70,7 @@ public final class TrainCommand {
                     trainer.train(state, until, metrics);
                     if (state.steps() == nextEval) {
                         Evaluation eval = trainer.evaluate(state, test);
+                        metrics.onEvaluation(state.steps(), eval);
                         target.record(state.steps(), eval.accuracy(), metrics.trainingSeconds());
                         System.err.printf("step %d  test loss %.4f  test accuracy %.4f%n", state.steps(), eval.meanLoss(), eval.accuracy());
                     }
@@ -90,6 +91,7 @@ public final class TrainCommand {
                 summary.put("train_accuracy", metrics.last() == null ? Double.NaN : metrics.last().trainAccuracy());
                 if (test != null) {
                     Evaluation eval = trainer.evaluate(state, test);
+                    metrics.onEvaluation(state.steps(), eval);
                     summary.put("test_loss", eval.meanLoss());
                     summary.put("test_accuracy", eval.accuracy());
                     summary.put("test_rows", eval.rows());

@@ -1,5 +1,6 @@
 package io.sparkamp.spark.report;
 
+import io.sparkamp.core.train.Evaluation;
 import io.sparkamp.core.train.StepOutcome;
 import io.sparkamp.core.train.TrainingState;
 import io.sparkamp.spark.driver.StepListener;
@@ -19,7 +20,8 @@ import java.util.Map;
 
 /**
  * One JSON line per step to the metrics file (step, loss, loss scale, skipped, gradient norm, lr,
- * samples/s, underflow fraction, timings) and a console progress line every {@code logEvery} steps.
+ * samples/s, underflow fraction, timings, wall seconds since training began), one line per test-set
+ * evaluation (step, test loss and accuracy), and a console progress line every {@code logEvery} steps.
  * Also keeps the running totals the job summary reports.
  */
 public final class MetricsReporter implements StepListener, Closeable {
@@ -32,6 +34,8 @@ public final class MetricsReporter implements StepListener, Closeable {
     private long nanosCompute;
     private long broadcastBytes;
     private StepOutcome last;
+    private long lastEvaluatedStep = -1;
+    private final long openedNanos = System.nanoTime();
 
     /**
      * @param metricsFile where step lines go (appended, so a resumed run continues the same file), or null
@@ -86,19 +90,51 @@ public final class MetricsReporter implements StepListener, Closeable {
             line.put("overhead_fraction", timing.overheadFraction());
             line.put("broadcast_bytes", timing.broadcastBytes());
             line.put("heap_used_mb", usedHeapMb());
-            try {
-                metrics.write(Json.line(line));
-                metrics.newLine();
-                metrics.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write metrics line", e);
-            }
+            line.put("elapsed_s", elapsedSeconds());
+            write(line);
         }
         if (outcome.step() % logEvery == 0 || outcome.step() == totalSteps || outcome.skipped()) {
             console.printf("step %d/%d  loss %.4f  acc %.3f  scale %.0f%s  lr %.3g  %.0f samples/s%n",
                     outcome.step(), totalSteps, outcome.trainLoss(), outcome.trainAccuracy(), outcome.lossScale(),
                     outcome.skipped() ? "  SKIPPED (non-finite gradient)" : "", outcome.learningRate(), samplesPerSecond);
         }
+    }
+
+    /**
+     * Appends an evaluation line: {@code step}, {@code test_loss}, {@code test_accuracy}, {@code test_rows},
+     * {@code training_seconds} (step time so far) and {@code elapsed_s}; a step already reported is not
+     * repeated (the run's final evaluation often falls on a step the cadence evaluated).
+     */
+    public void onEvaluation(long step, Evaluation eval) {
+        if (step == lastEvaluatedStep) {
+            return;
+        }
+        lastEvaluatedStep = step;
+        if (metrics != null) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("step", step);
+            line.put("test_loss", eval.meanLoss());
+            line.put("test_accuracy", eval.accuracy());
+            line.put("test_rows", eval.rows());
+            line.put("training_seconds", trainingSeconds());
+            line.put("elapsed_s", elapsedSeconds());
+            write(line);
+        }
+    }
+
+    private void write(Map<String, Object> line) {
+        try {
+            metrics.write(Json.line(line));
+            metrics.newLine();
+            metrics.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write metrics line", e);
+        }
+    }
+
+    /** Wall-clock seconds since this reporter opened, i.e. since training began (data already cached). */
+    private double elapsedSeconds() {
+        return (System.nanoTime() - openedNanos) / 1e9;
     }
 
     /** Mean samples per second over the steps run in this process. */
