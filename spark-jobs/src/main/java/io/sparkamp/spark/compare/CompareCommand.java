@@ -155,7 +155,7 @@ public final class CompareCommand {
         ComparisonTable table = ComparisonTable.of(results, plan.tolerance(), plan.target());
         JobConfig first = plan.runs().get(0).job();
         ReportPage.Context context = new ReportPage.Context(commandLine, first.train().model(), first.data().path(),
-                spark.sparkContext().master(), spark.version(), Versions.sparkAmp(), Machine.current());
+                plan.warmupSteps(), spark.sparkContext().master(), spark.version(), Versions.sparkAmp(), Machine.current());
         Path report = plan.out().resolve("report.html");
         ReportPage.write(report, context, table, ComparisonCharts.draw(results));
         writeRuns(plan.out().resolve("runs.json"), commandLine, table, results);

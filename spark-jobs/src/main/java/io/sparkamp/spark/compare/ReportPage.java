@@ -20,8 +20,8 @@ final class ReportPage {
     }
 
     /** What the page says about how the runs were made. */
-    record Context(String command, String model, String data, String master, String sparkVersion, String ampVersion,
-                   Machine machine) {
+    record Context(String command, String model, String data, int warmupSteps, String master, String sparkVersion,
+                   String ampVersion, Machine machine) {
     }
 
     static void write(Path file, Context context, ComparisonTable table, List<ComparisonCharts.Chart> charts) {
@@ -39,7 +39,12 @@ final class ReportPage {
         b.append("<p><code>").append(escape(context.command())).append("</code> &mdash; ").append(LocalDate.now()).append("</p>\n");
         b.append("<p>Model <code>").append(escape(context.model())).append("</code>, data <code>").append(escape(context.data()))
                 .append("</code>. Every run: same data, seed and settings, one after another in one Spark session; only the "
-                        + "precision and the loss scaling differ.</p>\n");
+                        + "precision and the loss scaling differ.");
+        if (context.warmupSteps() > 0) {
+            b.append(" Before them each precision trained ").append(context.warmupSteps())
+                    .append(" unmeasured steps, so no run pays for the JIT compiling its code.");
+        }
+        b.append("</p>\n");
         b.append("<h2>Conclusion</h2>\n<ul>\n");
         for (String sentence : table.conclusions()) {
             b.append("<li>").append(escape(sentence)).append("</li>\n");
