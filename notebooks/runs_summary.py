@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Summarise Spark AMP metrics files (written by `--metrics FILE`: one JSON line per step, plus one per
-test-set evaluation, the lines that carry `test_accuracy`).
+test-set evaluation, the lines that carry `test_loss`).
 
     python3 notebooks/runs_summary.py runs/fashion-mnist/metrics.jsonl runs/bench/*.jsonl
 
@@ -24,7 +24,7 @@ def load(path):
 def load_run(path):
     """A metrics file split into (step lines, evaluation lines)."""
     lines = load(path)
-    return ([r for r in lines if "test_accuracy" not in r], [r for r in lines if "test_accuracy" in r])
+    return ([r for r in lines if "test_loss" not in r], [r for r in lines if "test_loss" in r])
 
 
 def tenth(rows, last):

@@ -1,12 +1,14 @@
 package io.sparkamp.spark.compare;
 
 import io.sparkamp.core.config.ConfigException;
+import io.sparkamp.core.config.EngineSettings;
 import io.sparkamp.core.config.Settings;
+import io.sparkamp.core.loss.Losses;
 import io.sparkamp.spark.checkpoint.Versions;
 import io.sparkamp.spark.cli.JobConfig;
 import io.sparkamp.spark.cli.SparkSessions;
 import io.sparkamp.spark.cli.TrainCommand;
-import io.sparkamp.spark.report.Json;
+import io.sparkamp.spark.json.Json;
 import io.sparkamp.spark.report.Machine;
 import org.apache.spark.sql.SparkSession;
 
@@ -38,22 +40,6 @@ import java.util.Set;
  * so every curve covers the whole run.
  */
 public final class CompareCommand {
-    /** Keys of the compare command itself; every other key is a training setting. */
-    static final Set<String> OWN_KEYS = Set.of("precisions", "out", "tolerance", "warmup-steps");
-    /** Training settings a comparison sets per run or leaves out. */
-    private static final Set<String> PER_RUN_KEYS = Set.of("precision", "loss-scale", "metrics", "checkpoint-dir",
-            "checkpoint-every", "resume", "target-accuracy");
-    static final String DEFAULT_PRECISIONS = "fp32,fp16,bf16,fp16-noscale";
-    /** A run matches fp32 when its final test accuracy is within this much (one percentage point). */
-    static final double DEFAULT_TOLERANCE = 0.01;
-    /** Evaluations during training give the test-accuracy curve; a config that sets none gets one every 10 steps. */
-    static final String DEFAULT_EVAL_EVERY = "10";
-    /**
-     * Steps of an unmeasured first run: without it the first measured run (fp32) would pay for the JIT
-     * compiling the shared training code and look slower than the runs after it.
-     */
-    static final int DEFAULT_WARMUP_STEPS = 10;
-
     private CompareCommand() {
     }
 
@@ -69,7 +55,7 @@ public final class CompareCommand {
         }
     }
 
-    /** Runs the comparison that {@code s} describes on {@code spark} (left running) and returns its table. */
+    /** Runs the comparison that {@code s} describes on {@code spark} (left running); returns the printed summary. */
     public static Map<String, Object> compare(Settings s, String commandLine, SparkSession spark, PrintStream out) {
         return compare(Plan.of(s), commandLine, spark, out);
     }
@@ -84,36 +70,23 @@ public final class CompareCommand {
             if (!s.has("test-data")) {
                 throw new ConfigException("compare needs --test-data: test accuracy is what it compares");
             }
-            Path out = Path.of(s.string("out", "runs/compare"));
-            double tolerance = fraction(s, "tolerance", DEFAULT_TOLERANCE, "an accuracy difference in [0, 1], e.g. 0.01");
-            double target = fraction(s, "target-accuracy", 0, "a test accuracy in [0, 1]");
-            int warmupSteps = s.integer("warmup-steps", DEFAULT_WARMUP_STEPS);
-            if (warmupSteps < 0) {
-                throw s.bad("warmup-steps", s.string("warmup-steps", ""), "a number of steps >= 0");
+            if (!Losses.byName(EngineSettings.LOSS.get(s)).classifies()) {
+                throw new ConfigException("compare measures test accuracy, and loss " + EngineSettings.LOSS.get(s) + " (from "
+                        + s.sourceOf("loss") + ") does not classify; use softmax_ce");
             }
+            Path out = Path.of(CompareSettings.OUT.get(s));
+            // Through Float.toString, so 0.01 stays 0.01 in the report rather than 0.009999999776.
+            double tolerance = Double.parseDouble(Float.toString(CompareSettings.TOLERANCE.get(s)));
+            double target = CompareSettings.TARGET_ACCURACY.isSet(s)
+                    ? Double.parseDouble(Float.toString(CompareSettings.TARGET_ACCURACY.get(s))) : 0;
+            int warmupSteps = CompareSettings.JIT_WARMUP_STEPS.get(s);
+            CompareSettings.EVAL_EVERY.get(s); // checked here, before any run
             List<PlannedRun> runs = new ArrayList<>();
-            for (Variant v : Variant.parse(s.string("precisions", DEFAULT_PRECISIONS), s.string("loss-scale", null))) {
+            for (Variant v : Variant.parse(CompareSettings.PRECISIONS.get(s), s.string("loss-scale", null))) {
                 Path metrics = out.resolve("metrics").resolve(v.name() + ".jsonl");
                 runs.add(new PlannedRun(v, JobConfig.from(runSettings(s, v, metrics)), metrics));
             }
             return new Plan(List.copyOf(runs), out, tolerance, target, warmupSteps);
-        }
-
-        /** A setting in [0, 1], read as a double (a float would print 0.01 as 0.009999999776). */
-        private static double fraction(Settings s, String key, double fallback, String expected) {
-            if (!s.has(key)) {
-                return fallback;
-            }
-            String text = s.string(key, "");
-            try {
-                double v = Double.parseDouble(text.trim());
-                if (v >= 0 && v <= 1) {
-                    return v;
-                }
-            } catch (NumberFormatException e) {
-                // reported below, with the key and where it was set
-            }
-            throw s.bad(key, text, expected);
         }
     }
 
@@ -121,7 +94,7 @@ public final class CompareCommand {
     static Settings runSettings(Settings s, Variant v, Path metrics) {
         Settings run = new Settings();
         for (String key : s.keys()) {
-            if (!OWN_KEYS.contains(key) && !PER_RUN_KEYS.contains(key)) {
+            if (!CompareSettings.OWN_KEYS.contains(key) && !CompareSettings.PER_RUN_KEYS.contains(key)) {
                 run.set(key, s.string(key, ""), s.sourceOf(key));
             }
         }
@@ -130,7 +103,7 @@ public final class CompareCommand {
         run.set("loss-scale", v.lossScale(), source);
         run.set("metrics", metrics.toString(), source);
         if (!s.has("eval-every")) {
-            run.set("eval-every", DEFAULT_EVAL_EVERY, "compare default");
+            run.set("eval-every", Long.toString(CompareSettings.EVAL_EVERY.get(s)), "compare default");
         }
         return run;
     }

@@ -1,6 +1,6 @@
 package io.sparkamp.spark.compare;
 
-import io.sparkamp.spark.report.Json;
+import io.sparkamp.spark.json.Json;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * A run's metrics file read back: its step lines and its evaluation lines (the ones with
- * {@code test_accuracy}), each with the wall seconds since training began.
+ * {@code test_loss}), each with the wall seconds since training began.
  */
 record RunMetrics(List<Step> steps, List<Evaluation> evaluations) {
 
@@ -41,7 +41,7 @@ record RunMetrics(List<Step> steps, List<Evaluation> evaluations) {
                 continue;
             }
             Map<String, Object> m = Json.parse(line);
-            if (m.containsKey("test_accuracy")) {
+            if (m.containsKey("test_loss")) {
                 evaluations.add(new Evaluation(whole(m, "step"), number(m, "elapsed_s"), number(m, "training_seconds"),
                         number(m, "test_loss"), number(m, "test_accuracy")));
             } else {

@@ -12,6 +12,8 @@ import static org.apache.spark.sql.functions.spark_partition_id;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.when;
 
+import io.sparkamp.core.loss.LabelRules;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -89,7 +91,7 @@ public final class DataValidator {
      * @param expectedFeatures the model's input size; every feature array must have this length
      * @throws DataValidationException listing every broken rule, when any is broken or there are no rows
      */
-    public static void validate(TrainingTable table, int expectedFeatures, ValidationRules rules) {
+    public static void validate(TrainingTable table, int expectedFeatures, LabelRules rules) {
         if (expectedFeatures <= 0) {
             throw new IllegalArgumentException("expectedFeatures must be positive, got " + expectedFeatures);
         }
@@ -156,7 +158,7 @@ public final class DataValidator {
     private record Rule(Check check, String column, Column bad, Column element, Column value, String rule) {
     }
 
-    private static List<Rule> rules(TrainingTable table, int expectedFeatures, ValidationRules rules) {
+    private static List<Rule> rules(TrainingTable table, int expectedFeatures, LabelRules rules) {
         String label = "column '" + table.labelColumn() + "' (label)";
         String features = table.describeFeatures() + " (features)";
         Column noElement = lit(null).cast("int");

@@ -1,7 +1,7 @@
 package io.sparkamp.spark.data;
 
 import io.sparkamp.core.config.ConfigException;
-import io.sparkamp.core.nn.Loss;
+import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.numeric.Precision;
 import org.apache.spark.sql.Row;
@@ -45,7 +45,7 @@ public final class TrainingTables {
                     + spec.labelCol() + "); use a model with one output or softmax_ce");
         }
         TrainingTable table = DatasetReader.read(spark, spec);
-        DataValidator.validate(table, model.inputSize(), rulesFor(loss, model.outputSize()));
+        DataValidator.validate(table, model.inputSize(), loss.labelRules(model.outputSize()));
         if (replicate > 1) {
             table = replicated(table, replicate);
         }
@@ -63,17 +63,6 @@ public final class TrainingTables {
         }
         return new TrainingTable(all, table.featureCount(), table.rowCount() * times, table.source() + " x" + times,
                 table.labelColumn(), table.featureColumns(), table.assembled());
-    }
-
-    private static ValidationRules rulesFor(Loss loss, int outputs) {
-        switch (loss.name()) {
-            case "softmax_ce":
-                return ValidationRules.classification(outputs);
-            case "bce_logits":
-                return ValidationRules.binaryCrossEntropy();
-            default:
-                return ValidationRules.finiteLabels();
-        }
     }
 
     /** Sum of a 64-bit hash of every row: the same rows in any order and partitioning give the same value. */

@@ -1,7 +1,7 @@
 package io.sparkamp.spark.executor;
 
 import io.sparkamp.core.train.GradientPartial;
-import io.sparkamp.core.train.StepJob;
+import io.sparkamp.core.train.PartitionAssignment;
 import io.sparkamp.core.train.WorkerSpec;
 import io.sparkamp.spark.data.CachedBatch;
 import org.apache.spark.api.java.function.Function2;
@@ -20,16 +20,16 @@ public final class GradientTask implements Function2<Integer, Iterator<CachedBat
 
     private final Broadcast<WeightsPayload> weights;
     private final WorkerSpec spec;
-    private final StepJob[] jobs;
+    private final PartitionAssignment[] assignments;
     private final int rddId;
 
     /**
      * @param rddId id of the cached batches' RDD, so executors can keep its partitions open across steps
      */
-    public GradientTask(Broadcast<WeightsPayload> weights, WorkerSpec spec, StepJob[] jobs, int rddId) {
+    public GradientTask(Broadcast<WeightsPayload> weights, WorkerSpec spec, PartitionAssignment[] assignments, int rddId) {
         this.weights = weights;
         this.spec = spec;
-        this.jobs = jobs;
+        this.assignments = assignments;
         this.rddId = rddId;
     }
 
@@ -37,7 +37,7 @@ public final class GradientTask implements Function2<Integer, Iterator<CachedBat
     public Iterator<GradientPartial> call(Integer partition, Iterator<CachedBatch> batches) {
         GradientPartial[] partial = new GradientPartial[1];
         DecodedPartitions.withRows(rddId, partition, batches, rows -> partial[0] = WorkerCache.worker(spec)
-                .compute(rows.source(), partition, jobs[partition], weights.value().toWorkingWeights()));
+                .compute(rows.source(), partition, assignments[partition], weights.value().toWorkingWeights()));
         return Collections.singletonList(partial[0]).iterator();
     }
 }

@@ -1,10 +1,12 @@
 package io.sparkamp.spark.report;
 
+import io.sparkamp.spark.json.Json;
+import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.train.Evaluation;
 import io.sparkamp.core.train.StepOutcome;
 import io.sparkamp.core.train.TrainingState;
-import io.sparkamp.spark.driver.StepListener;
-import io.sparkamp.spark.driver.StepTiming;
+import io.sparkamp.core.train.StepListener;
+import io.sparkamp.core.train.StepTiming;
 
 import java.io.BufferedWriter;
 import java.io.Closeable;
@@ -21,8 +23,8 @@ import java.util.Map;
 /**
  * One JSON line per step to the metrics file (step, loss, loss scale, skipped, gradient norm, lr,
  * samples/s, underflow fraction, timings, wall seconds since training began), one line per test-set
- * evaluation (step, test loss and accuracy), and a console progress line every {@code logEvery} steps.
- * Also keeps the running totals the job summary reports.
+ * evaluation (step, test loss and the loss's own figures), and a console progress line every
+ * {@code logEvery} steps. Also keeps the running totals the job summary reports.
  */
 public final class MetricsReporter implements StepListener, Closeable {
     private final BufferedWriter metrics;
@@ -94,18 +96,19 @@ public final class MetricsReporter implements StepListener, Closeable {
             write(line);
         }
         if (outcome.step() % logEvery == 0 || outcome.step() == totalSteps || outcome.skipped()) {
-            console.printf("step %d/%d  loss %.4f  acc %.3f  scale %.0f%s  lr %.3g  %.0f samples/s%n",
-                    outcome.step(), totalSteps, outcome.trainLoss(), outcome.trainAccuracy(), outcome.lossScale(),
+            console.printf("step %d/%d  loss %.4f  acc %.3f  scale %s%s  lr %.3g  %.0f samples/s%n",
+                    outcome.step(), totalSteps, outcome.trainLoss(), outcome.trainAccuracy(), scale(outcome.lossScale()),
                     outcome.skipped() ? "  SKIPPED (non-finite gradient)" : "", outcome.learningRate(), samplesPerSecond);
         }
     }
 
     /**
-     * Appends an evaluation line: {@code step}, {@code test_loss}, {@code test_accuracy}, {@code test_rows},
-     * {@code training_seconds} (step time so far) and {@code elapsed_s}; a step already reported is not
+     * Appends an evaluation line: {@code step}, {@code test_loss} and the loss's own figures
+     * ({@code test_accuracy}, or {@code test_rmse} and {@code test_r2}), {@code test_rows},
+     * {@code training_seconds} (step time so far) and {@code elapsed_s}. A step already reported is not
      * repeated (the run's final evaluation often falls on a step the cadence evaluated).
      */
-    public void onEvaluation(long step, Evaluation eval) {
+    public void onEvaluation(long step, Evaluation eval, Loss loss) {
         if (step == lastEvaluatedStep) {
             return;
         }
@@ -113,8 +116,7 @@ public final class MetricsReporter implements StepListener, Closeable {
         if (metrics != null) {
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("step", step);
-            line.put("test_loss", eval.meanLoss());
-            line.put("test_accuracy", eval.accuracy());
+            EvaluationFields.put(line, "test_", eval, loss);
             line.put("test_rows", eval.rows());
             line.put("training_seconds", trainingSeconds());
             line.put("elapsed_s", elapsedSeconds());
@@ -160,6 +162,15 @@ public final class MetricsReporter implements StepListener, Closeable {
     /** The last step's outcome, or null before the first. */
     public StepOutcome last() {
         return last;
+    }
+
+    /** A loss scale as people read it: 65536, or 2^100 rather than a 31-digit integer. */
+    static String scale(double scale) {
+        if (scale >= 1e6 && Double.isFinite(scale)) {
+            int exponent = Math.getExponent(scale);
+            return scale == Math.scalb(1.0, exponent) ? "2^" + exponent : String.format("%.3e", scale);
+        }
+        return String.format("%.0f", scale);
     }
 
     private static long usedHeapMb() {

@@ -8,7 +8,7 @@ import static org.junit.Assert.assertNotNull;
 
 import io.sparkamp.spark.AmpSparkTestBase;
 import io.sparkamp.spark.TrainRuns;
-import io.sparkamp.spark.data.SyntheticDataWriter;
+import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -25,7 +25,7 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * Determinism and resume (DESIGN.md §1, §4): a run of 2N steps, a run resumed at N, a rerun with the same
+ * Determinism and resume (docs/architecture.md §1, §4): a run of 2N steps, a run resumed at N, a rerun with the same
  * seed, and runs resumed from directories whose newest checkpoint is half-written, corrupt or uncommitted
  * all end in the same training state to the bit: master weights, Adam's m and v, the optimizer's step
  * count and the whole loss-scaler state. The config makes every part of that state move: fp16 with a
@@ -48,7 +48,7 @@ public class ResumeDeterminismTest extends AmpSparkTestBase {
     private TrainRuns.Run train(Path dir, long seed, long checkpointEvery, boolean resume, Path metrics) {
         List<String> kv = new java.util.ArrayList<>(List.of("data", data + "/train", "model", "mlp 16-32-4 relu",
                 "precision", "fp16", "loss-scale-init", "4194304", "loss-scale-growth-interval", "5",
-                "optimizer", "adam", "lr", "0.01", "schedule", "cosine", "warmup-steps", "2",
+                "optimizer", "adam", "lr", "0.01", "schedule", "cosine", "jit-warmup-steps", "2",
                 "steps", Integer.toString(2 * N), "batch-size", "24", "micro-batch-size", "8", "partitions", "2",
                 "seed", Long.toString(seed), "log-every", "1000", "checkpoint-dir", dir.toString(),
                 "checkpoint-every", Long.toString(checkpointEvery)));

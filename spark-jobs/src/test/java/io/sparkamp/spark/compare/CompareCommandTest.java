@@ -7,8 +7,8 @@ import static io.sparkamp.spark.TrainRuns.num;
 import io.sparkamp.spark.AmpSparkTestBase;
 import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.cli.AmpCli;
-import io.sparkamp.spark.data.SyntheticDataWriter;
-import io.sparkamp.spark.report.Json;
+import io.sparkamp.spark.datasets.SyntheticDataWriter;
+import io.sparkamp.spark.json.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -62,7 +62,7 @@ public class CompareCommandTest extends AmpSparkTestBase {
             CompareCommand.compare(TrainRuns.settings("data", data + "/train", "test-data", data + "/test", "model", model.toString(),
                     "batch-size", "1024", "micro-batch-size", "256", "steps", Integer.toString(STEPS), "eval-every",
                     Integer.toString(EVAL_EVERY), "lr", "0.003", "seed", "3", "partitions", "2", "log-every", "1000",
-                    "warmup-steps", "2", "out", dir.toString(), "checkpoint-dir", dir.resolve("never").toString()),
+                    "jit-warmup-steps", "2", "out", dir.toString(), "checkpoint-dir", dir.resolve("never").toString()),
                     "bin/amp compare --test", spark(), stream);
         }
         printed = bytes.toString(StandardCharsets.UTF_8);

@@ -19,7 +19,7 @@ import io.sparkamp.spark.data.DataSpec;
 import io.sparkamp.spark.data.DataValidator;
 import io.sparkamp.spark.data.DatasetReader;
 import io.sparkamp.spark.data.TrainingTable;
-import io.sparkamp.spark.data.ValidationRules;
+import io.sparkamp.core.loss.LabelRules;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -35,7 +35,7 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * One step implementation serves both trainers (DESIGN.md §1): {@link DistributedTrainer} over Spark's cached
+ * One step implementation serves both trainers (docs/architecture.md §1): {@link DistributedTrainer} over Spark's cached
  * Arrow partitions in local[2] and amp-core's {@link LocalTrainer} over in-memory {@link ArrayRowSource}s that
  * hold exactly the rows of each Spark partition, in the same order, end with the same master weights, optimizer
  * state and scaler state to the bit, and report the same step outcomes. Partitions of unequal size (three files of 100, 130 and 70 rows) make
@@ -80,7 +80,7 @@ public class LocalDistributedEquivalenceTest extends AmpSparkTestBase {
 
     private void assertSameTraining(String... settings) {
         TrainingTable table = DatasetReader.read(spark(), DataSpec.of(data, DataSpec.Format.PARQUET));
-        DataValidator.validate(table, FEATURES, ValidationRules.classification(4));
+        DataValidator.validate(table, FEATURES, LabelRules.classification(4));
         TrainConfig config = TrainConfig.from(TrainRuns.settings(settings));
         TrainingSetup setup = new TrainingSetup(config, STEPS);
 

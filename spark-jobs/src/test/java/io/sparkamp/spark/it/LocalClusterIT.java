@@ -6,7 +6,7 @@ import io.sparkamp.spark.checkpoint.CheckpointStore;
 import io.sparkamp.spark.cli.JobConfig;
 import io.sparkamp.spark.cli.SparkSessions;
 import io.sparkamp.spark.cli.TrainCommand;
-import io.sparkamp.spark.data.SyntheticDataWriter;
+import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
