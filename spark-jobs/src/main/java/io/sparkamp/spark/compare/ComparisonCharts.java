@@ -130,7 +130,8 @@ final class ComparisonCharts {
             plot.setRangeAxis(axis);
         } else {
             NumberAxis axis = (NumberAxis) plot.getRangeAxis();
-            axis.setAutoRangeIncludesZero(curve != Curve.TRAINING_LOSS);
+            // Loss and accuracy differences between precisions are small: zoom in on them.
+            axis.setAutoRangeIncludesZero(curve != Curve.TRAINING_LOSS && curve != Curve.TEST_ACCURACY);
             if (curve == Curve.SKIPPED_STEPS) {
                 axis.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
                 axis.setAutoRangeMinimumSize(1);
