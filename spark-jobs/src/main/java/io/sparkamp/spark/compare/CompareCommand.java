@@ -1,9 +1,6 @@
 package io.sparkamp.spark.compare;
 
-import io.sparkamp.core.config.ConfigException;
-import io.sparkamp.core.config.EngineSettings;
 import io.sparkamp.core.config.Settings;
-import io.sparkamp.core.loss.Losses;
 import io.sparkamp.spark.checkpoint.Versions;
 import io.sparkamp.spark.cli.JobConfig;
 import io.sparkamp.spark.cli.SparkSessions;
@@ -20,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -45,7 +43,7 @@ public final class CompareCommand {
 
     /** The CLI entry: validates everything, then runs the comparison in its own Spark session. */
     public static int run(Settings s, String commandLine, PrintStream out) {
-        Plan plan = Plan.of(s);
+        ComparisonPlan plan = ComparisonPlan.of(s);
         SparkSession spark = SparkSessions.create(plan.runs().get(0).job().master(), "spark-amp compare");
         try {
             compare(plan, commandLine, spark, out);
@@ -57,64 +55,16 @@ public final class CompareCommand {
 
     /** Runs the comparison that {@code s} describes on {@code spark} (left running); returns the printed summary. */
     public static Map<String, Object> compare(Settings s, String commandLine, SparkSession spark, PrintStream out) {
-        return compare(Plan.of(s), commandLine, spark, out);
+        return compare(ComparisonPlan.of(s), commandLine, spark, out);
     }
 
-    /** One run to make: what it is and its validated job. */
-    record PlannedRun(Variant variant, JobConfig job, Path metrics) {
-    }
-
-    /** Everything validated before Spark starts, so a mistake costs no training time. */
-    record Plan(List<PlannedRun> runs, Path out, double tolerance, double target, int warmupSteps) {
-        static Plan of(Settings s) {
-            if (!s.has("test-data")) {
-                throw new ConfigException("compare needs --test-data: test accuracy is what it compares");
-            }
-            if (!Losses.byName(EngineSettings.LOSS.get(s)).classifies()) {
-                throw new ConfigException("compare measures test accuracy, and loss " + EngineSettings.LOSS.get(s) + " (from "
-                        + s.sourceOf("loss") + ") does not classify; use softmax_ce");
-            }
-            Path out = Path.of(CompareSettings.OUT.get(s));
-            // Through Float.toString, so 0.01 stays 0.01 in the report rather than 0.009999999776.
-            double tolerance = Double.parseDouble(Float.toString(CompareSettings.TOLERANCE.get(s)));
-            double target = CompareSettings.TARGET_ACCURACY.isSet(s)
-                    ? Double.parseDouble(Float.toString(CompareSettings.TARGET_ACCURACY.get(s))) : 0;
-            int warmupSteps = CompareSettings.JIT_WARMUP_STEPS.get(s);
-            CompareSettings.EVAL_EVERY.get(s); // checked here, before any run
-            List<PlannedRun> runs = new ArrayList<>();
-            for (Variant v : Variant.parse(CompareSettings.PRECISIONS.get(s), s.string("loss-scale", null))) {
-                Path metrics = out.resolve("metrics").resolve(v.name() + ".jsonl");
-                runs.add(new PlannedRun(v, JobConfig.from(runSettings(s, v, metrics)), metrics));
-            }
-            return new Plan(List.copyOf(runs), out, tolerance, target, warmupSteps);
-        }
-    }
-
-    /** The user's training settings with the run's precision, loss scaling and metrics file. */
-    static Settings runSettings(Settings s, Variant v, Path metrics) {
-        Settings run = new Settings();
-        for (String key : s.keys()) {
-            if (!CompareSettings.OWN_KEYS.contains(key) && !CompareSettings.PER_RUN_KEYS.contains(key)) {
-                run.set(key, s.string(key, ""), s.sourceOf(key));
-            }
-        }
-        String source = "compare (" + v.name() + ")";
-        run.set("precision", v.precision(), source);
-        run.set("loss-scale", v.lossScale(), source);
-        run.set("metrics", metrics.toString(), source);
-        if (!s.has("eval-every")) {
-            run.set("eval-every", Long.toString(CompareSettings.EVAL_EVERY.get(s)), "compare default");
-        }
-        return run;
-    }
-
-    private static Map<String, Object> compare(Plan plan, String commandLine, SparkSession spark, PrintStream out) {
+    private static Map<String, Object> compare(ComparisonPlan plan, String commandLine, SparkSession spark, PrintStream out) {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         if (plan.warmupSteps() > 0) {
             warmUp(plan, spark, quiet);
         }
         List<RunResult> results = new ArrayList<>();
-        for (PlannedRun run : plan.runs()) {
+        for (ComparisonPlan.PlannedRun run : plan.runs()) {
             delete(run.metrics());
             System.err.println("compare: training " + run.variant().name() + " (precision " + run.variant().precision()
                     + ", loss-scale " + run.variant().lossScale() + ")");
@@ -153,10 +103,10 @@ public final class CompareCommand {
      * Each precision for a few steps on the training data, nothing recorded: the JIT compiles each one's
      * code paths before anything is measured.
      */
-    private static void warmUp(Plan plan, SparkSession spark, PrintStream quiet) {
+    private static void warmUp(ComparisonPlan plan, SparkSession spark, PrintStream quiet) {
         System.err.println("compare: warming up (" + plan.warmupSteps() + " unmeasured steps per precision)");
-        Set<String> warmed = new java.util.HashSet<>();
-        for (PlannedRun run : plan.runs()) {
+        Set<String> warmed = new HashSet<>();
+        for (ComparisonPlan.PlannedRun run : plan.runs()) {
             if (!warmed.add(run.variant().precision())) {
                 continue;
             }

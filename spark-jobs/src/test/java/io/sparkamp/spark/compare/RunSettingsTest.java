@@ -22,7 +22,7 @@ class RunSettingsTest {
 
     @Test
     void aRunKeepsTheTrainingSettingsAndGetsItsOwnPrecisionScalingAndMetricsFile() {
-        Settings run = CompareCommand.runSettings(userSettings(), new Variant("fp16-noscale", "fp16", "none"), Path.of("o/metrics/x.jsonl"));
+        Settings run = ComparisonPlan.runSettings(userSettings(), new Variant("fp16-noscale", "fp16", "none"), Path.of("o/metrics/x.jsonl"));
         assertEquals("fp16", run.string("precision", null));
         assertEquals("none", run.string("loss-scale", null));
         assertEquals("o/metrics/x.jsonl", run.string("metrics", null));
