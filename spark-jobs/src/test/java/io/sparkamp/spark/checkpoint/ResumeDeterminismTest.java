@@ -48,7 +48,7 @@ public class ResumeDeterminismTest extends AmpSparkTestBase {
     private TrainRuns.Run train(Path dir, long seed, long checkpointEvery, boolean resume, Path metrics) {
         List<String> kv = new java.util.ArrayList<>(List.of("data", data + "/train", "model", "mlp 16-32-4 relu",
                 "precision", "fp16", "loss-scale-init", "4194304", "loss-scale-growth-interval", "5",
-                "optimizer", "adam", "lr", "0.01", "schedule", "cosine", "jit-warmup-steps", "2",
+                "optimizer", "adam", "lr", "0.01", "schedule", "cosine", "warmup-steps", "2",
                 "steps", Integer.toString(2 * N), "batch-size", "24", "micro-batch-size", "8", "partitions", "2",
                 "seed", Long.toString(seed), "log-every", "1000", "checkpoint-dir", dir.toString(),
                 "checkpoint-every", Long.toString(checkpointEvery)));
