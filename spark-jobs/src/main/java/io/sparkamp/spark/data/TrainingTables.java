@@ -39,12 +39,31 @@ public final class TrainingTables {
         if (replicate < 1) {
             throw new ConfigException("replicate must be >= 1, got " + replicate);
         }
+        requireOneTarget(model, loss, role, spec.labelCol());
+        TrainingTable table = DatasetReader.read(spark, spec);
+        return validateAndCache(table, model, loss, precision, partitions, role, replicate);
+    }
+
+    /**
+     * A table that is already read (e.g. one micro-batch of a stream, see {@link DatasetReader#fromFrame}),
+     * checked against the model and loss and cached in {@code precision}.
+     */
+    public static CachedTrainingData validateAndCache(TrainingTable table, ModelSpec model, Loss loss, Precision precision,
+                                                      int partitions, String role) {
+        requireOneTarget(model, loss, role, table.labelColumn());
+        return validateAndCache(table, model, loss, precision, partitions, role, 1);
+    }
+
+    private static void requireOneTarget(ModelSpec model, Loss loss, String role, String labelCol) {
         if (loss.targetWidth(model.outputSize()) != 1) {
             throw new ConfigException("loss " + loss.name() + " with " + model.outputSize() + " outputs needs "
                     + loss.targetWidth(model.outputSize()) + " targets per row, but " + role + " has one label column ("
-                    + spec.labelCol() + "); use a model with one output or softmax_ce");
+                    + labelCol + "); use a model with one output or softmax_ce");
         }
-        TrainingTable table = DatasetReader.read(spark, spec);
+    }
+
+    private static CachedTrainingData validateAndCache(TrainingTable table, ModelSpec model, Loss loss, Precision precision,
+                                                       int partitions, String role, int replicate) {
         DataValidator.validate(table, model.inputSize(), loss.labelRules(model.outputSize()));
         if (replicate > 1) {
             table = replicated(table, replicate);
