@@ -155,7 +155,7 @@ final class MicroBatchTrainer implements VoidFunction2<Dataset<Row>, Long> {
                     config.partitions(), source);
         } catch (DataValidationException e) {
             DataValidationException exact = files.size() > 1 ? firstBadFile(frame, files, batchId).orElse(e) : e;
-            throw new ConfigException(source + ": " + exact.getMessage() + "\nNo update from micro-batch " + batchId
+            throw new ConfigException((exact == e ? "" : source + ": ") + exact.getMessage() + "\nNo update from micro-batch " + batchId
                     + " was committed. Correct the file in place (same name) and restart with the same checkpoint-dir: the"
                     + " micro-batch is then trained once.");
         }

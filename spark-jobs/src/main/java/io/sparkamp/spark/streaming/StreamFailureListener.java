@@ -55,7 +55,8 @@ final class StreamFailureListener extends StreamingQueryListener {
         }
         String error = event.exception().get();
         failure = new Failure(currentBatch.getAsLong(), error.lines().findFirst().orElse(error));
-        LOG.error("stream query {} failed in micro-batch {}: {}", event.id(), failure.batchId(), error);
+        LOG.error("stream query {} failed in micro-batch {}: {}", event.id(), failure.batchId(), failure.error());
+        LOG.debug("stream query {} failure in full: {}", event.id(), error);
     }
 
     /** The failure of the watched query, or null. */

@@ -142,7 +142,7 @@ public final class StreamingTrainer implements AutoCloseable {
         long batch = failure != null ? failure.batchId() : trainer.currentBatch();
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof ConfigException c) {
-                return c.getMessage().startsWith("micro-batch") ? c
+                return c.getMessage().contains("micro-batch " + batch) ? c
                         : new ConfigException("micro-batch " + batch + " of " + config.source() + ": " + c.getMessage());
             }
         }
