@@ -34,6 +34,14 @@ public interface Loss {
      */
     boolean classifies();
 
+    /**
+     * Whether the model's outputs are predicted values compared with the targets one to one (regression:
+     * RMSE and R² are meaningful). Such losses have one target per output.
+     */
+    default boolean predictsValues() {
+        return false;
+    }
+
     /** Rows whose prediction is right (arg-max equals the class target); 0 for losses that do not classify. */
     default long countCorrect(float[] output, float[] targets, int rows, int outputSize) {
         return 0;

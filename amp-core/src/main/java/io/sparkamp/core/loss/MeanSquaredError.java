@@ -24,6 +24,11 @@ public final class MeanSquaredError extends FusedLoss {
     }
 
     @Override
+    public boolean predictsValues() {
+        return true;
+    }
+
+    @Override
     public int targetWidth(int outputSize) {
         return outputSize;
     }

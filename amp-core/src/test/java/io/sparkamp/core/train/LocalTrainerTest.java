@@ -3,6 +3,7 @@ package io.sparkamp.core.train;
 import io.sparkamp.core.config.TrainConfig;
 import io.sparkamp.core.data.ArrayRowSource;
 import io.sparkamp.core.nn.WorkingWeights;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The local trainer end to end on small generated data: determinism, resuming the same state in a new
  * trainer, gradient accumulation, one overflow check per optimizer step, and the batch plan it samples by.
  */
+@Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
 class LocalTrainerTest {
     private static final List<ArrayRowSource> DATA = TrainingFixtures.partitions(1200, 3, 1);
 

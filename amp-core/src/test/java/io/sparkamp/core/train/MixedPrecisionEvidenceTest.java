@@ -4,6 +4,7 @@ import io.sparkamp.core.config.TrainConfig;
 import io.sparkamp.core.data.ArrayRowSource;
 import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.loss.Losses;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Evidence that mixed precision works, measured on generated data: the three
  * precisions reach the same accuracy, and loss scaling rescues gradients that FP16 would flush to zero.
  */
+@Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
 class MixedPrecisionEvidenceTest {
     private static final List<ArrayRowSource> TRAIN = TrainingFixtures.partitions(4000, 2, 1);
     private static final List<ArrayRowSource> TEST = TrainingFixtures.partitions(2000, 1, 2);

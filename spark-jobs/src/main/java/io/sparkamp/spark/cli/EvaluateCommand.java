@@ -11,6 +11,7 @@ import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.data.DataSpec;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.driver.DistributedTrainer;
+import io.sparkamp.spark.report.EvaluationFields;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -47,7 +48,7 @@ final class EvaluateCommand {
             TrainingState state = Checkpoints.restore(checkpoint, setup);
             DataSpec spec = JobConfig.dataSpec(s, s.string("data", null));
             CachedTrainingData data = TrainingTables.loadAndCache(spark, spec, setup.model(), setup.loss(), config.precision(),
-                    s.integer("partitions", 0), "evaluation data");
+                    io.sparkamp.spark.config.JobSettings.PARTITIONS.get(s), "evaluation data");
             try {
                 Evaluation eval = new DistributedTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), setup, data)
                         .evaluate(state, data);
@@ -57,8 +58,7 @@ final class EvaluateCommand {
                 summary.put("steps", checkpoint.steps());
                 summary.put("precision", config.precision().label());
                 summary.put("rows", eval.rows());
-                summary.put("loss", eval.meanLoss());
-                summary.put("accuracy", eval.accuracy());
+                EvaluationFields.put(summary, "", eval, setup.loss());
                 AmpCli.printSummary(out, summary);
                 return ExitCodes.OK;
             } finally {

@@ -58,6 +58,10 @@ public record JobConfig(TrainConfig train, DataSpec data, DataSpec testData, Str
         if (replicate < 1) {
             throw new ConfigException("replicate must be >= 1, got " + replicate);
         }
+        if (targetAccuracy > 0 && !io.sparkamp.core.loss.Losses.byName(train.loss()).classifies()) {
+            throw new ConfigException("target-accuracy needs a classifying loss (softmax_ce); loss " + train.loss()
+                    + " reports test RMSE and R² instead of accuracy");
+        }
         if (targetAccuracy > 0 && (testData == null || evalEvery == 0)) {
             throw new ConfigException("target-accuracy needs --test-data and --eval-every > 0");
         }

@@ -15,6 +15,7 @@ import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.driver.DistributedTrainer;
 import io.sparkamp.spark.json.Json;
+import io.sparkamp.spark.report.EvaluationFields;
 import io.sparkamp.spark.report.MetricsReporter;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -65,8 +66,8 @@ public final class TrainCommand {
                     store == null ? null : s -> store.save(Checkpoints.of(s, setup, job, provenance), model.layout()));
             try (MetricsReporter metrics = new MetricsReporter(job.metricsPath() == null ? null : Path.of(job.metricsPath()),
                     System.err, job.logEvery(), totalSteps)) {
-                TrainingRun.Result result = run.run(state, metrics, (step, eval) -> System.err.printf(
-                        "step %d  test loss %.4f  test accuracy %.4f%n", step, eval.meanLoss(), eval.accuracy()));
+                TrainingRun.Result result = run.run(state, metrics, (step, eval) -> System.err.println(
+                        "step " + step + "  " + EvaluationFields.line("test", eval, loss)));
                 String lastCheckpoint = result.lastCheckpoint();
                 if (store != null && lastCheckpoint == null) { // resumed a finished run: report the checkpoint it ended with
                     lastCheckpoint = store.loadNewest().map(Checkpoint::path).orElse(null);
@@ -78,11 +79,12 @@ public final class TrainCommand {
                 summary.put("skipped_steps", state.skippedSteps());
                 summary.put("loss_scale", state.scaler().scale());
                 summary.put("train_loss", metrics.last() == null ? Double.NaN : metrics.last().trainLoss());
-                summary.put("train_accuracy", metrics.last() == null ? Double.NaN : metrics.last().trainAccuracy());
+                if (loss.classifies()) {
+                    summary.put("train_accuracy", metrics.last() == null ? Double.NaN : metrics.last().trainAccuracy());
+                }
                 if (test != null) {
                     Evaluation eval = trainer.evaluate(state, test);
-                    summary.put("test_loss", eval.meanLoss());
-                    summary.put("test_accuracy", eval.accuracy());
+                    EvaluationFields.put(summary, "test_", eval, loss);
                     summary.put("test_rows", eval.rows());
                 }
                 if (job.targetAccuracy() > 0) {

@@ -174,6 +174,30 @@ class AmpCliTest {
     }
 
     @Test
+    void regressionReportsRmseAndR2InsteadOfAccuracyInTrainAndEvaluate() {
+        String checkpoints = tmp.resolve("ckpt-mse").toString();
+        Result trained = amp("train", "--master", "local[2]", "--data", good + "/train", "--test-data", good + "/test",
+                "--model", "mlp 16-8-1 relu", "--loss", "mse", "--precision", "fp32", "--steps", "12", "--batch-size", "32",
+                "--lr", "0.01", "--partitions", "2", "--checkpoint-dir", checkpoints, "--log-every", "1000");
+        assertEquals(ExitCodes.OK, trained.code(), trained.err());
+        Map<String, Object> s = trained.json();
+        assertTrue(!s.containsKey("test_accuracy") && !s.containsKey("train_accuracy"), "no accuracy for mse: " + s);
+        // mse is half the squared error per value, so with one output RMSE = sqrt(2 x mean loss)
+        assertEquals(Math.sqrt(2 * num(s, "test_loss")), num(s, "test_rmse"), 1e-9 * num(s, "test_rmse"));
+        assertTrue(num(s, "test_r2") < 1 && num(s, "test_r2") > -10, "R² is a fraction of explained variance: " + s);
+
+        Result evaluated = amp("evaluate", "--checkpoint", checkpoints, "--data", good + "/test", "--master", "local[2]");
+        assertEquals(ExitCodes.OK, evaluated.code(), evaluated.err());
+        Map<String, Object> e = evaluated.json();
+        assertEquals(num(s, "test_rmse"), num(e, "rmse"), 1e-12);
+        assertEquals(num(s, "test_r2"), num(e, "r2"), 1e-12);
+        assertTrue(!e.containsKey("accuracy"), e.toString());
+
+        assertBadInput(amp(train(good + "/train", "--model", "mlp 16-8-1 relu", "--loss", "mse", "--test-data", good + "/test",
+                "--eval-every", "2", "--target-accuracy", "0.9")), "target-accuracy needs a classifying loss");
+    }
+
+    @Test
     void trainSucceedsAndInspectAndEvaluateAgreeWithIt() {
         String checkpoints = tmp.resolve("ckpt").toString();
         Result trained = amp("train", "--master", "local[2]", "--data", good + "/train", "--test-data", good + "/test",
