@@ -53,7 +53,7 @@ public final class DatasetReader {
      * columns chosen and checked as {@code spec} says; messages name the data as {@code source}.
      */
     public static TrainingTable fromFrame(Dataset<Row> raw, DataSpec spec, String source) {
-        StructType schema = raw.schema();
+        StructType schema = sourceSchema(raw);
 
         StructField label = field(schema, spec.labelCol(), "--label-col", source);
         if (!(label.dataType() instanceof NumericType)) {
@@ -83,7 +83,9 @@ public final class DatasetReader {
             featureColumns = List.of(f.name());
         }
 
-        Dataset<Row> data = raw.select(labelOut, featuresOut);
+        Dataset<Row> data = hasMalformedColumn(raw)
+                ? raw.select(labelOut, featuresOut, column(TrainingTable.MALFORMED))
+                : raw.select(labelOut, featuresOut);
         Row stats = data.agg(count(lit(1)), coalesce(max(size(data.col(TrainingTable.FEATURES))), lit(0))).head();
         long rows = stats.getLong(0);
         int featureCount = Math.max(0, stats.getInt(1));
@@ -94,11 +96,9 @@ public final class DatasetReader {
     private static Dataset<Row> load(SparkSession spark, DataSpec spec) {
         try {
             return switch (spec.format()) {
-                case PARQUET -> spark.read().parquet(spec.path());
-                case CSV -> spark.read()
-                        .option("header", spec.csvHeader())
-                        .option("inferSchema", true)
-                        .csv(spec.path());
+                // Pages carry CRCs (Spark writes them): check them, so a flipped byte is an error, not a value.
+                case PARQUET -> spark.read().option("parquet.page.verify-checksum.enabled", true).parquet(spec.path());
+                case CSV -> csv(spark, spec);
                 case LIBSVM -> spark.read().format("libsvm").load(spec.path());
             };
         } catch (Exception e) {
@@ -108,6 +108,42 @@ public final class DatasetReader {
             }
             throw e;
         }
+    }
+
+    /**
+     * CSV in two passes: Spark infers the column types, then reads with those types plus a column that
+     * receives the raw text of every record with more or fewer fields than the header, or a value that
+     * does not parse (Spark's default mode would fill or drop them silently). Column pruning is off so
+     * that every field is parsed and counted even when only some columns are used.
+     */
+    private static Dataset<Row> csv(SparkSession spark, DataSpec spec) {
+        StructType inferred = spark.read()
+                .option("header", spec.csvHeader())
+                .option("inferSchema", true)
+                .csv(spec.path())
+                .schema();
+        return spark.read()
+                .option("header", spec.csvHeader())
+                .option("mode", "PERMISSIVE")
+                .option("columnNameOfCorruptRecord", TrainingTable.MALFORMED)
+                .option("columnPruning", false)
+                .schema(inferred.add(TrainingTable.MALFORMED, DataTypes.StringType, true))
+                .csv(spec.path());
+    }
+
+    private static boolean hasMalformedColumn(Dataset<Row> raw) {
+        return Arrays.asList(raw.columns()).contains(TrainingTable.MALFORMED);
+    }
+
+    /** The source's own columns (without the malformed-record column the reader adds). */
+    private static StructType sourceSchema(Dataset<Row> raw) {
+        StructType schema = new StructType();
+        for (StructField f : raw.schema().fields()) {
+            if (!f.name().equals(TrainingTable.MALFORMED)) {
+                schema = schema.add(f);
+            }
+        }
+        return schema;
     }
 
     private static void requireExists(SparkSession spark, String path) {

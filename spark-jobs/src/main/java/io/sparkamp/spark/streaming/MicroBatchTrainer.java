@@ -16,6 +16,7 @@ import io.sparkamp.spark.data.DataValidator;
 import io.sparkamp.spark.data.DatasetReader;
 import io.sparkamp.spark.data.TrainingTable;
 import io.sparkamp.spark.data.TrainingTables;
+import io.sparkamp.spark.data.ValidationRules;
 import io.sparkamp.spark.driver.SparkJobGradients;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.VoidFunction2;
@@ -152,7 +153,7 @@ final class MicroBatchTrainer implements VoidFunction2<Dataset<Row>, Long> {
                                                   long batchId) {
         try {
             return TrainingTables.validateAndCache(table, setup.model(), setup.loss(), setup.config().precision(),
-                    config.partitions(), source);
+                    config.inputStorage(), config.partitions(), source);
         } catch (DataValidationException e) {
             DataValidationException exact = files.size() > 1 ? firstBadFile(frame, files, batchId).orElse(e) : e;
             throw new ConfigException((exact == e ? "" : source + ": ") + exact.getMessage() + "\nNo update from micro-batch " + batchId
@@ -165,7 +166,9 @@ final class MicroBatchTrainer implements VoidFunction2<Dataset<Row>, Long> {
         for (String file : files) {
             TrainingTable one = DatasetReader.fromFrame(frame.where(input_file_name().equalTo(file)), config.columns(), file);
             try {
-                DataValidator.validate(one, setup.model().inputSize(), setup.loss().labelRules(setup.model().outputSize()));
+                DataValidator.validate(one, setup.model().inputSize(), ValidationRules.of(setup.loss().labelRules(
+                        setup.model().outputSize())).withInputPrecision(config.inputStorage().checkedPrecision(
+                        setup.config().precision(), setup.model())));
             } catch (DataValidationException e) {
                 return java.util.Optional.of(e);
             }

@@ -2,9 +2,7 @@ package io.sparkamp.spark.streaming;
 
 import io.sparkamp.core.train.TrainingSetup;
 import io.sparkamp.core.train.TrainingState;
-import io.sparkamp.spark.checkpoint.Checkpoint;
 import io.sparkamp.spark.checkpoint.CheckpointStore;
-import io.sparkamp.spark.checkpoint.Checkpoints;
 import io.sparkamp.spark.checkpoint.Versions;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -21,8 +19,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The stream's model commits: the whole training state and the id of the last micro-batch it holds,
- * written together as one Parquet checkpoint (atomic: a crash leaves the previous commit). The commit is
+ * The stream's model commits: the whole run state and the id of the last micro-batch it holds (in the
+ * state's extras), written together as one Parquet checkpoint (atomic: a crash leaves the previous commit). The commit is
  * the record of which micro-batches are in the model; Spark's own stream checkpoint only says which
  * files or offsets each micro-batch id covers. The newest {@value #KEEP} commits are kept.
  */
@@ -47,16 +45,14 @@ final class ModelCommits {
     private final FileSystem fs;
     private final Path root;
     private final TrainingSetup setup;
-    private final Map<String, String> config;
+    private final Map<String, String> settings;
+    private String runId;
 
     ModelCommits(SparkSession spark, StreamConfig stream, TrainingSetup setup) {
         this.store = new CheckpointStore(spark, stream.modelDir());
         this.root = new Path(stream.modelDir());
         this.setup = setup;
-        Map<String, String> c = new LinkedHashMap<>(setup.config().describe());
-        c.put("data", stream.source());
-        c.put("stream", "true");
-        this.config = c;
+        this.settings = Map.of("data", stream.source(), "stream", "true");
         try {
             this.fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
         } catch (IOException e) {
@@ -66,23 +62,30 @@ final class ModelCommits {
 
     /** The newest complete commit, or step 0 from the seed. */
     Committed latest() {
-        return store.loadNewest()
-                .map(c -> new Committed(Checkpoints.restore(c, setup), Long.parseLong(c.provenance().get(LAST_BATCH_ID)), c.path()))
-                .orElseGet(() -> new Committed(setup.freshState(), -1, null));
+        return store.loadNewest().map(c -> {
+            runId = c.runId();
+            String last = c.state().extras().get(LAST_BATCH_ID);
+            if (last == null) {
+                throw new io.sparkamp.core.config.ConfigException("checkpoint " + c.path() + " was not written by stream-train"
+                        + " (it holds no " + LAST_BATCH_ID + "); give stream-train a checkpoint-dir of its own");
+            }
+            return new Committed(setup.restore(c.state()), Long.parseLong(last), c.path());
+        }).orElseGet(() -> {
+            runId = java.util.UUID.randomUUID().toString();
+            return new Committed(setup.freshState(), -1, null);
+        });
     }
 
     /** Commits {@code state} as holding every micro-batch up to {@code batchId}; returns the commit's path. */
     String commit(TrainingState state, long batchId, String fingerprint) {
+        state.extras().put(LAST_BATCH_ID, Long.toString(batchId));
         Map<String, String> provenance = new LinkedHashMap<>();
         provenance.put("spark_amp_version", Versions.sparkAmp());
         provenance.put("seed", Long.toString(setup.config().seed()));
-        provenance.put(LAST_BATCH_ID, Long.toString(batchId));
+        provenance.put("run_id", runId);
         provenance.put("last_batch_fingerprint", fingerprint);
         provenance.put("created_at", java.time.Instant.now().toString());
-        Checkpoint checkpoint = new Checkpoint(null, state.steps(), state.optimizerSteps(), state.skippedSteps(),
-                state.master().clone(), state.optimizer().state().copy(), state.scaler().state(),
-                setup.model().toSpecString(), config, provenance);
-        String path = store.save(checkpoint, setup.model().layout());
+        String path = store.save(state.snapshot(setup, settings, provenance), runId);
         dropOlderThan(KEEP);
         return path;
     }

@@ -6,6 +6,7 @@ import io.sparkamp.core.config.TrainConfig;
 import io.sparkamp.spark.cli.JobConfig;
 import io.sparkamp.spark.config.JobSettings;
 import io.sparkamp.spark.data.DataSpec;
+import io.sparkamp.spark.data.InputStorage;
 
 import java.nio.file.Path;
 import java.util.Locale;
@@ -29,6 +30,7 @@ import java.util.Locale;
  * @param maxFilesPerTrigger files per micro-batch at most (0 = no limit)
  * @param maxBatches         micro-batches to apply in this session before stopping (0 = no limit)
  * @param partitions         partitions of each micro-batch's cached data (0 = Spark's default parallelism)
+ * @param inputStorage       precision the cached features are stored in
  * @param checkpointDir      holds the model commits, Spark's stream checkpoint and the replay window
  * @param metricsPath        one JSON line per optimizer step, or null
  * @param batchMetricsPath   one JSON line per micro-batch
@@ -38,7 +40,7 @@ import java.util.Locale;
 public record StreamConfig(TrainConfig train, String source, String format, String data, DataSpec columns, String schema,
                            String kafkaServers, boolean csvHeader, StreamTrigger trigger, long stepsPerBatch,
                            float epochsPerBatch, int replayBatches, long scheduleSteps, int maxFilesPerTrigger,
-                           long maxBatches, int partitions, String checkpointDir, String metricsPath,
+                           long maxBatches, int partitions, InputStorage inputStorage, String checkpointDir, String metricsPath,
                            String batchMetricsPath, String master, Settings settings) {
 
     public StreamConfig {
@@ -75,7 +77,8 @@ public record StreamConfig(TrainConfig train, String source, String format, Stri
                 StreamTrigger.parse(StreamingSettings.TRIGGER.get(s)), StreamingSettings.STEPS_PER_BATCH.get(s),
                 StreamingSettings.EPOCHS_PER_BATCH.get(s), StreamingSettings.REPLAY_BATCHES.get(s),
                 StreamingSettings.SCHEDULE_STEPS.get(s), StreamingSettings.MAX_FILES_PER_TRIGGER.get(s),
-                StreamingSettings.MAX_BATCHES.get(s), JobSettings.PARTITIONS.get(s), checkpointDir,
+                StreamingSettings.MAX_BATCHES.get(s), JobSettings.PARTITIONS.get(s),
+                InputStorage.parse(JobSettings.INPUT_STORAGE.get(s), s.sourceOf(JobSettings.INPUT_STORAGE.key())), checkpointDir,
                 JobSettings.METRICS.get(s), batchMetrics, JobSettings.MASTER.get(s), s);
     }
 

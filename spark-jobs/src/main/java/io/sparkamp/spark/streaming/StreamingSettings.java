@@ -50,7 +50,7 @@ public final class StreamingSettings {
     public static final List<Setting<?>> ALL = JobSettings.concat(
             EngineSettings.ALL.stream().filter(s -> s != EngineSettings.STEPS && s != EngineSettings.EPOCHS).toList(),
             List.of(JobSettings.DATA, FORMAT, SCHEMA, KAFKA_SERVERS, JobSettings.LABEL_COL, JobSettings.FEATURES_COL,
-                    JobSettings.FEATURE_COLS, JobSettings.CSV_HEADER, JobSettings.PARTITIONS, TRIGGER, STEPS_PER_BATCH,
+                    JobSettings.FEATURE_COLS, JobSettings.CSV_HEADER, JobSettings.PARTITIONS, JobSettings.INPUT_STORAGE, TRIGGER, STEPS_PER_BATCH,
                     EPOCHS_PER_BATCH, REPLAY_BATCHES, SCHEDULE_STEPS, MAX_FILES_PER_TRIGGER, MAX_BATCHES,
                     JobSettings.CHECKPOINT_DIR, JobSettings.METRICS, BATCH_METRICS, JobSettings.MASTER));
 }

@@ -4,7 +4,7 @@ import io.sparkamp.core.config.Settings;
 import io.sparkamp.spark.checkpoint.Checkpoint;
 import io.sparkamp.spark.checkpoint.CheckpointStore;
 import io.sparkamp.spark.cli.JobConfig;
-import io.sparkamp.spark.cli.SparkSessions;
+import io.sparkamp.spark.AmpSparkTestBase;
 import io.sparkamp.spark.cli.TrainCommand;
 import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import org.apache.spark.SparkConf;
@@ -76,7 +76,7 @@ class LocalClusterIT {
                 .set("spark.driver.bindAddress", "127.0.0.1")
                 .set("spark.jars", ClusterFixtures.jobJar().toString())
                 .set("spark.executor.memory", "768m");
-        SparkSessions.applyKryoDefaults(conf);
+        AmpSparkTestBase.strictKryo(conf);
         return SparkSession.builder().config(conf).getOrCreate();
     }
 

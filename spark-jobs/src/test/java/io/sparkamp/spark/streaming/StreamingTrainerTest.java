@@ -134,7 +134,7 @@ public class StreamingTrainerTest extends AmpSparkTestBase {
         }
         assertEquals("every file trained on: " + files, 4, files.size());
         assertEquals(previousStep, newestCommit(checkpoints).steps());
-        assertEquals(previousBatch, Long.parseLong(newestCommit(checkpoints).provenance().get(ModelCommits.LAST_BATCH_ID)));
+        assertEquals(previousBatch, Long.parseLong(newestCommit(checkpoints).state().extras().get(ModelCommits.LAST_BATCH_ID)));
         String text = progress.toString(StandardCharsets.UTF_8);
         org.junit.Assert.assertTrue(text, text.matches("(?s)batch 0  rows 40  steps 2 \\(1-2\\)  loss \\S+  scale \\S+  skipped \\d  \\d+ samples/s  committed in \\d+\\.\\d\\d s\n.*"));
     }
@@ -194,7 +194,7 @@ public class StreamingTrainerTest extends AmpSparkTestBase {
         Settings settings = settings(watched, checkpoints, "trigger", "available-now", "steps-per-batch", "2");
         streamTrain(settings);
         Checkpoint before = newestCommit(checkpoints);
-        assertEquals("0", before.provenance().get(ModelCommits.LAST_BATCH_ID));
+        assertEquals("0", before.state().extras().get(ModelCommits.LAST_BATCH_ID));
 
         StreamFiles.drop(spark(), watched, "good-1", 30, 2, 1, null);
         Path bad = StreamFiles.drop(spark(), watched, "bad-2", 25, 3, 2, (i, row) -> {
@@ -246,7 +246,7 @@ public class StreamingTrainerTest extends AmpSparkTestBase {
     private void assertRestartGivesTheSameBits(StreamFaults.Point point, String name) throws Exception {
         Path watched = threeFiles(name);
         Checkpoint reference = uninterrupted(watched);
-        assertEquals("2", reference.provenance().get(ModelCommits.LAST_BATCH_ID));
+        assertEquals("2", reference.state().extras().get(ModelCommits.LAST_BATCH_ID));
         assertEquals(12, reference.steps());
 
         Path checkpoints = TMP.newFolder(name + "-run").toPath();
@@ -259,7 +259,7 @@ public class StreamingTrainerTest extends AmpSparkTestBase {
         }
         long sparkCommitted = StreamCheckpoints.lastSparkCommit(spark(), checkpoints.resolve("stream").toString());
         assertEquals("Spark never committed micro-batch 1", 0, sparkCommitted);
-        String modelHolds = newestCommit(checkpoints).provenance().get(ModelCommits.LAST_BATCH_ID);
+        String modelHolds = newestCommit(checkpoints).state().extras().get(ModelCommits.LAST_BATCH_ID);
         assertEquals(point == StreamFaults.Point.AFTER_MODEL_COMMIT ? "1" : "0", modelHolds);
 
         Map<String, Object> resumed = streamTrain(oneFilePerBatch(watched, checkpoints));
