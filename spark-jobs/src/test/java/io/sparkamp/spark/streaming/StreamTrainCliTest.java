@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkamp.spark.TrainRuns;
-import io.sparkamp.spark.cli.AmpCli;
 import io.sparkamp.spark.cli.ExitCodes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,21 +25,11 @@ class StreamTrainCliTest {
     @TempDir
     Path tmp;
 
-    private record Result(int code, String out, String err) {
+    private static TrainRuns.Cli amp(String... args) {
+        return TrainRuns.cli(args);
     }
 
-    private static Result amp(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = AmpCli.run(args, o, e);
-        }
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private static void assertBadInput(Result r, String... mentions) {
+    private static void assertBadInput(TrainRuns.Cli r, String... mentions) {
         assertEquals(ExitCodes.BAD_INPUT, r.code(), () -> "exit code; stderr: " + r.err());
         List<String> ampLines = r.err().lines().filter(l -> l.startsWith("amp:")).toList();
         assertEquals(1, ampLines.size(), () -> "one amp: line: " + r.err());
@@ -54,7 +41,7 @@ class StreamTrainCliTest {
 
     @Test
     void helpListsTheStreamingSettings() {
-        Result r = amp("stream-train", "--help");
+        TrainRuns.Cli r = amp("stream-train", "--help");
         assertEquals(ExitCodes.OK, r.code(), r.err());
         for (String key : List.of("--trigger", "--steps-per-batch", "--epochs-per-batch", "--replay-batches", "--schedule-steps",
                 "--max-files-per-trigger", "--checkpoint-dir", "--schema")) {
@@ -102,7 +89,7 @@ class StreamTrainCliTest {
                 "--schema", "y INT, x0 DOUBLE, x1 DOUBLE, x2 DOUBLE, x3 DOUBLE", "--label-col", "y", "--feature-cols",
                 "x0,x1,x2,x3", "--model", "mlp 4-8-2 relu", "--precision", "bf16", "--batch-size", "16", "--lr", "0.05",
                 "--epochs-per-batch", "2", "--checkpoint-dir", tmp.resolve("run").toString()};
-        Result first = amp(args);
+        TrainRuns.Cli first = amp(args);
         assertEquals(ExitCodes.OK, first.code(), first.err());
         Map<String, Object> summary = TrainRuns.lastJsonLine(first.out());
         assertEquals("stream-train", summary.get("command"));
@@ -113,11 +100,11 @@ class StreamTrainCliTest {
         List<String> spoiled = rows(20, 2);
         spoiled.set(6, "1,0.5,not-a-number,0.1,0.2");
         csv(watched, "part-1.csv", spoiled);
-        Result second = amp(args);
+        TrainRuns.Cli second = amp(args);
         assertBadInput(second, "micro-batch 1 of csv " + watched, "part-1.csv", "first at row 6", "'x1'",
                 "No update from micro-batch 1 was committed");
 
-        Result third = amp(args); // nothing was committed: the same micro-batch fails again, it is not skipped
+        TrainRuns.Cli third = amp(args); // nothing was committed: the same micro-batch fails again, it is not skipped
         assertBadInput(third, "micro-batch 1 of csv", "part-1.csv");
         assertEquals(1, TrainRuns.jsonLines(tmp.resolve("run").resolve("micro-batches.jsonl")).size());
     }
