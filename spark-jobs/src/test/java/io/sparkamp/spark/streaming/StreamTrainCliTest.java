@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code amp stream-train} through {@link AmpCli}: its help, one {@code amp: error:} line and exit 2 for
+ * {@code amp stream-train} through {@code AmpCli}: its help, one {@code amp: error:} line and exit 2 for
  * every setting mistake, and a CSV stream (columns given as a schema) trained with exit 0 and a JSON
  * summary, then failing with exit 2 naming the file and row when a new file holds a bad value. AmpCli
  * creates and stops its own SparkSession per command, so this class shares no context.
