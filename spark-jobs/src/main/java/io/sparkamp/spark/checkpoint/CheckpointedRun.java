@@ -101,7 +101,7 @@ public final class CheckpointedRun implements AutoCloseable {
         if (JobSettings.TEST_DATA.isSet(settings)) {
             recorded.put(JobSettings.TEST_DATA.key(), JobSettings.TEST_DATA.get(settings));
         }
-        Map<String, String> base = baseProvenance(spark, setup, recorded.get("data"), train);
+        Map<String, String> base = baseProvenance(spark, setup, recorded.get(JobSettings.DATA.key()), train);
         if (directory == null) {
             String id = newRunId();
             return new CheckpointedRun(null, null, setup, setup.freshState(), recorded, withRun(base, id, null, null), id);

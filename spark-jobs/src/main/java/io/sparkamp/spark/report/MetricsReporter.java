@@ -202,7 +202,7 @@ public final class MetricsReporter implements StepListener, Closeable {
     }
 
     /** A loss scale as people read it: 65536, or 2^100 rather than a 31-digit integer. */
-    static String scale(double scale) {
+    public static String scale(double scale) {
         if (scale >= 1e6 && Double.isFinite(scale)) {
             int exponent = Math.getExponent(scale);
             return scale == Math.scalb(1.0, exponent) ? "2^" + exponent : String.format("%.3e", scale);
