@@ -15,6 +15,7 @@ import io.sparkamp.spark.inference.ScoringOptions;
 import io.sparkamp.spark.inference.TrainedModel;
 import io.sparkamp.spark.onnx.OnnxExport;
 import io.sparkamp.spark.onnx.OnnxWeights;
+import io.sparkamp.spark.report.Machine;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -244,8 +245,9 @@ final class InferenceBench {
         b.append("## Inference: Fashion-MNIST test set x").append(replicate).append(" (`bin/amp bench`)\n\n");
         b.append("- Date: ").append(LocalDate.now()).append('\n');
         b.append("- Command: `").append(command).append("`\n");
-        b.append("- Machine: ").append(BenchReport.cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
-                .append(" cores; flags of note: ").append(BenchReport.cpuFlags())
+        Machine machine = Machine.current();
+        b.append("- Machine: ").append(machine.cpuModel()).append(", ").append(machine.cores())
+                .append(" cores; flags of note: ").append(machine.cpuFlags())
                 .append(". The host is shared with other agents' builds and tests: compare the ratios, measured side by side in one run.\n");
         b.append("- Java ").append(System.getProperty("java.version")).append(", Spark ").append(sparkVersion).append(", master `")
                 .append(master).append("`\n");

@@ -89,8 +89,10 @@ public final class TrainCommand {
                 metrics.onStep(current, outcome, timing);
                 steps.onStep(current, outcome, timing);
             };
-            TrainingRun.Result result = run.run(state, listener, (step, eval) -> System.err.println(
-                    "step " + step + "  " + EvaluationFields.line("test", eval, loss)));
+            TrainingRun.Result result = run.run(state, listener, (step, eval) -> {
+                metrics.onEvaluation(step, eval, loss);
+                System.err.println("step " + step + "  " + EvaluationFields.line("test", eval, loss));
+            });
             String lastCheckpoint = result.lastCheckpoint();
             if (checkpoints.writesCheckpoints() && lastCheckpoint == null) { // resumed a finished run: report the checkpoint it ended with
                 lastCheckpoint = checkpoints.newestCheckpoint().orElse(null);
@@ -107,6 +109,7 @@ public final class TrainCommand {
             }
             if (test != null) {
                 Evaluation eval = trainer.evaluate(state, test);
+                metrics.onEvaluation(state.steps(), eval, loss);
                 EvaluationFields.put(summary, "test_", eval, loss);
                 summary.put("test_rows", eval.rows());
             }

@@ -44,25 +44,24 @@ public final class DatasetReader {
      * @throws ConfigException when the path does not exist, a column is missing or a column is not numeric
      */
     public static TrainingTable read(SparkSession spark, DataSpec spec) {
-        return fromFrame(readRaw(spark, spec), spec);
+        return fromFrame(readRaw(spark, spec), spec, spec.describe());
     }
 
     /**
-     * The label and features of {@code spec}'s columns in a DataFrame the caller already has (e.g. one
-     * handed to a Spark ML estimator), checked and counted as {@link #read} does; {@code spec}'s path only
-     * names the data in messages.
+     * A DataFrame that is already loaded (e.g. one micro-batch of a stream) as a training table, with its
+     * columns chosen and checked as {@code spec} says; messages name the data as {@code source}.
      */
-    public static TrainingTable fromFrame(Dataset<Row> raw, DataSpec spec) {
+    public static TrainingTable fromFrame(Dataset<Row> raw, DataSpec spec, String source) {
         StructType schema = sourceSchema(raw);
 
-        StructField label = field(schema, spec.labelCol(), "--label-col", spec);
+        StructField label = field(schema, spec.labelCol(), "--label-col", source);
         if (!(label.dataType() instanceof NumericType)) {
-            throw new ConfigException("label column '" + label.name() + "' in " + spec.describe() + " has type "
+            throw new ConfigException("label column '" + label.name() + "' in " + source + " has type "
                     + label.dataType().simpleString() + "; it must be numeric (--label-col)");
         }
         Column labelOut = column(label.name()).cast(DataTypes.FloatType).as(TrainingTable.LABEL);
 
-        Column featuresOut = featuresColumn(schema, spec).as(TrainingTable.FEATURES);
+        Column featuresOut = featuresColumn(schema, spec, source).as(TrainingTable.FEATURES);
         List<String> featureColumns = spec.assemblesFeatures() ? spec.featureCols() : List.of(spec.featuresCol());
 
         Dataset<Row> data = hasMalformedColumn(raw)
@@ -71,7 +70,7 @@ public final class DatasetReader {
         Row stats = data.agg(count(lit(1)), coalesce(max(size(data.col(TrainingTable.FEATURES))), lit(0))).head();
         long rows = stats.getLong(0);
         int featureCount = Math.max(0, stats.getInt(1));
-        return new TrainingTable(data, featureCount, rows, spec.describe(), label.name(), featureColumns,
+        return new TrainingTable(data, featureCount, rows, source, label.name(), featureColumns,
                 spec.assemblesFeatures());
     }
 
@@ -88,19 +87,19 @@ public final class DatasetReader {
 
     /**
      * The features of {@code spec} as one {@code array<float>} column of {@code schema}: the array or vector
-     * column, or the scalar columns assembled in order.
+     * column, or the scalar columns assembled in order; messages name the data as {@code source}.
      *
      * @throws ConfigException when a column is missing or has a type that cannot hold features
      */
-    public static Column featuresColumn(StructType schema, DataSpec spec) {
+    public static Column featuresColumn(StructType schema, DataSpec spec, String source) {
         if (!spec.assemblesFeatures()) {
-            return featureArray(field(schema, spec.featuresCol(), "--features-col", spec), spec);
+            return featureArray(field(schema, spec.featuresCol(), "--features-col", source), source);
         }
         List<Column> parts = new ArrayList<>();
         for (String name : spec.featureCols()) {
-            StructField f = field(schema, name, "--feature-cols", spec);
+            StructField f = field(schema, name, "--feature-cols", source);
             if (!(f.dataType() instanceof NumericType)) {
-                throw new ConfigException("feature column '" + f.name() + "' in " + spec.describe() + " has type "
+                throw new ConfigException("feature column '" + f.name() + "' in " + source + " has type "
                         + f.dataType().simpleString() + "; --feature-cols takes numeric scalar columns"
                         + (isArrayOrVector(f.dataType()) ? " (use --features-col for an array or vector column)" : ""));
             }
@@ -176,7 +175,7 @@ public final class DatasetReader {
     }
 
     /** The field named exactly {@code name}, or an error naming the column, the source and the columns there are. */
-    private static StructField field(StructType schema, String name, String flag, DataSpec spec) {
+    private static StructField field(StructType schema, String name, String flag, String source) {
         for (StructField f : schema.fields()) {
             if (f.name().equals(name)) {
                 return f;
@@ -188,11 +187,11 @@ public final class DatasetReader {
                 hint = " (did you mean '" + f.name() + "'?)";
             }
         }
-        throw new ConfigException("column '" + name + "' (" + flag + ") not found in " + spec.describe() + hint
+        throw new ConfigException("column '" + name + "' (" + flag + ") not found in " + source + hint
                 + "; its columns are " + Arrays.toString(schema.fieldNames()));
     }
 
-    private static Column featureArray(StructField f, DataSpec spec) {
+    private static Column featureArray(StructField f, String source) {
         DataType type = f.dataType();
         if (type instanceof ArrayType a && a.elementType() instanceof NumericType) {
             return column(f.name()).cast(DataTypes.createArrayType(DataTypes.FloatType, true));
@@ -201,7 +200,7 @@ public final class DatasetReader {
             // Sparse vectors become dense arrays here: the trainer reads dense rows.
             return org.apache.spark.ml.functions.vector_to_array(column(f.name()), "float32");
         }
-        throw new ConfigException("features column '" + f.name() + "' in " + spec.describe() + " has type "
+        throw new ConfigException("features column '" + f.name() + "' in " + source + " has type "
                 + type.simpleString() + "; --features-col takes an array of numbers or a Spark ML vector"
                 + (type instanceof NumericType ? " (use --feature-cols for numeric scalar columns)" : ""));
     }

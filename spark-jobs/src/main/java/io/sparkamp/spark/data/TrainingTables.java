@@ -4,14 +4,11 @@ import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.numeric.Precision;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.function.Supplier;
 
 /**
  * Source → validated table → cached Arrow batches, the path every dataset of a job takes. Nothing is
@@ -51,59 +48,62 @@ public final class TrainingTables {
     public static CachedTrainingData loadAndCache(SparkSession spark, DataSpec spec, ModelSpec model, Loss loss,
                                                   Precision precision, InputStorage storage, int partitions, String role,
                                                   int replicate) {
-        return cache(spark, spec, () -> DatasetReader.read(spark, spec), model, loss, precision, storage, partitions, role, replicate);
-    }
-
-    /**
-     * As {@link #loadAndCache}, for a DataFrame the caller holds (a Spark ML estimator's input): {@code spec}
-     * names its columns, and its path names the data in messages.
-     */
-    public static CachedTrainingData cacheFrame(Dataset<Row> frame, DataSpec spec, ModelSpec model, Loss loss, Precision precision,
-                                                InputStorage storage, int partitions, String role) {
-        return cache(frame.sparkSession(), spec, () -> DatasetReader.fromFrame(frame, spec), model, loss, precision, storage,
-                partitions, role, 1);
-    }
-
-    private static CachedTrainingData cache(SparkSession spark, DataSpec spec, Supplier<TrainingTable> read, ModelSpec model,
-                                            Loss loss, Precision precision, InputStorage storage, int partitions, String role,
-                                            int replicate) {
         if (replicate < 1) {
             throw new ConfigException("replicate must be >= 1, got " + replicate);
         }
-        if (loss.targetWidth(model.outputSize()) != 1) {
-            throw new ConfigException("loss " + loss.name() + " with " + model.outputSize() + " outputs needs "
-                    + loss.targetWidth(model.outputSize()) + " targets per row, but " + role + " has one label column ("
-                    + spec.labelCol() + "); use a model with one output or softmax_ce");
-        }
-        Precision stored = storage.storage(precision, model);
-        Precision checked = storage.checkedPrecision(precision, model);
+        requireOneTarget(model, loss, role, spec.labelCol());
         try {
-            TrainingTable table = read.get();
-            ValidationRules rules = ValidationRules.of(loss.labelRules(model.outputSize())).withInputPrecision(checked);
-            DataValidator.Report report = DataValidator.validate(table, model.inputSize(), rules);
-            if (report.valuesFlushedToZero() > 0) {
-                LOG.warn("{}: {} of {} feature values are non-zero but smaller than {} can hold (|x| <= {}) and become 0;"
-                                + " standardise the features{}", role, report.valuesFlushedToZero(), report.values(),
-                        checked.label(), rules.flushThreshold(), checked == Precision.FP16 ? " or train with --precision bf16" : "");
-            }
-            if (replicate > 1) {
-                table = replicated(table, replicate);
-            }
-            CachedTrainingData cached = CachedTrainingData.build(table, stored, partitions, fingerprint(table),
-                    report.valuesFlushedToZero() * replicate);
-            LOG.info("{}: {} rows x {} features cached as {} Arrow batches in {} partitions, {} bytes ({} bytes per value,"
-                            + " {} on disk)", role, cached.rowCount(), cached.featureCount(), stored.label(),
-                    cached.partitionRows().length, cached.cachedBytes(), String.format("%.3f", cached.cachedBytesPerValue()),
-                    cached.diskBytes());
-            if (cached.diskBytes() > 0) {
-                LOG.warn("{}: the cache does not fit in executor memory: {} MB of {} MB spilled to disk; steps that read"
-                                + " it from disk are slower (more executor memory keeps it in memory)", role,
-                        cached.diskBytes() >> 20, cached.cachedBytes() >> 20);
-            }
-            return cached;
+            TrainingTable table = DatasetReader.read(spark, spec);
+            return validateAndCache(table, model, loss, precision, storage, partitions, role, replicate);
         } catch (Exception e) {
             throw ReadFailures.translate(e, spark, spec);
         }
+    }
+
+    /**
+     * A table that is already read (e.g. one micro-batch of a stream, see {@link DatasetReader#fromFrame}),
+     * checked against the model and loss and cached for a run computing in {@code precision}.
+     */
+    public static CachedTrainingData validateAndCache(TrainingTable table, ModelSpec model, Loss loss, Precision precision,
+                                                      InputStorage storage, int partitions, String role) {
+        requireOneTarget(model, loss, role, table.labelColumn());
+        return validateAndCache(table, model, loss, precision, storage, partitions, role, 1);
+    }
+
+    private static void requireOneTarget(ModelSpec model, Loss loss, String role, String labelCol) {
+        if (loss.targetWidth(model.outputSize()) != 1) {
+            throw new ConfigException("loss " + loss.name() + " with " + model.outputSize() + " outputs needs "
+                    + loss.targetWidth(model.outputSize()) + " targets per row, but " + role + " has one label column ("
+                    + labelCol + "); use a model with one output or softmax_ce");
+        }
+    }
+
+    private static CachedTrainingData validateAndCache(TrainingTable table, ModelSpec model, Loss loss, Precision precision,
+                                                       InputStorage storage, int partitions, String role, int replicate) {
+        Precision stored = storage.storage(precision, model);
+        Precision checked = storage.checkedPrecision(precision, model);
+        ValidationRules rules = ValidationRules.of(loss.labelRules(model.outputSize())).withInputPrecision(checked);
+        DataValidator.Report report = DataValidator.validate(table, model.inputSize(), rules);
+        if (report.valuesFlushedToZero() > 0) {
+            LOG.warn("{}: {} of {} feature values are non-zero but smaller than {} can hold (|x| <= {}) and become 0;"
+                            + " standardise the features{}", role, report.valuesFlushedToZero(), report.values(),
+                    checked.label(), rules.flushThreshold(), checked == Precision.FP16 ? " or train with --precision bf16" : "");
+        }
+        if (replicate > 1) {
+            table = replicated(table, replicate);
+        }
+        CachedTrainingData cached = CachedTrainingData.build(table, stored, partitions, fingerprint(table),
+                report.valuesFlushedToZero() * replicate);
+        LOG.info("{}: {} rows x {} features cached as {} Arrow batches in {} partitions, {} bytes ({} bytes per value,"
+                        + " {} on disk)", role, cached.rowCount(), cached.featureCount(), stored.label(),
+                cached.partitionRows().length, cached.cachedBytes(), String.format("%.3f", cached.cachedBytesPerValue()),
+                cached.diskBytes());
+        if (cached.diskBytes() > 0) {
+            LOG.warn("{}: the cache does not fit in executor memory: {} MB of {} MB spilled to disk; steps that read"
+                            + " it from disk are slower (more executor memory keeps it in memory)", role,
+                    cached.diskBytes() >> 20, cached.cachedBytes() >> 20);
+        }
+        return cached;
     }
 
     private static TrainingTable replicated(TrainingTable table, int times) {

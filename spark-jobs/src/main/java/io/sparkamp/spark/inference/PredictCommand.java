@@ -152,7 +152,7 @@ public final class PredictCommand implements Command {
      */
     private static void requireFits(Dataset<Row> data, DataSpec spec, TrainedModel model) {
         Column label = functions.lit(0f).as(TrainingTable.LABEL);
-        Column features = DatasetReader.featuresColumn(data.schema(), spec).as(TrainingTable.FEATURES);
+        Column features = DatasetReader.featuresColumn(data.schema(), spec, spec.describe()).as(TrainingTable.FEATURES);
         boolean text = Arrays.asList(data.columns()).contains(TrainingTable.MALFORMED);
         Dataset<Row> rows = text ? data.select(label, features, functions.col(TrainingTable.MALFORMED)) : data.select(label, features);
         List<String> sources = spec.assemblesFeatures() ? spec.featureCols() : List.of(spec.featuresCol());

@@ -12,6 +12,7 @@ import io.sparkamp.spark.cli.JobConfig;
 import io.sparkamp.spark.cli.TrainCommand;
 import io.sparkamp.spark.config.JobSettings;
 import io.sparkamp.spark.data.CachedTrainingData;
+import io.sparkamp.spark.data.DatasetReader;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.executor.ExecutorMemory;
 import io.sparkamp.spark.inference.TrainedModel;
@@ -137,8 +138,9 @@ public abstract class AmpEstimator<M extends AmpModel<M>, S extends AmpEstimator
         checkLoss(loss);
         SparkSession spark = dataset.sparkSession();
         long start = System.nanoTime();
-        CachedTrainingData train = TrainingTables.cacheFrame(dataset.toDF(), job.data(), model, loss, job.train().precision(),
-                job.inputStorage(), job.partitions(), "training data");
+        CachedTrainingData train = TrainingTables.validateAndCache(DatasetReader.fromFrame(dataset.toDF(), job.data(),
+                "the DataFrame given to " + uid + ".fit"), model, loss, job.train().precision(), job.inputStorage(), job.partitions(),
+                "training data");
         CachedTrainingData test = null;
         try {
             if (job.testData() != null) {
