@@ -50,6 +50,7 @@ public final class DatasetReader {
 
         StructField label = field(schema, spec.labelCol(), "--label-col", spec);
         if (!(label.dataType() instanceof NumericType)) {
+            requireRows(raw, spec);
             throw new ConfigException("label column '" + label.name() + "' in " + spec.describe() + " has type "
                     + label.dataType().simpleString() + "; it must be numeric (--label-col)");
         }
@@ -62,6 +63,7 @@ public final class DatasetReader {
             for (String name : spec.featureCols()) {
                 StructField f = field(schema, name, "--feature-cols", spec);
                 if (!(f.dataType() instanceof NumericType)) {
+                    requireRows(raw, spec);
                     throw new ConfigException("feature column '" + f.name() + "' in " + spec.describe() + " has type "
                             + f.dataType().simpleString() + "; --feature-cols takes numeric scalar columns"
                             + (isArrayOrVector(f.dataType()) ? " (use --features-col for an array or vector column)" : ""));
@@ -84,6 +86,16 @@ public final class DatasetReader {
         int featureCount = Math.max(0, stats.getInt(1));
         return new TrainingTable(data, featureCount, rows, spec.describe(), label.name(), featureColumns,
                 spec.assemblesFeatures());
+    }
+
+    /**
+     * Before blaming a column's type: a CSV file with a header and no rows has only string columns,
+     * and "no rows" is what the user needs to hear.
+     */
+    private static void requireRows(Dataset<Row> raw, DataSpec spec) {
+        if (raw.isEmpty()) {
+            throw DataValidationException.empty(spec.describe());
+        }
     }
 
     private static Dataset<Row> load(SparkSession spark, DataSpec spec) {
