@@ -1,6 +1,6 @@
 package io.sparkamp.benchmarks;
 
-import io.sparkamp.core.numeric.HalfArrays;
+import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.ops.Gemm;
 import io.sparkamp.core.ops.GemmProviders;
@@ -103,8 +103,8 @@ public class GemmBenchmark {
         }
         c = new float[m * n];
         if (p.isLow()) {
-            a16 = HalfArrays.encode(p, a);
-            b16 = HalfArrays.encode(p, b);
+            a16 = LowPrecisionArrays.encode(p, a);
+            b16 = LowPrecisionArrays.encode(p, b);
         } else {
             a32 = a;
             b32 = b;

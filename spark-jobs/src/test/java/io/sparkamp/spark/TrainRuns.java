@@ -5,7 +5,7 @@ import io.sparkamp.spark.checkpoint.Checkpoint;
 import io.sparkamp.spark.checkpoint.CheckpointStore;
 import io.sparkamp.spark.cli.JobConfig;
 import io.sparkamp.spark.cli.TrainCommand;
-import io.sparkamp.spark.report.Json;
+import io.sparkamp.spark.json.Json;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.ByteArrayOutputStream;

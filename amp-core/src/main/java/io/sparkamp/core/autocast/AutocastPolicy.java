@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.StringJoiner;
 
 /**
- * Which precision each op class computes in, as data (the project notes, §3): matrix multiplies take
+ * Which precision each op class computes in, as data (docs/architecture.md §2): matrix multiplies take
  * low-precision inputs and accumulate in FP32; reductions, exponentials, norms and losses run in FP32.
  * Pointwise ops run in the precision of their input. In an FP32 run every class computes in FP32.
  */

@@ -34,13 +34,9 @@ public record TrainConfig(String model, String loss, Precision precision, Scaler
                           ScheduleConfig schedule, float clipNorm, int batchSize, int microBatchSize, long steps,
                           float epochs, long seed, String kernel, boolean scheduleOnSkip) {
 
-    /** The keys this record reads. */
-    public static final Set<String> KEYS = Set.of(
-            "model", "loss", "precision", "loss-scale", "loss-scale-init", "loss-scale-growth-factor", "loss-scale-backoff",
-            "loss-scale-growth-interval", "loss-scale-hysteresis", "loss-scale-min", "loss-scale-max", "max-consecutive-skips",
-            "optimizer", "lr", "momentum", "nesterov", "beta1", "beta2", "eps", "weight-decay",
-            "schedule", "warmup-steps", "min-lr", "step-size", "gamma",
-            "clip-norm", "batch-size", "micro-batch-size", "steps", "epochs", "seed", "kernel", "schedule-on-skip");
+    /** The keys this record reads (declared in {@link EngineSettings}). */
+    public static final Set<String> KEYS = EngineSettings.ALL.stream().map(Setting::key)
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     public TrainConfig {
         if (batchSize <= 0) {
@@ -48,6 +44,10 @@ public record TrainConfig(String model, String loss, Precision precision, Scaler
         }
         if (microBatchSize <= 0) {
             throw new ConfigException("micro-batch-size must be positive, got " + microBatchSize);
+        }
+        if (microBatchSize > batchSize) {
+            throw new ConfigException("micro-batch-size (" + microBatchSize + ") is larger than batch-size (" + batchSize
+                    + "): a micro-batch is a slice of one step's rows; set micro-batch-size <= batch-size");
         }
         if (steps < 0) {
             throw new ConfigException("steps must be >= 0, got " + steps);
@@ -62,36 +62,38 @@ public record TrainConfig(String model, String loss, Precision precision, Scaler
 
     /** Reads the engine's keys from {@code s} (other keys are left for the caller to check). */
     public static TrainConfig from(Settings s) {
-        Precision precision = parse(s, "precision", () -> Precision.parse(s.string("precision", "fp16"), "precision"));
+        Precision precision = parse(s, "precision", () -> Precision.parse(EngineSettings.PRECISION.get(s), "precision"));
         ScalerConfig scaler = parse(s, "loss-scale", () -> scalerFrom(s, precision));
-        String optimizerKind = s.string("optimizer", "adam");
+        String optimizerKind = EngineSettings.OPTIMIZER.get(s);
         OptimizerConfig optimizer = parse(s, "optimizer", () -> {
             OptimizerConfig d = OptimizerConfig.defaults(optimizerKind);
-            return new OptimizerConfig(d.kind(), s.number("momentum", d.momentum()), s.bool("nesterov", d.nesterov()),
-                    s.number("beta1", d.beta1()), s.number("beta2", d.beta2()), s.number("eps", d.eps()),
-                    s.number("weight-decay", d.weightDecay()));
+            return new OptimizerConfig(d.kind(), EngineSettings.MOMENTUM.get(s, d.momentum()),
+                    EngineSettings.NESTEROV.get(s, d.nesterov()), EngineSettings.BETA1.get(s, d.beta1()),
+                    EngineSettings.BETA2.get(s, d.beta2()), EngineSettings.EPS.get(s, d.eps()),
+                    EngineSettings.WEIGHT_DECAY.get(s, d.weightDecay()));
         });
-        float lr = s.number("lr", 1e-3f);
-        long warmup = s.longValue("warmup-steps", 0);
+        float lr = EngineSettings.LR.get(s);
+        long warmup = EngineSettings.WARMUP_STEPS.get(s);
         // The real total is known per run (scheduleFor); until then check against the configured steps, or against
         // any total past the warm-up when steps derive from epochs. A fixed placeholder of 1 rejected every warm-up.
-        long configuredSteps = s.longValue("steps", 0);
+        long configuredSteps = EngineSettings.STEPS.get(s);
         long totalForCheck = configuredSteps > 0 ? configuredSteps : Math.max(1, warmup + 1);
-        ScheduleConfig schedule = parse(s, "schedule", () -> new ScheduleConfig(s.string("schedule", "constant"), lr,
-                warmup, totalForCheck, s.number("min-lr", 0f), s.longValue("step-size", 1000), s.number("gamma", 0.1f)));
-        int batch = s.integer("batch-size", 256);
+        ScheduleConfig schedule = parse(s, "schedule", () -> new ScheduleConfig(EngineSettings.SCHEDULE.get(s), lr,
+                warmup, totalForCheck, EngineSettings.MIN_LR.get(s), EngineSettings.STEP_SIZE.get(s),
+                EngineSettings.GAMMA.get(s)));
+        int batch = EngineSettings.BATCH_SIZE.get(s);
         return new TrainConfig(
-                s.string("model", "mlp 784-512-256-10 relu"),
-                s.string("loss", "softmax_ce"),
+                EngineSettings.MODEL.get(s),
+                EngineSettings.LOSS.get(s),
                 precision, scaler, optimizer, schedule,
-                s.number("clip-norm", 0f),
+                EngineSettings.CLIP_NORM.get(s),
                 batch,
-                s.integer("micro-batch-size", Math.min(batch, 256)),
-                s.longValue("steps", 0),
-                s.number("epochs", s.has("steps") ? 0f : 1f),
-                s.longValue("seed", 42),
-                s.string("kernel", "auto"),
-                s.bool("schedule-on-skip", false));
+                EngineSettings.MICRO_BATCH_SIZE.get(s, Math.min(batch, 256)),
+                configuredSteps,
+                EngineSettings.EPOCHS.get(s, EngineSettings.STEPS.isSet(s) ? 0f : 1f),
+                EngineSettings.SEED.get(s),
+                EngineSettings.KERNEL.get(s),
+                EngineSettings.SCHEDULE_ON_SKIP.get(s));
     }
 
     /** The schedule for a run of {@code totalSteps} optimizer steps. */
@@ -141,21 +143,21 @@ public record TrainConfig(String model, String loss, Precision precision, Scaler
     }
 
     private static ScalerConfig scalerFrom(Settings s, Precision precision) {
-        // BF16 has FP32's exponent range, so it runs unscaled unless asked (DESIGN.md §2); FP32 never needs it.
-        String mode = s.string("loss-scale", precision == Precision.FP16 ? "dynamic" : "none");
+        // BF16 has FP32's exponent range, so it runs unscaled unless asked; FP32 never needs it.
+        String mode = EngineSettings.LOSS_SCALE.get(s, precision == Precision.FP16 ? "dynamic" : "none");
         ScalerConfig base = ScalerConfig.parse(mode);
-        int maxSkips = s.integer("max-consecutive-skips", base.maxConsecutiveSkips());
+        int maxSkips = EngineSettings.MAX_CONSECUTIVE_SKIPS.get(s, base.maxConsecutiveSkips());
         if (base.mode() != ScalingMode.DYNAMIC) {
             return validScaler(s, () -> new ScalerConfig(base.mode(), base.initialScale(), base.growthFactor(),
                     base.backoffFactor(), base.growthInterval(), base.hysteresis(), base.minScale(), base.maxScale(), maxSkips));
         }
-        float init = s.number("loss-scale-init", base.initialScale());
-        float growth = s.number("loss-scale-growth-factor", base.growthFactor());
-        float backoff = s.number("loss-scale-backoff", base.backoffFactor());
-        int interval = s.integer("loss-scale-growth-interval", base.growthInterval());
-        int hysteresis = s.integer("loss-scale-hysteresis", base.hysteresis());
-        float min = s.number("loss-scale-min", base.minScale());
-        float max = s.number("loss-scale-max", base.maxScale());
+        float init = EngineSettings.LOSS_SCALE_INIT.get(s, base.initialScale());
+        float growth = EngineSettings.LOSS_SCALE_GROWTH_FACTOR.get(s, base.growthFactor());
+        float backoff = EngineSettings.LOSS_SCALE_BACKOFF.get(s, base.backoffFactor());
+        int interval = EngineSettings.LOSS_SCALE_GROWTH_INTERVAL.get(s, base.growthInterval());
+        int hysteresis = EngineSettings.LOSS_SCALE_HYSTERESIS.get(s, base.hysteresis());
+        float min = EngineSettings.LOSS_SCALE_MIN.get(s, base.minScale());
+        float max = EngineSettings.LOSS_SCALE_MAX.get(s, base.maxScale());
         return validScaler(s, () -> new ScalerConfig(ScalingMode.DYNAMIC, init, growth, backoff, interval, hysteresis,
                 min, max, maxSkips));
     }

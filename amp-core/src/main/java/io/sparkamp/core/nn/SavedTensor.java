@@ -1,6 +1,6 @@
 package io.sparkamp.core.nn;
 
-import io.sparkamp.core.numeric.HalfArrays;
+import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
 
 /**
@@ -22,7 +22,7 @@ final class SavedTensor {
     static SavedTensor keep(Precision precision, float[] values, int count) {
         if (precision.isLow()) {
             short[] codes = new short[count];
-            HalfArrays.encode(precision, values, 0, codes, 0, count);
+            LowPrecisionArrays.encode(precision, values, 0, codes, 0, count);
             return new SavedTensor(precision, codes, null);
         }
         float[] copy = new float[count];

@@ -63,7 +63,7 @@ public enum SmoothActivation {
     abstract double derivative(double x);
 
     /** The logistic function without overflow for large |x|. */
-    static double sigmoid(double x) {
+    public static double sigmoid(double x) {
         if (x >= 0) {
             return 1.0 / (1.0 + Math.exp(-x));
         }

@@ -1,6 +1,6 @@
 package io.sparkamp.core.nn;
 
-import io.sparkamp.core.numeric.HalfArrays;
+import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
 
 /**
@@ -24,8 +24,8 @@ public final class WorkingWeights {
         if (!precision.isLow()) {
             return new WorkingWeights(precision, null, master.clone());
         }
-        short[] codes = HalfArrays.encode(precision, master);
-        return new WorkingWeights(precision, codes, HalfArrays.decode(precision, codes));
+        short[] codes = LowPrecisionArrays.encode(precision, master);
+        return new WorkingWeights(precision, codes, LowPrecisionArrays.decode(precision, codes));
     }
 
     /** Weights that arrived as 16-bit codes (e.g. a broadcast). */
@@ -33,7 +33,7 @@ public final class WorkingWeights {
         if (!precision.isLow()) {
             throw new IllegalArgumentException("16-bit weight codes need FP16 or BF16, got " + precision);
         }
-        return new WorkingWeights(precision, codes, HalfArrays.decode(precision, codes));
+        return new WorkingWeights(precision, codes, LowPrecisionArrays.decode(precision, codes));
     }
 
     /** Weights that arrived as FP32 values (an FP32 run). */

@@ -1,6 +1,6 @@
 package io.sparkamp.core.ops;
 
-import io.sparkamp.core.numeric.HalfArrays;
+import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
 
 /**
@@ -13,13 +13,12 @@ public final class Elementwise {
     }
 
     /**
-     * Encodes {@code src[0..count)} into {@code dst} and returns, packed as {@code nonZero << 32 | underflowed},
-     * how many values were non-zero in FP32 and how many of those became a (signed) zero: the underflow the
-     * loss scale exists to prevent. Use {@link #nonZero} and {@link #underflowed} to unpack.
+     * Encodes {@code src[0..count)} into {@code dst} and counts how many values were non-zero in FP32 and
+     * how many of those became a (signed) zero.
      */
-    public static long encodeCountingUnderflow(Precision precision, float[] src, int count, short[] dst) {
+    public static CastCounts encodeCountingUnderflow(Precision precision, float[] src, int count, short[] dst) {
         requireLow(precision);
-        HalfArrays.encode(precision, src, 0, dst, 0, count);
+        LowPrecisionArrays.encode(precision, src, 0, dst, 0, count);
         long nonZero = 0;
         long underflowed = 0;
         for (int i = 0; i < count; i++) {
@@ -30,17 +29,7 @@ public final class Elementwise {
                 }
             }
         }
-        return nonZero << 32 | underflowed;
-    }
-
-    /** The non-zero count of a result of {@link #encodeCountingUnderflow}. */
-    public static long nonZero(long packed) {
-        return packed >>> 32;
-    }
-
-    /** The underflow count of a result of {@link #encodeCountingUnderflow}. */
-    public static long underflowed(long packed) {
-        return packed & 0xffff_ffffL;
+        return new CastCounts(nonZero, underflowed);
     }
 
     /**
@@ -90,7 +79,7 @@ public final class Elementwise {
             positiveMask[base >>> 6] = bits;
         }
         if (roundTo.isLow()) {
-            HalfArrays.roundInPlace(roundTo, out, 0, count);
+            LowPrecisionArrays.roundInPlace(roundTo, out, 0, count);
         }
         return out;
     }
@@ -106,7 +95,7 @@ public final class Elementwise {
             }
         }
         if (roundTo.isLow()) {
-            HalfArrays.roundInPlace(roundTo, out, 0, count);
+            LowPrecisionArrays.roundInPlace(roundTo, out, 0, count);
         }
         return out;
     }

@@ -3,7 +3,7 @@ package io.sparkamp.core.ops;
 import io.sparkamp.core.numeric.Precision;
 
 /**
- * One implementation of general matrix multiply with FP32 accumulation (DESIGN.md §3).
+ * One implementation of general matrix multiply with FP32 accumulation (docs/architecture.md §3).
  *
  * <p>All matrices are dense and row-major. {@code op(a)} is m×k: {@code a} is m×k, or k×m when
  * {@code transA}. {@code op(b)} is k×n: {@code b} is k×n, or n×k when {@code transB}. The result

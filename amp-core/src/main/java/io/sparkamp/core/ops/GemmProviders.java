@@ -1,6 +1,6 @@
 package io.sparkamp.core.ops;
 
-import io.sparkamp.core.numeric.HalfArrays;
+import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -218,8 +218,8 @@ public final class GemmProviders {
                 float[] expected = c0.clone();
                 float[] actual = c0.clone();
                 if (precision.isLow()) {
-                    short[] a16 = HalfArrays.encode(precision, a);
-                    short[] b16 = HalfArrays.encode(precision, b);
+                    short[] a16 = LowPrecisionArrays.encode(precision, a);
+                    short[] b16 = LowPrecisionArrays.encode(precision, b);
                     reference.gemm(precision, transA, transB, m, n, k, a16, 0, b16, 0, expected, 0, accumulate);
                     candidate.gemm(precision, transA, transB, m, n, k, a16, 0, b16, 0, actual, 0, accumulate);
                 } else {

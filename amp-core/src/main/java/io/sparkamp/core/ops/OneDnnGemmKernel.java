@@ -1,6 +1,6 @@
 package io.sparkamp.core.ops;
 
-import io.sparkamp.core.numeric.HalfArrays;
+import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
@@ -126,8 +126,8 @@ final class OneDnnGemmKernel implements GemmKernel {
             // reorder runs as "simple:any" here, measured at 3.8-5.4 ms per 131,072 values.
             float[] aWide = s.wideA(m * k);
             float[] bWide = s.wideB(k * n);
-            HalfArrays.decode(precision, a, aOff, aWide, 0, m * k);
-            HalfArrays.decode(precision, b, bOff, bWide, 0, k * n);
+            LowPrecisionArrays.decode(precision, a, aOff, aWide, 0, m * k);
+            LowPrecisionArrays.decode(precision, b, bOff, bWide, 0, k * n);
             gemm(transA, transB, m, n, k, aWide, 0, bWide, 0, c, cOff, accumulate);
             return;
         }

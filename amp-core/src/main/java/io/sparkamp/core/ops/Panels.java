@@ -1,6 +1,6 @@
 package io.sparkamp.core.ops;
 
-import io.sparkamp.core.numeric.HalfArrays;
+import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
 
 /**
@@ -56,7 +56,7 @@ final class Panels {
         if (transposed) {
             widenTransposed(precision, src, off, cols, rows, dst);
         } else {
-            HalfArrays.decode(precision, src, off, dst, 0, rows * cols);
+            LowPrecisionArrays.decode(precision, src, off, dst, 0, rows * cols);
         }
     }
 

@@ -153,8 +153,17 @@ public final class LossScaler {
             throw new LossScaleStuckException(consecutive + " consecutive optimizer steps were skipped for non-finite "
                     + "gradients, more than loss-scale.max-consecutive-skips = " + config.maxConsecutiveSkips()
                     + " (mode " + config.mode().name().toLowerCase(Locale.ROOT) + ", scale " + scale + "); the run is not making "
-                    + "progress. " + ADVICE, state);
+                    + "progress. " + adviceFor(config, scale), state);
         }
+    }
+
+    /** Advice for a run stuck skipping steps: with a static scale the scale itself is the first suspect. */
+    static String adviceFor(ScalerConfig config, float scale) {
+        if (config.mode() == ScalingMode.STATIC) {
+            return "The static loss scale " + scale + " is the likely cause: scaled gradients overflow the 16-bit range. "
+                    + "Lower loss-scale (e.g. to " + Math.max(1f, scale / 64) + ") or use loss-scale dynamic. " + ADVICE;
+        }
+        return ADVICE;
     }
 
     private static final String ADVICE = "Lower the learning rate, check the input data for inf/NaN values, "

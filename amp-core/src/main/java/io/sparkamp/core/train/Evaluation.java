@@ -1,7 +1,9 @@
 package io.sparkamp.core.train;
 
 /**
- * Loss and accuracy of a model on a dataset; also a running sum that partitions add up in order.
+ * Loss, accuracy and regression errors of a model on a dataset; also a running sum that partitions add
+ * up in order. Accuracy means something for classifying losses, RMSE and R² for value-predicting ones
+ * ({@link io.sparkamp.core.loss.Loss#predictsValues()}); the other figures are NaN.
  * A plain class rather than a record because it crosses JVMs through Kryo, which cannot set record fields.
  */
 public final class Evaluation {
@@ -11,6 +13,10 @@ public final class Evaluation {
     private double lossSum;
     private long correct;
     private long rows;
+    private long values;
+    private double squaredErrorSum;
+    private double targetSum;
+    private double targetSquaredSum;
 
     /** Kryo needs a no-argument constructor. */
     Evaluation() {
@@ -39,9 +45,49 @@ public final class Evaluation {
         return rows;
     }
 
+    /**
+     * A value-predicting evaluation.
+     *
+     * @param values           predicted values compared (rows x outputs)
+     * @param squaredErrorSum  sum of (prediction - target)^2
+     * @param targetSum        sum of the targets
+     * @param targetSquaredSum sum of the squared targets
+     */
+    public Evaluation(double lossSum, long rows, long values, double squaredErrorSum, double targetSum, double targetSquaredSum) {
+        this(lossSum, 0, rows);
+        this.values = values;
+        this.squaredErrorSum = squaredErrorSum;
+        this.targetSum = targetSum;
+        this.targetSquaredSum = targetSquaredSum;
+    }
+
     /** The sum of this and {@code other}. */
     public Evaluation plus(Evaluation other) {
-        return new Evaluation(lossSum + other.lossSum, correct + other.correct, rows + other.rows);
+        Evaluation sum = new Evaluation(lossSum + other.lossSum, correct + other.correct, rows + other.rows);
+        sum.values = values + other.values;
+        sum.squaredErrorSum = squaredErrorSum + other.squaredErrorSum;
+        sum.targetSum = targetSum + other.targetSum;
+        sum.targetSquaredSum = targetSquaredSum + other.targetSquaredSum;
+        return sum;
+    }
+
+    /** Whether regression errors were measured (the loss predicts values). */
+    public boolean hasRegressionMetrics() {
+        return values > 0;
+    }
+
+    /** Root mean squared error of the predicted values (NaN unless {@link #hasRegressionMetrics()}). */
+    public double rmse() {
+        return values == 0 ? Double.NaN : Math.sqrt(squaredErrorSum / values);
+    }
+
+    /** Coefficient of determination: 1 - SSE / total sum of squares around the targets' mean (NaN unless measured). */
+    public double r2() {
+        if (values == 0) {
+            return Double.NaN;
+        }
+        double total = targetSquaredSum - targetSum * targetSum / values;
+        return total <= 0 ? Double.NaN : 1 - squaredErrorSum / total;
     }
 
     /** Mean loss per row (NaN with no rows). */

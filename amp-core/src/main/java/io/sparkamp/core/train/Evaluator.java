@@ -3,7 +3,7 @@ package io.sparkamp.core.train;
 import io.sparkamp.core.autocast.AutocastPolicy;
 import io.sparkamp.core.data.RowSource;
 import io.sparkamp.core.nn.ComputeContext;
-import io.sparkamp.core.nn.Loss;
+import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.nn.Sequential;
 import io.sparkamp.core.nn.WorkingWeights;
@@ -43,6 +43,10 @@ public final class Evaluator {
         ComputeContext ctx = new ComputeContext(policy, gemm, weights, false, new SplittableRandom(0));
         double lossSum = 0;
         long correct = 0;
+        boolean values = loss.predictsValues();
+        double squaredErrors = 0;
+        double targetSum = 0;
+        double targetSquares = 0;
         for (int start = 0; start < rows; start += chunkRows) {
             int count = Math.min(chunkRows, rows - start);
             for (int i = 0; i < count; i++) {
@@ -51,8 +55,17 @@ public final class Evaluator {
             }
             float[] output = network.forward(ctx, x, count);
             lossSum += loss.sum(output, targets, count, outputs);
-            correct += Predictions.countCorrect(loss, output, targets, count, outputs);
+            correct += loss.countCorrect(output, targets, count, outputs);
+            if (values) {
+                for (int i = 0; i < count * outputs; i++) {
+                    double error = (double) output[i] - targets[i];
+                    squaredErrors += error * error;
+                    targetSum += targets[i];
+                    targetSquares += (double) targets[i] * targets[i];
+                }
+            }
         }
-        return new Evaluation(lossSum, correct, rows);
+        return values ? new Evaluation(lossSum, rows, (long) rows * outputs, squaredErrors, targetSum, targetSquares)
+                : new Evaluation(lossSum, correct, rows);
     }
 }

@@ -7,46 +7,22 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Single-JVM training over partitions held in memory: the same partition workers and the same step
- * state machine as the Spark job, run one partition after another. With the same seed, data and
- * partitioning it produces the same weights as a distributed run, to the bit.
+ * Single-JVM training over partitions held in memory: the {@link TrainingLoop} over
+ * {@link LocalPartitions}, the same workers and step state machine as the Spark job. With the same seed,
+ * data and partitioning it produces the same weights as a distributed run, to the bit.
  */
 public final class LocalTrainer {
     private final TrainingSetup setup;
-    private final List<? extends RowSource> partitions;
-    private final long[] partitionRows;
-    private final MixedPrecisionStep stepMachine;
-    private final PartitionWorker worker;
+    private final TrainingLoop loop;
 
     public LocalTrainer(TrainingSetup setup, List<? extends RowSource> partitions) {
-        if (partitions.isEmpty()) {
-            throw new IllegalArgumentException("local training needs at least one partition of data");
-        }
         this.setup = setup;
-        this.partitions = List.copyOf(partitions);
-        this.partitionRows = new long[partitions.size()];
-        for (int p = 0; p < partitions.size(); p++) {
-            partitionRows[p] = partitions.get(p).rowCount();
-        }
-        this.stepMachine = setup.stepMachine();
-        this.worker = setup.newWorker();
+        this.loop = new TrainingLoop(setup, new LocalPartitions(setup, partitions));
     }
 
     /** Runs steps until {@code state} has made {@code untilStep} attempts, reporting each outcome. */
     public TrainingState train(TrainingState state, long untilStep, Consumer<StepOutcome> listener) {
-        int globalBatch = setup.config().batchSize();
-        int[] shares = BatchPlan.shares(globalBatch, partitionRows);
-        while (state.steps() < untilStep) {
-            WorkingWeights weights = WorkingWeights.cast(state.master(), setup.config().precision());
-            StepJob[] jobs = StepJob.forStep(state, setup.config().seed(), shares, globalBatch);
-            GradientPartial total = null;
-            for (int p = 0; p < partitions.size(); p++) {
-                GradientPartial partial = worker.compute(partitions.get(p), p, jobs[p], weights);
-                total = total == null ? partial : total.merge(partial);
-            }
-            listener.accept(stepMachine.apply(state, total));
-        }
-        return state;
+        return loop.run(state, untilStep, (s, outcome, timing) -> listener.accept(outcome));
     }
 
     /** Loss and accuracy of the current master weights (cast to the run's precision) on {@code data}. */
@@ -58,5 +34,10 @@ public final class LocalTrainer {
             total = total.plus(evaluator.evaluate(part, weights));
         }
         return total;
+    }
+
+    /** The loop this trainer runs (for callers that want timings or a run cadence around it). */
+    public TrainingLoop loop() {
+        return loop;
     }
 }

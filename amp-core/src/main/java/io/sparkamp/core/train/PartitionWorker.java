@@ -3,7 +3,7 @@ package io.sparkamp.core.train;
 import io.sparkamp.core.autocast.AutocastPolicy;
 import io.sparkamp.core.data.RowSource;
 import io.sparkamp.core.nn.ComputeContext;
-import io.sparkamp.core.nn.Loss;
+import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.nn.Sequential;
 import io.sparkamp.core.nn.WorkingWeights;
@@ -45,7 +45,7 @@ public final class PartitionWorker {
      * @param job         seed, step, share and the step's scaling
      * @param weights     the step's working weights
      */
-    public GradientPartial compute(RowSource source, int partition, StepJob job, WorkingWeights weights) {
+    public GradientPartial compute(RowSource source, int partition, PartitionAssignment job, WorkingWeights weights) {
         long started = System.nanoTime();
         GradientPartial partial = new GradientPartial(weights.size());
         if (job.share() == 0 || source.rowCount() == 0) {
@@ -71,7 +71,7 @@ public final class PartitionWorker {
             float[] output = network.forward(ctx, x, count);
             double lossSum = loss.sumAndGradient(output, targets, count, outputs, gradFactor, gradOutput);
             network.backward(ctx, gradOutput, count, partial.gradients());
-            partial.addBatch(lossSum, count, Predictions.countCorrect(loss, output, targets, count, outputs),
+            partial.addBatch(lossSum, count, loss.countCorrect(output, targets, count, outputs),
                     ctx.stats().gradientValuesCast(), ctx.stats().gradientValuesUnderflowed());
         }
         partial.checkGradients();

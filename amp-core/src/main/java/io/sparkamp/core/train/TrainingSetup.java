@@ -2,8 +2,8 @@ package io.sparkamp.core.train;
 
 import io.sparkamp.core.autocast.AutocastPolicy;
 import io.sparkamp.core.config.TrainConfig;
-import io.sparkamp.core.nn.Loss;
-import io.sparkamp.core.nn.Losses;
+import io.sparkamp.core.loss.Loss;
+import io.sparkamp.core.loss.Losses;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.ops.Gemm;
 import io.sparkamp.core.ops.GemmProviders;
@@ -54,8 +54,8 @@ public final class TrainingSetup {
     }
 
     /** The step state machine for this run. */
-    public MixedPrecisionStep stepMachine() {
-        return new MixedPrecisionStep(config.scheduleFor(totalSteps).create(), config.clipNorm(), config.scheduleOnSkip());
+    public OptimizerStep stepMachine() {
+        return new OptimizerStep(config.scheduleFor(totalSteps).create(), config.clipNorm(), config.scheduleOnSkip());
     }
 
     /** A new worker (one per thread or task). */

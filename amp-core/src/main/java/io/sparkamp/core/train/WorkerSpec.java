@@ -2,7 +2,7 @@ package io.sparkamp.core.train;
 
 import io.sparkamp.core.autocast.AutocastPolicy;
 import io.sparkamp.core.config.TrainConfig;
-import io.sparkamp.core.nn.Losses;
+import io.sparkamp.core.loss.Losses;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.ops.Gemm;

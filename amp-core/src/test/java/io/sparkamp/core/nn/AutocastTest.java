@@ -1,8 +1,10 @@
 package io.sparkamp.core.nn;
 
+import io.sparkamp.core.loss.Loss;
+import io.sparkamp.core.loss.Losses;
 import io.sparkamp.core.numeric.Bf16;
 import io.sparkamp.core.numeric.Fp16;
-import io.sparkamp.core.numeric.HalfArrays;
+import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
 import org.junit.jupiter.api.Test;
 
@@ -81,13 +83,13 @@ class AutocastTest {
                 assertEquals(expected[i], ((ActivationMemory) model.layers().get(i)).savedActivationBytes(),
                         precision + " layer " + i + " " + spec.layers().get(i).toSpec());
             }
-            SavedTensor firstInput = ((LinearSpec.LinearLayer) model.layers().get(0)).savedInput();
-            assertArrayEquals(HalfArrays.encode(precision, x), firstInput.codes(), "Linear keeps its input as rounded codes");
+            SavedTensor firstInput = ((LinearLayer) model.layers().get(0)).savedInput();
+            assertArrayEquals(LowPrecisionArrays.encode(precision, x), firstInput.codes(), "Linear keeps its input as rounded codes");
         }
         Sequential fp32 = spec.instantiate();
         fp32.forward(GradCheck.context(Precision.FP32, master, true, 9), x, rows);
         assertEquals(rows * 8 * 4, ((ActivationMemory) fp32.layers().get(0)).savedActivationBytes());
-        assertArrayEquals(x, ((LinearSpec.LinearLayer) fp32.layers().get(0)).savedInput().floats());
+        assertArrayEquals(x, ((LinearLayer) fp32.layers().get(0)).savedInput().floats());
     }
 
     /**

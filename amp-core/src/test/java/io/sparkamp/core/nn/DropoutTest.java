@@ -68,7 +68,7 @@ class DropoutTest {
         boolean[] keep = new boolean[x.length];
         int dropped = 0;
         for (int i = 0; i < x.length; i++) {
-            keep[i] = ((DropoutSpec.DropoutLayer) layer).wasKept(i);
+            keep[i] = ((DropoutLayer) layer).wasKept(i);
             assertEquals(keep[i], y[i] != 0f, "mask and output agree at " + i);
             dropped += keep[i] ? 0 : 1;
         }

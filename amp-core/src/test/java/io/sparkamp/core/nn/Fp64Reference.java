@@ -4,14 +4,14 @@ package io.sparkamp.core.nn;
  * Independent FP64 forward passes of every layer and loss, written from the textbook formulas (not
  * from the code under test), for central finite differences. All matrices row-major.
  */
-final class Fp64Reference {
-    static final double GELU_C = Math.sqrt(2.0 / Math.PI);
+public final class Fp64Reference {
+    public static final double GELU_C = Math.sqrt(2.0 / Math.PI);
 
     private Fp64Reference() {
     }
 
     /** y[rows x out] = x[rows x in] · w[in x out] + b[out]. */
-    static double[] linear(double[] x, int rows, int in, int out, double[] w, double[] b) {
+    public static double[] linear(double[] x, int rows, int in, int out, double[] w, double[] b) {
         double[] y = new double[rows * out];
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < out; j++) {
@@ -25,7 +25,7 @@ final class Fp64Reference {
         return y;
     }
 
-    static double[] relu(double[] x) {
+    public static double[] relu(double[] x) {
         double[] y = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             y[i] = x[i] > 0 ? x[i] : 0;
@@ -34,7 +34,7 @@ final class Fp64Reference {
     }
 
     /** GELU, tanh approximation. */
-    static double[] gelu(double[] x) {
+    public static double[] gelu(double[] x) {
         double[] y = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             double v = x[i];
@@ -43,7 +43,7 @@ final class Fp64Reference {
         return y;
     }
 
-    static double[] tanh(double[] x) {
+    public static double[] tanh(double[] x) {
         double[] y = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             y[i] = Math.tanh(x[i]);
@@ -51,7 +51,7 @@ final class Fp64Reference {
         return y;
     }
 
-    static double[] sigmoid(double[] x) {
+    public static double[] sigmoid(double[] x) {
         double[] y = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             y[i] = 1.0 / (1.0 + Math.exp(-x[i]));
@@ -59,7 +59,7 @@ final class Fp64Reference {
         return y;
     }
 
-    static double[] layerNorm(double[] x, int rows, int d, double[] gamma, double[] beta) {
+    public static double[] layerNorm(double[] x, int rows, int d, double[] gamma, double[] beta) {
         double[] y = new double[rows * d];
         for (int r = 0; r < rows; r++) {
             double mean = 0;
@@ -80,7 +80,7 @@ final class Fp64Reference {
     }
 
     /** Sum over rows of -log softmax(z)[target]. */
-    static double softmaxCe(double[] z, double[] targets, int rows, int k) {
+    public static double softmaxCe(double[] z, double[] targets, int rows, int k) {
         double total = 0;
         for (int r = 0; r < rows; r++) {
             double denominator = 0;
@@ -93,7 +93,7 @@ final class Fp64Reference {
     }
 
     /** Sum of -(t log s(z) + (1 - t) log(1 - s(z))). */
-    static double bceLogits(double[] z, double[] t) {
+    public static double bceLogits(double[] z, double[] t) {
         double total = 0;
         for (int i = 0; i < z.length; i++) {
             double s = 1.0 / (1.0 + Math.exp(-z[i]));
@@ -103,7 +103,7 @@ final class Fp64Reference {
     }
 
     /** Half the sum of squared errors. */
-    static double halfSquaredError(double[] y, double[] t) {
+    public static double halfSquaredError(double[] y, double[] t) {
         double total = 0;
         for (int i = 0; i < y.length; i++) {
             total += 0.5 * (y[i] - t[i]) * (y[i] - t[i]);
@@ -111,7 +111,7 @@ final class Fp64Reference {
         return total;
     }
 
-    static double dot(double[] a, double[] b) {
+    public static double dot(double[] a, double[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {
             s += a[i] * b[i];

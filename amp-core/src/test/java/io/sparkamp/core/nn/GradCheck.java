@@ -11,26 +11,26 @@ import java.util.function.ToDoubleFunction;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Test helpers: contexts, random data, central differences in FP64 and the comparison rule. */
-final class GradCheck {
+public final class GradCheck {
     /** Central-difference step in FP64. */
-    static final double H = 1e-6;
+    public static final double H = 1e-6;
     /**
      * Analytical FP32 gradients vs FP64 central differences: |analytic - numeric| <= REL * |numeric| + ABS.
      * FP32 round-off in the analytical pass is ~1e-7 relative, the FP64 difference quotient is good to
      * ~1e-9, so 1e-3 relative with a 1e-5 floor can only be missed by a wrong formula.
      */
-    static final double REL = 1e-3;
-    static final double ABS = 1e-5;
+    public static final double REL = 1e-3;
+    public static final double ABS = 1e-5;
 
     private GradCheck() {
     }
 
-    static ComputeContext context(Precision precision, float[] master, boolean training, long seed) {
+    public static ComputeContext context(Precision precision, float[] master, boolean training, long seed) {
         return new ComputeContext(AutocastPolicy.forPrecision(precision), new Gemm(new JavaGemmKernel()),
                 WorkingWeights.cast(master, precision), training, new SplittableRandom(seed));
     }
 
-    static float[] uniform(SplittableRandom random, int n, double low, double high) {
+    public static float[] uniform(SplittableRandom random, int n, double low, double high) {
         float[] values = new float[n];
         for (int i = 0; i < n; i++) {
             values[i] = (float) random.nextDouble(low, high);
@@ -39,7 +39,7 @@ final class GradCheck {
     }
 
     /** Uniform values with |v| in [minAbs, maxAbs] and a random sign (keeps ReLU away from its kink). */
-    static float[] awayFromZero(SplittableRandom random, int n, double minAbs, double maxAbs) {
+    public static float[] awayFromZero(SplittableRandom random, int n, double minAbs, double maxAbs) {
         float[] values = new float[n];
         for (int i = 0; i < n; i++) {
             double magnitude = random.nextDouble(minAbs, maxAbs);
@@ -48,7 +48,7 @@ final class GradCheck {
         return values;
     }
 
-    static double[] toDouble(float[] values) {
+    public static double[] toDouble(float[] values) {
         double[] out = new double[values.length];
         for (int i = 0; i < values.length; i++) {
             out[i] = values[i];
@@ -56,14 +56,14 @@ final class GradCheck {
         return out;
     }
 
-    static double[] slice(double[] values, int from, int count) {
+    public static double[] slice(double[] values, int from, int count) {
         double[] out = new double[count];
         System.arraycopy(values, from, out, 0, count);
         return out;
     }
 
     /** d f / d at[i] for every i, by central differences with step {@link #H}. */
-    static double[] numericGradient(ToDoubleFunction<double[]> f, double[] at) {
+    public static double[] numericGradient(ToDoubleFunction<double[]> f, double[] at) {
         double[] gradient = new double[at.length];
         for (int i = 0; i < at.length; i++) {
             double saved = at[i];
@@ -78,7 +78,7 @@ final class GradCheck {
     }
 
     /** Fails naming the first element where analytic and numeric gradients disagree beyond the rule. */
-    static void assertGradientsMatch(String what, double[] numeric, float[] analytic, int analyticOffset) {
+    public static void assertGradientsMatch(String what, double[] numeric, float[] analytic, int analyticOffset) {
         for (int i = 0; i < numeric.length; i++) {
             double a = analytic[analyticOffset + i];
             double tolerance = REL * Math.abs(numeric[i]) + ABS;
@@ -89,7 +89,7 @@ final class GradCheck {
     }
 
     /** Largest |a - b| over the largest |b| (the error of a relative to b, as a fraction of b's scale). */
-    static double relativeMaxError(float[] a, float[] b) {
+    public static double relativeMaxError(float[] a, float[] b) {
         double maxDiff = 0;
         double maxB = 0;
         for (int i = 0; i < b.length; i++) {

@@ -1,5 +1,7 @@
 package io.sparkamp.core.nn;
 
+import io.sparkamp.core.loss.Loss;
+import io.sparkamp.core.loss.Losses;
 import io.sparkamp.core.numeric.Precision;
 import org.junit.jupiter.api.Test;
 

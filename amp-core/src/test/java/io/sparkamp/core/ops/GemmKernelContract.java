@@ -1,6 +1,6 @@
 package io.sparkamp.core.ops;
 
-import io.sparkamp.core.numeric.HalfArrays;
+import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
 import org.junit.jupiter.api.Test;
 
@@ -69,10 +69,10 @@ abstract class GemmKernelContract {
             float[] b = randomArray(random, B_OFF + k * n + PAD);
             c0 = randomArray(random, C_OFF + m * n + PAD);
             if (precision.isLow()) {
-                a16 = HalfArrays.encode(precision, a);
-                b16 = HalfArrays.encode(precision, b);
-                aValues = HalfArrays.decode(precision, a16);
-                bValues = HalfArrays.decode(precision, b16);
+                a16 = LowPrecisionArrays.encode(precision, a);
+                b16 = LowPrecisionArrays.encode(precision, b);
+                aValues = LowPrecisionArrays.decode(precision, a16);
+                bValues = LowPrecisionArrays.decode(precision, b16);
                 a32 = null;
                 b32 = null;
             } else {
@@ -212,8 +212,8 @@ abstract class GemmKernelContract {
         assertEquals(1f, c[4]);
         assertEquals(3f, c[5]);
         for (Precision precision : new Precision[] {Precision.FP16, Precision.BF16}) {
-            short[] a16 = HalfArrays.encode(precision, a);
-            short[] b16 = HalfArrays.encode(precision, b);
+            short[] a16 = LowPrecisionArrays.encode(precision, a);
+            short[] b16 = LowPrecisionArrays.encode(precision, b);
             float[] c16 = new float[6];
             gemm().multiply(precision, false, false, 3, 2, 2, a16, 0, b16, 0, c16, 0, false);
             assertTrue(Float.isNaN(c16[0]), precision + " inf*0");

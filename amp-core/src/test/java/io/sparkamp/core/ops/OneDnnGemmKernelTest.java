@@ -1,6 +1,6 @@
 package io.sparkamp.core.ops;
 
-import io.sparkamp.core.numeric.HalfArrays;
+import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -55,8 +55,8 @@ class OneDnnGemmKernelTest extends GemmKernelContract {
         for (int i = 0; i < b.length; i++) {
             b[i] = (float) random.nextDouble(-1, 1);
         }
-        short[] a16 = HalfArrays.encode(Precision.BF16, a);
-        short[] b16 = HalfArrays.encode(Precision.BF16, b);
+        short[] a16 = LowPrecisionArrays.encode(Precision.BF16, a);
+        short[] b16 = LowPrecisionArrays.encode(Precision.BF16, b);
         float[] expected32 = new float[m * n];
         float[] expected16 = new float[m * n];
         kernel.gemm(true, false, m, n, k, a, 0, b, 0, expected32, 0, false);

@@ -26,9 +26,7 @@ import java.util.Set;
  * and master. Writes the results, the machine and the exact command into BENCHMARKS.md.
  */
 public final class BenchCommand {
-    static final Set<String> KEYS = Set.of("base-config", "data", "test-data", "precisions", "target-accuracy", "eval-every",
-            "max-epochs", "mllib-iterations", "replicate", "replicate-precision", "throughput-steps", "out", "master",
-            "partitions", "batch-size", "skip-mllib");
+    static final Set<String> KEYS = io.sparkamp.spark.config.JobSettings.keys(BenchSettings.ALL);
 
     private BenchCommand() {
     }

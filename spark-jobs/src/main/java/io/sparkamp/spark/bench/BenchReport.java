@@ -85,7 +85,7 @@ final class BenchReport {
                     .append(many.text("train_rows")).append(" rows (x").append(many.replicate()).append("): ratio ")
                     .append(fmt(ratio, 3)).append(".\n\n");
         }
-        b.append("Targets (issue 4), as measured in this run:\n\n");
+        b.append("Targets, as measured in this run:\n\n");
         Run fp16 = find(runs, "fp16");
         Run bf16 = find(runs, "bf16");
         if (fp32 != null && bf16 != null) {

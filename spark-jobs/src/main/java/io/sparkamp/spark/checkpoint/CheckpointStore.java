@@ -4,7 +4,7 @@ import io.sparkamp.core.nn.ParamView;
 import io.sparkamp.core.nn.ParameterLayout;
 import io.sparkamp.core.optim.OptimizerState;
 import io.sparkamp.core.scaling.ScalerState;
-import io.sparkamp.spark.report.Json;
+import io.sparkamp.spark.json.Json;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -35,7 +35,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 
 /**
- * Parquet checkpoints (DESIGN.md §4), readable by Spark, pyarrow or pandas:
+ * Parquet checkpoints (docs/architecture.md §4), readable by Spark, pyarrow or pandas:
  *
  * <pre>
  *   DIR/step-00000100/tensors/*.parquet   group, name, offset, rows, cols, values: array&lt;float&gt;

@@ -8,11 +8,14 @@ import org.apache.spark.sql.SparkSession;
 
 /** {@code --checkpoint PATH}: a checkpoint directory (step-NNNNNNNN) or a checkpoint root (its newest complete one). */
 final class CheckpointArgs {
+    static final io.sparkamp.core.config.Setting<String> CHECKPOINT = io.sparkamp.core.config.Setting.text("checkpoint",
+            "checkpoint", null, "a checkpoint directory (step-NNNNNNNN) or a run's checkpoint-dir (its newest complete one)");
+
     private CheckpointArgs() {
     }
 
     static Checkpoint load(SparkSession spark, Settings s) {
-        String path = s.string("checkpoint", null);
+        String path = CHECKPOINT.get(s);
         if (path == null) {
             throw new ConfigException("missing --checkpoint (a checkpoint directory or a --checkpoint-dir of a run)");
         }

@@ -12,13 +12,13 @@ import io.sparkamp.spark.data.DataSpec;
 import io.sparkamp.spark.data.InputStorage;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.driver.DistributedTrainer;
+import io.sparkamp.spark.report.EvaluationFields;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code amp evaluate --checkpoint PATH --data PATH}: loss and accuracy of a checkpoint's weights on a
@@ -29,8 +29,6 @@ final class EvaluateCommand {
     }
 
     static int run(Settings s, PrintStream out) {
-        s.requireKnown(Set.of("checkpoint", "data", "format", "label-col", "features-col", "feature-cols", "csv-header",
-                "master", "precision", "partitions"));
         if (!s.has("data")) {
             throw new io.sparkamp.core.config.ConfigException("missing --data (the dataset to evaluate on)");
         }
@@ -54,7 +52,7 @@ final class EvaluateCommand {
             InputStorage storage = InputStorage.parse(checkpoint.config().getOrDefault("input-storage", "auto"),
                     checkpoint.path() + " config");
             CachedTrainingData data = TrainingTables.loadAndCache(spark, spec, setup.model(), setup.loss(), config.precision(),
-                    storage, s.integer("partitions", 0), "evaluation data", 1);
+                    storage, io.sparkamp.spark.config.JobSettings.PARTITIONS.get(s), "evaluation data", 1);
             try {
                 Evaluation eval = new DistributedTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), setup, data)
                         .evaluate(state, data);
@@ -64,8 +62,7 @@ final class EvaluateCommand {
                 summary.put("steps", checkpoint.steps());
                 summary.put("precision", config.precision().label());
                 summary.put("rows", eval.rows());
-                summary.put("loss", eval.meanLoss());
-                summary.put("accuracy", eval.accuracy());
+                EvaluationFields.put(summary, "", eval, setup.loss());
                 AmpCli.printSummary(out, summary);
                 return ExitCodes.OK;
             } finally {

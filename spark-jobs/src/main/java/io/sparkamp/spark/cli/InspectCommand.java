@@ -7,7 +7,6 @@ import org.apache.spark.sql.SparkSession;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /** {@code amp inspect --checkpoint PATH}: a checkpoint's step, scaler state, model and config as JSON. */
 final class InspectCommand {
@@ -15,7 +14,6 @@ final class InspectCommand {
     }
 
     static int run(Settings s, PrintStream out) {
-        s.requireKnown(Set.of("checkpoint", "master"));
         SparkSession spark = SparkSessions.create(s.string("master", "local[1]"), "spark-amp inspect");
         try {
             Checkpoint c = CheckpointArgs.load(spark, s);

@@ -3,11 +3,11 @@ package io.sparkamp.spark.cli;
 import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.config.Settings;
 import io.sparkamp.core.config.TrainConfig;
+import io.sparkamp.spark.config.JobSettings;
 import io.sparkamp.spark.data.DataSpec;
 import io.sparkamp.spark.data.InputStorage;
 
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -35,10 +35,8 @@ public record JobConfig(TrainConfig train, DataSpec data, DataSpec testData, Str
                         boolean resume, String master, String metricsPath, int partitions, int logEvery, long evalEvery,
                         double targetAccuracy, int replicate, InputStorage inputStorage, Settings settings) {
 
-    /** Keys a training job reads besides the engine's. */
-    public static final Set<String> JOB_KEYS = Set.of("data", "test-data", "format", "label-col", "features-col", "feature-cols",
-            "csv-header", "checkpoint-dir", "checkpoint-every", "resume", "master", "metrics", "partitions", "log-every",
-            "eval-every", "target-accuracy", "replicate", "input-storage");
+    /** Keys a training job reads besides the engine's (declared in {@link JobSettings}). */
+    public static final Set<String> JOB_KEYS = JobSettings.keys(JobSettings.JOB);
 
     public JobConfig {
         if (checkpointEvery < 0) {
@@ -62,6 +60,10 @@ public record JobConfig(TrainConfig train, DataSpec data, DataSpec testData, Str
         if (replicate < 1) {
             throw new ConfigException("replicate must be >= 1, got " + replicate);
         }
+        if (targetAccuracy > 0 && !io.sparkamp.core.loss.Losses.byName(train.loss()).classifies()) {
+            throw new ConfigException("target-accuracy needs a classifying loss (softmax_ce); loss " + train.loss()
+                    + " reports test RMSE and R² instead of accuracy");
+        }
         if (targetAccuracy > 0 && (testData == null || evalEvery == 0)) {
             throw new ConfigException("target-accuracy needs --test-data and --eval-every > 0");
         }
@@ -69,36 +71,38 @@ public record JobConfig(TrainConfig train, DataSpec data, DataSpec testData, Str
 
     /** Reads and validates every key of a training job; unknown keys are errors. */
     public static JobConfig from(Settings s) {
-        Set<String> known = new HashSet<>(TrainConfig.KEYS);
-        known.addAll(JOB_KEYS);
-        s.requireKnown(known);
-        if (!s.has("data")) {
+        s.requireKnown(JobSettings.keys(JobSettings.TRAINING));
+        if (!JobSettings.DATA.isSet(s)) {
             throw new ConfigException("missing --data (the training data path; see README)");
         }
         TrainConfig train = TrainConfig.from(s);
-        DataSpec data = dataSpec(s, s.string("data", null));
-        DataSpec test = s.has("test-data") ? dataSpec(s, s.string("test-data", null)) : null;
+        DataSpec data = dataSpec(s, JobSettings.DATA.get(s));
+        DataSpec test = JobSettings.TEST_DATA.isSet(s) ? dataSpec(s, JobSettings.TEST_DATA.get(s)) : null;
         return new JobConfig(train, data, test,
-                s.string("checkpoint-dir", null),
-                s.longValue("checkpoint-every", 0),
-                s.bool("resume", false),
-                s.string("master", null),
-                s.string("metrics", null),
-                s.integer("partitions", 0),
-                s.integer("log-every", 50),
-                s.longValue("eval-every", 0),
-                s.number("target-accuracy", 0f),
-                s.integer("replicate", 1),
-                InputStorage.parse(s.string("input-storage", "auto"), s.sourceOf("input-storage")),
+                JobSettings.CHECKPOINT_DIR.get(s),
+                JobSettings.CHECKPOINT_EVERY.get(s),
+                JobSettings.RESUME.get(s),
+                JobSettings.MASTER.get(s),
+                JobSettings.METRICS.get(s),
+                JobSettings.PARTITIONS.get(s),
+                JobSettings.LOG_EVERY.get(s),
+                JobSettings.EVAL_EVERY.get(s),
+                JobSettings.TARGET_ACCURACY.get(s),
+                JobSettings.REPLICATE.get(s),
+                InputStorage.parse(JobSettings.INPUT_STORAGE.get(s), s.sourceOf("input-storage")),
                 s);
     }
 
-    static DataSpec dataSpec(Settings s, String path) {
-        String cols = s.string("feature-cols", null);
+    /**
+     * The data columns as the user set them. The features come from feature-cols when given, else from
+     * features-col (default "features"); only both set explicitly is an error (DataSpec names it).
+     */
+    public static DataSpec dataSpec(Settings s, String path) {
+        String cols = JobSettings.FEATURE_COLS.get(s);
         List<String> featureCols = cols == null || cols.isBlank() ? List.of()
                 : Arrays.stream(cols.split(",")).map(String::trim).filter(c -> !c.isEmpty()).toList();
-        // features-col stays null unless set: only an explicit features-col beside feature-cols is a conflict.
-        return new DataSpec(path, DataSpec.Format.parse(s.string("format", "parquet")), s.string("label-col", "label"),
-                s.string("features-col", null), featureCols, s.bool("csv-header", true));
+        String featuresCol = JobSettings.FEATURES_COL.isSet(s) || featureCols.isEmpty() ? JobSettings.FEATURES_COL.get(s) : null;
+        return new DataSpec(path, DataSpec.Format.parse(JobSettings.FORMAT.get(s)), JobSettings.LABEL_COL.get(s),
+                featuresCol, featureCols, JobSettings.CSV_HEADER.get(s));
     }
 }

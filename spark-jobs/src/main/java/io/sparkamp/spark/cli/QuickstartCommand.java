@@ -1,7 +1,7 @@
 package io.sparkamp.spark.cli;
 
 import io.sparkamp.core.config.Settings;
-import io.sparkamp.spark.data.SyntheticDataWriter;
+import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.PrintStream;

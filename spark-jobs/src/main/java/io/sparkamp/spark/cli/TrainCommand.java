@@ -1,10 +1,12 @@
 package io.sparkamp.spark.cli;
 
 import io.sparkamp.core.config.ConfigException;
-import io.sparkamp.core.nn.Loss;
+import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.train.Evaluation;
 import io.sparkamp.core.train.TrainingSetup;
+import io.sparkamp.core.train.TargetTracker;
+import io.sparkamp.core.train.TrainingRun;
 import io.sparkamp.core.train.TrainingState;
 import io.sparkamp.spark.checkpoint.Checkpoint;
 import io.sparkamp.spark.checkpoint.CheckpointStore;
@@ -12,7 +14,8 @@ import io.sparkamp.spark.checkpoint.Checkpoints;
 import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.driver.DistributedTrainer;
-import io.sparkamp.spark.report.Json;
+import io.sparkamp.spark.json.Json;
+import io.sparkamp.spark.report.EvaluationFields;
 import io.sparkamp.spark.report.MetricsReporter;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -40,7 +43,7 @@ public final class TrainCommand {
     public static Map<String, Object> run(JobConfig job, SparkSession spark, PrintStream out) {
         long wallStart = System.nanoTime();
         ModelSpec model = parseModel(job);
-        Loss loss = io.sparkamp.core.nn.Losses.byName(job.train().loss());
+        Loss loss = io.sparkamp.core.loss.Losses.byName(job.train().loss());
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
         CachedTrainingData train = TrainingTables.loadAndCache(spark, job.data(), model, loss, job.train().precision(),
@@ -58,41 +61,31 @@ public final class TrainCommand {
             Map<String, String> provenance = Checkpoints.provenance(spark, job, train);
 
             DistributedTrainer trainer = new DistributedTrainer(sc, setup, train);
-            String lastCheckpoint = null;
+            TrainingRun run = new TrainingRun(trainer.loop(),
+                    new TrainingRun.Cadence(totalSteps, job.checkpointEvery(), job.evalEvery(), job.targetAccuracy()),
+                    test == null ? null : s -> trainer.evaluate(s, test),
+                    store == null ? null : s -> store.save(Checkpoints.of(s, setup, job, provenance), model.layout()));
             try (MetricsReporter metrics = new MetricsReporter(job.metricsPath() == null ? null : Path.of(job.metricsPath()),
                     System.err, job.logEvery(), totalSteps)) {
-                long every = job.checkpointEvery() > 0 ? job.checkpointEvery() : totalSteps;
-                long evalEvery = test != null && job.evalEvery() > 0 ? job.evalEvery() : Long.MAX_VALUE;
-                TargetTracker target = new TargetTracker(job.targetAccuracy());
-                while (state.steps() < totalSteps && !target.reached()) {
-                    long nextCheckpoint = (state.steps() / every + 1) * every;
-                    long nextEval = evalEvery == Long.MAX_VALUE ? Long.MAX_VALUE : (state.steps() / evalEvery + 1) * evalEvery;
-                    long until = Math.min(totalSteps, Math.min(nextCheckpoint, nextEval));
-                    trainer.train(state, until, metrics);
-                    if (state.steps() == nextEval) {
-                        Evaluation eval = trainer.evaluate(state, test);
-                        target.record(state.steps(), eval.accuracy(), metrics.trainingSeconds());
-                        System.err.printf("step %d  test loss %.4f  test accuracy %.4f%n", state.steps(), eval.meanLoss(), eval.accuracy());
-                    }
-                    boolean last = state.steps() == totalSteps || target.reached();
-                    if (store != null && (state.steps() == nextCheckpoint || last)) {
-                        lastCheckpoint = store.save(Checkpoints.of(state, setup, job, provenance), model.layout());
-                    }
-                }
+                TrainingRun.Result result = run.run(state, metrics, (step, eval) -> System.err.println(
+                        "step " + step + "  " + EvaluationFields.line("test", eval, loss)));
+                String lastCheckpoint = result.lastCheckpoint();
                 if (store != null && lastCheckpoint == null) { // resumed a finished run: report the checkpoint it ended with
                     lastCheckpoint = store.loadNewest().map(Checkpoint::path).orElse(null);
                 }
+                TargetTracker target = result.target();
                 Map<String, Object> summary = new LinkedHashMap<>();
                 summary.put("command", "train");
                 summary.put("steps", state.steps());
                 summary.put("skipped_steps", state.skippedSteps());
                 summary.put("loss_scale", state.scaler().scale());
                 summary.put("train_loss", metrics.last() == null ? Double.NaN : metrics.last().trainLoss());
-                summary.put("train_accuracy", metrics.last() == null ? Double.NaN : metrics.last().trainAccuracy());
+                if (loss.classifies()) {
+                    summary.put("train_accuracy", metrics.last() == null ? Double.NaN : metrics.last().trainAccuracy());
+                }
                 if (test != null) {
                     Evaluation eval = trainer.evaluate(state, test);
-                    summary.put("test_loss", eval.meanLoss());
-                    summary.put("test_accuracy", eval.accuracy());
+                    EvaluationFields.put(summary, "test_", eval, loss);
                     summary.put("test_rows", eval.rows());
                 }
                 if (job.targetAccuracy() > 0) {

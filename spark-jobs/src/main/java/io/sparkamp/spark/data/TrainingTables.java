@@ -1,7 +1,7 @@
 package io.sparkamp.spark.data;
 
 import io.sparkamp.core.config.ConfigException;
-import io.sparkamp.core.nn.Loss;
+import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.numeric.Precision;
 import org.apache.spark.sql.Row;
@@ -60,7 +60,7 @@ public final class TrainingTables {
         Precision checked = storage.checkedPrecision(precision, model);
         try {
             TrainingTable table = DatasetReader.read(spark, spec);
-            ValidationRules rules = rulesFor(loss, model.outputSize()).withInputPrecision(checked);
+            ValidationRules rules = ValidationRules.of(loss.labelRules(model.outputSize())).withInputPrecision(checked);
             DataValidator.Report report = DataValidator.validate(table, model.inputSize(), rules);
             if (report.valuesFlushedToZero() > 0) {
                 LOG.warn("{}: {} of {} feature values are non-zero but smaller than {} can hold (|x| <= {}) and become 0;"
@@ -94,17 +94,6 @@ public final class TrainingTables {
         }
         return new TrainingTable(all, table.featureCount(), table.rowCount() * times, table.source() + " x" + times,
                 table.labelColumn(), table.featureColumns(), table.assembled());
-    }
-
-    private static ValidationRules rulesFor(Loss loss, int outputs) {
-        switch (loss.name()) {
-            case "softmax_ce":
-                return ValidationRules.classification(outputs);
-            case "bce_logits":
-                return ValidationRules.binaryCrossEntropy();
-            default:
-                return ValidationRules.finiteLabels();
-        }
     }
 
     /** Sum of a 64-bit hash of every row: the same rows in any order and partitioning give the same value. */

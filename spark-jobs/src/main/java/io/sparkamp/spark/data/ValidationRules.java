@@ -1,9 +1,10 @@
 package io.sparkamp.spark.data;
 
+import io.sparkamp.core.loss.LabelRules;
 import io.sparkamp.core.numeric.Precision;
 
 /**
- * What the loss expects of the labels, and the precision the features must fit.
+ * What the data must satisfy: the loss's label rules ({@link LabelRules}) and the precision the features must fit.
  *
  * @param classes        number of classes K for a classification loss (labels must be integers in [0, K)), 0 otherwise
  * @param binary         whether the loss is binary cross-entropy (labels must lie in [0, 1])
@@ -24,6 +25,11 @@ public record ValidationRules(int classes, boolean binary, Precision inputPrecis
         if (inputPrecision == null) {
             throw new IllegalArgumentException("inputPrecision is required");
         }
+    }
+
+    /** The loss's label rules, features checked as FP32. */
+    public static ValidationRules of(LabelRules labels) {
+        return new ValidationRules(labels.classes(), labels.binary(), Precision.FP32);
     }
 
     /** Labels are class indices 0..classes-1 (softmax cross-entropy); features checked as FP32. */

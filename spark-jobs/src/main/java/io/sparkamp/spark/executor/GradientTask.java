@@ -3,7 +3,7 @@ package io.sparkamp.spark.executor;
 import io.sparkamp.core.data.RowSource;
 import io.sparkamp.core.train.BatchPlan;
 import io.sparkamp.core.train.GradientPartial;
-import io.sparkamp.core.train.StepJob;
+import io.sparkamp.core.train.PartitionAssignment;
 import io.sparkamp.core.train.WorkerSpec;
 import io.sparkamp.spark.data.CachedBatch;
 import io.sparkamp.spark.data.PartitionLayout;
@@ -24,33 +24,33 @@ public final class GradientTask implements Function2<Integer, Iterator<CachedBat
 
     private final Broadcast<WeightsPayload> weights;
     private final WorkerSpec spec;
-    private final StepJob[] jobs;
+    private final PartitionAssignment[] assignments;
     private final PartitionLayout layout;
 
     /**
      * @param layout the cached batches' RDD id and partition sizes, so executors can keep partitions open
      *               across steps and stream those that do not fit
      */
-    public GradientTask(Broadcast<WeightsPayload> weights, WorkerSpec spec, StepJob[] jobs, PartitionLayout layout) {
+    public GradientTask(Broadcast<WeightsPayload> weights, WorkerSpec spec, PartitionAssignment[] assignments, PartitionLayout layout) {
         this.weights = weights;
         this.spec = spec;
-        this.jobs = jobs;
+        this.assignments = assignments;
         this.layout = layout;
     }
 
     @Override
     public Iterator<GradientPartial> call(Integer partition, Iterator<CachedBatch> batches) {
-        StepJob job = jobs[partition];
-        InjectedFaults.beforeStep(job.step());
+        PartitionAssignment assignment = assignments[partition];
+        InjectedFaults.beforeStep(assignment.step());
         try (DecodedPartitions.Access access = ExecutorMemory.get().decoded()
                 .open(layout.rddId(), partition, layout.bytes(partition), batches)) {
             RowSource rows = access.rows();
             if (rows == null) {
                 int count = layout.rows(partition);
                 rows = SampledRows.gather(access.stream(), count,
-                        BatchPlan.rowsFor(job.seed(), partition, job.step(), job.share(), count));
+                        BatchPlan.rowsFor(assignment.seed(), partition, assignment.step(), assignment.share(), count));
             }
-            GradientPartial partial = WorkerCache.worker(spec).compute(rows, partition, job, weights.value().toWorkingWeights());
+            GradientPartial partial = WorkerCache.worker(spec).compute(rows, partition, assignment, weights.value().toWorkingWeights());
             return Collections.singletonList(partial).iterator();
         }
     }

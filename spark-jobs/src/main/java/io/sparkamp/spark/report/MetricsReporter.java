@@ -1,9 +1,10 @@
 package io.sparkamp.spark.report;
 
+import io.sparkamp.spark.json.Json;
 import io.sparkamp.core.train.StepOutcome;
 import io.sparkamp.core.train.TrainingState;
-import io.sparkamp.spark.driver.StepListener;
-import io.sparkamp.spark.driver.StepTiming;
+import io.sparkamp.core.train.StepListener;
+import io.sparkamp.core.train.StepTiming;
 
 import java.io.BufferedWriter;
 import java.io.Closeable;
@@ -95,8 +96,8 @@ public final class MetricsReporter implements StepListener, Closeable {
             }
         }
         if (outcome.step() % logEvery == 0 || outcome.step() == totalSteps || outcome.skipped()) {
-            console.printf("step %d/%d  loss %.4f  acc %.3f  scale %.0f%s  lr %.3g  %.0f samples/s%n",
-                    outcome.step(), totalSteps, outcome.trainLoss(), outcome.trainAccuracy(), outcome.lossScale(),
+            console.printf("step %d/%d  loss %.4f  acc %.3f  scale %s%s  lr %.3g  %.0f samples/s%n",
+                    outcome.step(), totalSteps, outcome.trainLoss(), outcome.trainAccuracy(), scale(outcome.lossScale()),
                     outcome.skipped() ? "  SKIPPED (non-finite gradient)" : "", outcome.learningRate(), samplesPerSecond);
         }
     }
@@ -124,6 +125,15 @@ public final class MetricsReporter implements StepListener, Closeable {
     /** The last step's outcome, or null before the first. */
     public StepOutcome last() {
         return last;
+    }
+
+    /** A loss scale as people read it: 65536, or 2^100 rather than a 31-digit integer. */
+    static String scale(double scale) {
+        if (scale >= 1e6 && Double.isFinite(scale)) {
+            int exponent = Math.getExponent(scale);
+            return scale == Math.scalb(1.0, exponent) ? "2^" + exponent : String.format("%.3e", scale);
+        }
+        return String.format("%.0f", scale);
     }
 
     private static long usedHeapMb() {

@@ -8,7 +8,7 @@ import static org.junit.Assert.assertNotNull;
 
 import io.sparkamp.spark.AmpSparkTestBase;
 import io.sparkamp.spark.TrainRuns;
-import io.sparkamp.spark.data.SyntheticDataWriter;
+import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -25,7 +25,7 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * Determinism and resume (DESIGN.md §1, §4): a run of 2N steps, a run resumed at N, a rerun with the same
+ * Determinism and resume (docs/architecture.md §1, §4): a run of 2N steps, a run resumed at N, a rerun with the same
  * seed, and runs resumed from directories whose newest checkpoint is half-written, corrupt or uncommitted
  * all end in the same training state to the bit: master weights, Adam's m and v, the optimizer's step
  * count and the whole loss-scaler state. The config makes every part of that state move: fp16 with a

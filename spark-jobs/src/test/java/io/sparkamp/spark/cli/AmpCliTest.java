@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkamp.spark.TrainRuns;
-import io.sparkamp.spark.data.SyntheticDataWriter;
+import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,6 +107,79 @@ class AmpCliTest {
                 "--steps", "3", "--batch-size", "16", "--log-every", "1000"));
         args.addAll(List.of(extra));
         return args.toArray(new String[0]);
+    }
+
+    /** Only {@code amp:} lines on stderr (Spark's own log lines may precede them), and no stack-trace frame. */
+    private static void assertOneAmpLine(TrainRuns.Cli r) {
+        List<String> ampLines = r.err().lines().filter(l -> l.startsWith("amp:")).toList();
+        assertEquals(1, ampLines.size(), () -> "one amp: line expected: " + r.err());
+        assertTrue(r.err().lines().noneMatch(l -> l.trim().startsWith("at ") || l.startsWith("Caused by")),
+                () -> "no stack trace on the terminal: " + r.err());
+    }
+
+    @Test
+    void aTruncatedParquetFileIsBadInputNamedInOneLine() throws Exception {
+        Path copy = tmp.resolve("truncated");
+        Files.createDirectories(copy);
+        Path part;
+        try (var files = Files.list(Path.of(good, "train"))) {
+            part = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+        }
+        byte[] bytes = Files.readAllBytes(part);
+        Path broken = copy.resolve(part.getFileName());
+        Files.write(broken, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        TrainRuns.Cli run = amp(train(copy.toString()));
+        assertBadInput(run, broken.getFileName().toString(), "truncated, corrupt or not parquet");
+        assertOneAmpLine(run);
+    }
+
+    @Test
+    void aRunThatEndsSkippingEveryStepExitsOneBlamesTheStaticScaleAndLogsItsTrace() throws Exception {
+        // 2^40 overflows every FP16 gradient; 3 skipped steps are far below max-consecutive-skips (50)
+        Path logs = tmp.resolve("logs");
+        String previous = System.setProperty(FailureReport.LOG_DIR_PROPERTY, logs.toString());
+        try {
+            TrainRuns.Cli r = amp(train(good + "/train", "--precision", "fp16", "--loss-scale", "1099511627776"));
+            assertEquals(ExitCodes.RUNTIME_FAILURE, r.code(), r.err());
+            assertOneAmpLine(r);
+            assertTrue(r.err().contains("amp: failed: training failed: the last 3 of 3 steps were all skipped"), r.err());
+            assertTrue(r.err().contains("static loss scale"), r.err());
+            assertTrue(r.err().contains("(stack trace in " + logs), r.err());
+            assertTrue(r.out().isEmpty(), "no success summary for a failed run: " + r.out());
+            try (var written = Files.list(logs)) {
+                assertTrue(written.anyMatch(f -> f.getFileName().toString().startsWith("amp-failure-")), "trace file written");
+            }
+        } finally {
+            if (previous == null) {
+                System.clearProperty(FailureReport.LOG_DIR_PROPERTY);
+            } else {
+                System.setProperty(FailureReport.LOG_DIR_PROPERTY, previous);
+            }
+        }
+    }
+
+    @Test
+    void regressionReportsRmseAndR2InsteadOfAccuracyInTrainAndEvaluate() {
+        String checkpoints = tmp.resolve("ckpt-mse").toString();
+        TrainRuns.Cli trained = amp("train", "--master", "local[2]", "--data", good + "/train", "--test-data", good + "/test",
+                "--model", "mlp 16-8-1 relu", "--loss", "mse", "--precision", "fp32", "--steps", "12", "--batch-size", "32",
+                "--lr", "0.01", "--partitions", "2", "--checkpoint-dir", checkpoints, "--log-every", "1000");
+        assertEquals(ExitCodes.OK, trained.code(), trained.err());
+        Map<String, Object> s = trained.json();
+        assertTrue(!s.containsKey("test_accuracy") && !s.containsKey("train_accuracy"), "no accuracy for mse: " + s);
+        // mse is half the squared error per value, so with one output RMSE = sqrt(2 x mean loss)
+        assertEquals(Math.sqrt(2 * num(s, "test_loss")), num(s, "test_rmse"), 1e-9 * num(s, "test_rmse"));
+        assertTrue(num(s, "test_r2") < 1 && num(s, "test_r2") > -10, "R² is a fraction of explained variance: " + s);
+
+        TrainRuns.Cli evaluated = amp("evaluate", "--checkpoint", checkpoints, "--data", good + "/test", "--master", "local[2]");
+        assertEquals(ExitCodes.OK, evaluated.code(), evaluated.err());
+        Map<String, Object> e = evaluated.json();
+        assertEquals(num(s, "test_rmse"), num(e, "rmse"), 1e-12);
+        assertEquals(num(s, "test_r2"), num(e, "r2"), 1e-12);
+        assertTrue(!e.containsKey("accuracy"), e.toString());
+
+        assertBadInput(amp(train(good + "/train", "--model", "mlp 16-8-1 relu", "--loss", "mse", "--test-data", good + "/test",
+                "--eval-every", "2", "--target-accuracy", "0.9")), "target-accuracy needs a classifying loss");
     }
 
     @Test

@@ -35,7 +35,7 @@ import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
 /**
- * One step implementation serves both trainers (DESIGN.md §1): {@link DistributedTrainer} over Spark's cached
+ * One step implementation serves both trainers (docs/architecture.md §1): {@link DistributedTrainer} over Spark's cached
  * Arrow partitions in local[2] and amp-core's {@link LocalTrainer} over in-memory {@link ArrayRowSource}s that
  * hold exactly the rows of each Spark partition, in the same order, end with the same master weights, optimizer
  * state and scaler state to the bit, and report the same step outcomes. Partitions of unequal size (three files of 100, 130 and 70 rows) make

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.sparkamp.spark.AmpSparkTestBase;
 import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.checkpoint.Checkpoint;
-import io.sparkamp.spark.data.SyntheticDataWriter;
+import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -3,7 +3,7 @@ package io.sparkamp.spark.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkamp.spark.report.Json;
+import io.sparkamp.spark.json.Json;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;

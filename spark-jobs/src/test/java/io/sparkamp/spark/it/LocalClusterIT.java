@@ -7,7 +7,7 @@ import io.sparkamp.spark.checkpoint.Checkpoint;
 import io.sparkamp.spark.checkpoint.CheckpointStore;
 import io.sparkamp.spark.cli.JobConfig;
 import io.sparkamp.spark.cli.TrainCommand;
-import io.sparkamp.spark.data.SyntheticDataWriter;
+import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import org.apache.spark.SparkConf;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;

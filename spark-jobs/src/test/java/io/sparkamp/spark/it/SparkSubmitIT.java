@@ -1,6 +1,6 @@
 package io.sparkamp.spark.it;
 
-import io.sparkamp.spark.report.Json;
+import io.sparkamp.spark.json.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -17,7 +17,7 @@ import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.tensor.TrainingBatch;
 import io.sparkamp.core.train.Evaluation;
 import io.sparkamp.core.train.GradientPartial;
-import io.sparkamp.core.train.StepJob;
+import io.sparkamp.core.train.PartitionAssignment;
 import io.sparkamp.core.train.TrainingSetup;
 import io.sparkamp.core.train.TrainingState;
 import io.sparkamp.core.config.TrainConfig;
@@ -70,7 +70,7 @@ class KryoRegistrationTest {
         TrainingSetup setup = new TrainingSetup(config, 1);
         TrainingState state = setup.freshState();
         ArrayRowSource rows = new SyntheticClassification(6, 3, 0.5f, 1L).generate(20, 1);
-        StepJob job = StepJob.forStep(state, config.seed(), new int[] {10}, 10)[0];
+        PartitionAssignment job = PartitionAssignment.forStep(state, config.seed(), new int[] {10}, 10)[0];
         return setup.newWorker().compute(rows, 0, job, WorkingWeights.cast(state.master(), Precision.FP16));
     }
 

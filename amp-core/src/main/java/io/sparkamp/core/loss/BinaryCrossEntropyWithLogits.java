@@ -1,0 +1,61 @@
+package io.sparkamp.core.loss;
+
+import io.sparkamp.core.nn.SmoothActivation;
+
+/**
+ * {@code bce_logits}: sigmoid then binary cross-entropy, one target in [0, 1] per output. Per value
+ * {@code max(x, 0) - x * t + log(1 + exp(-|x|))}, which never overflows; the per-row loss is the sum
+ * over the outputs. Gradient {@code sigmoid(x) - t}.
+ */
+public final class BinaryCrossEntropyWithLogits extends FusedLoss {
+    public static final String NAME = "bce_logits";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public LabelRules labelRules(int outputSize) {
+        return LabelRules.binaryCrossEntropy();
+    }
+
+    /** Multi-label probabilities: no single right answer to count. */
+    @Override
+    public boolean classifies() {
+        return false;
+    }
+
+    @Override
+    public int targetWidth(int outputSize) {
+        return outputSize;
+    }
+
+    @Override
+    public void validateTargets(float[] targets, int rows, int outputSize) {
+        LossChecks.requireShapes(NAME, null, targets, rows, outputSize, outputSize);
+        for (int i = 0; i < rows * outputSize; i++) {
+            float t = targets[i];
+            if (!(t >= 0f && t <= 1f)) {
+                throw new IllegalArgumentException(NAME + ": target of row " + (i / outputSize) + " (column "
+                        + (i % outputSize) + ") is " + t + ", expected a value in [0, 1]");
+            }
+        }
+    }
+
+    @Override
+    double compute(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
+        LossChecks.requireShapes(NAME, output, targets, rows, outputSize, outputSize);
+        validateTargets(targets, rows, outputSize);
+        double total = 0.0;
+        for (int i = 0; i < rows * outputSize; i++) {
+            double x = output[i];
+            double t = targets[i];
+            total += Math.max(x, 0.0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
+            if (gradOutput != null) {
+                gradOutput[i] = (float) (gradFactor * (SmoothActivation.sigmoid(x) - t));
+            }
+        }
+        return total;
+    }
+}

@@ -1,0 +1,83 @@
+package io.sparkamp.core.loss;
+
+import io.sparkamp.core.ops.Reductions;
+
+/**
+ * {@code softmax_ce}: softmax over the outputs then cross-entropy with an integer class target (one
+ * target value per row, the class index). Per row {@code logsumexp(x) - x[target]}, computed in double
+ * with the maximum subtracted so large logits do not overflow. Gradient {@code softmax(x) - onehot}.
+ */
+public final class SoftmaxCrossEntropy extends FusedLoss {
+    public static final String NAME = "softmax_ce";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public LabelRules labelRules(int outputSize) {
+        return LabelRules.classification(outputSize);
+    }
+
+    @Override
+    public boolean classifies() {
+        return true;
+    }
+
+    @Override
+    public long countCorrect(float[] output, float[] targets, int rows, int outputSize) {
+        long correct = 0;
+        for (int r = 0; r < rows; r++) {
+            if (Reductions.argmaxRow(output, r, outputSize) == (int) targets[r]) {
+                correct++;
+            }
+        }
+        return correct;
+    }
+
+    @Override
+    public int targetWidth(int outputSize) {
+        return 1;
+    }
+
+    @Override
+    public void validateTargets(float[] targets, int rows, int outputSize) {
+        LossChecks.requireShapes(NAME, null, targets, rows, outputSize, 1);
+        for (int r = 0; r < rows; r++) {
+            float t = targets[r];
+            if (!(t >= 0f && t < outputSize) || t != Math.rint(t)) {
+                throw new IllegalArgumentException(NAME + ": target of row " + r + " is " + t
+                        + ", expected a class index, an integer in [0, " + outputSize + ")");
+            }
+        }
+    }
+
+    @Override
+    double compute(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
+        LossChecks.requireShapes(NAME, output, targets, rows, outputSize, 1);
+        validateTargets(targets, rows, outputSize);
+        double total = 0.0;
+        for (int r = 0; r < rows; r++) {
+            int base = r * outputSize;
+            int target = (int) targets[r];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < outputSize; j++) {
+                max = Math.max(max, output[base + j]);
+            }
+            double expSum = 0.0;
+            for (int j = 0; j < outputSize; j++) {
+                expSum += Math.exp(output[base + j] - max);
+            }
+            double logSumExp = max + Math.log(expSum);
+            total += logSumExp - output[base + target];
+            if (gradOutput != null) {
+                for (int j = 0; j < outputSize; j++) {
+                    double softmax = Math.exp(output[base + j] - logSumExp);
+                    gradOutput[base + j] = (float) (gradFactor * (softmax - (j == target ? 1.0 : 0.0)));
+                }
+            }
+        }
+        return total;
+    }
+}

@@ -1,0 +1,107 @@
+package io.sparkamp.core.nn;
+
+import io.sparkamp.core.autocast.OpClass;
+
+/** The computing form of {@link LayerNormSpec}. */
+final class LayerNormLayer implements Layer, ActivationMemory {
+    private final int size;
+    private final int gammaOffset;
+    private final int betaOffset;
+    private SavedTensor normalized;
+    private float[] reciprocalStd;
+
+    LayerNormLayer(int size, int paramOffset) {
+        this.size = size;
+        this.gammaOffset = paramOffset;
+        this.betaOffset = paramOffset + size;
+    }
+
+    @Override
+    public int inputSize() {
+        return size;
+    }
+
+    @Override
+    public int outputSize() {
+        return size;
+    }
+
+    @Override
+    public float[] forward(ComputeContext ctx, float[] input, int rows) {
+        Checks.requireRows(LayerNormSpec.KIND, "input", input, rows, size);
+        float[] params = ctx.weights().values();
+        Checks.requireParams(LayerNormSpec.KIND, params, gammaOffset, 2 * size);
+        float[] xhat = new float[rows * size];
+        float[] output = new float[rows * size];
+        reciprocalStd = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            int base = r * size;
+            double sum = 0.0;
+            for (int j = 0; j < size; j++) {
+                sum += input[base + j];
+            }
+            double mean = sum / size;
+            double squares = 0.0;
+            for (int j = 0; j < size; j++) {
+                double d = input[base + j] - mean;
+                squares += d * d;
+            }
+            double rstd = 1.0 / Math.sqrt(squares / size + LayerNormSpec.EPSILON);
+            reciprocalStd[r] = (float) rstd;
+            for (int j = 0; j < size; j++) {
+                double normalizedValue = (input[base + j] - mean) * rstd;
+                xhat[base + j] = (float) normalizedValue;
+                output[base + j] = (float) (params[gammaOffset + j] * normalizedValue + params[betaOffset + j]);
+            }
+        }
+        normalized = SavedTensor.keep(ctx.precisionOf(OpClass.MATMUL), xhat, xhat.length);
+        return output;
+    }
+
+    @Override
+    public float[] backward(ComputeContext ctx, float[] gradOutput, int rows, float[] paramGrads, boolean needInputGrad) {
+        Checks.requireForward(LayerNormSpec.KIND, normalized);
+        Checks.requireSameRows(LayerNormSpec.KIND, reciprocalStd.length, rows);
+        Checks.requireRows(LayerNormSpec.KIND, "output gradient", gradOutput, rows, size);
+        Checks.requireParams(LayerNormSpec.KIND, paramGrads, gammaOffset, 2 * size);
+        float[] params = ctx.weights().values();
+        double[] gammaGrad = new double[size];
+        double[] betaGrad = new double[size];
+        float[] gradInput = needInputGrad ? new float[rows * size] : null;
+        for (int r = 0; r < rows; r++) {
+            int base = r * size;
+            double meanGrad = 0.0;
+            double meanGradTimesXhat = 0.0;
+            for (int j = 0; j < size; j++) {
+                double dy = gradOutput[base + j];
+                double xhat = normalized.get(base + j);
+                gammaGrad[j] += dy * xhat;
+                betaGrad[j] += dy;
+                double dxhat = dy * params[gammaOffset + j];
+                meanGrad += dxhat;
+                meanGradTimesXhat += dxhat * xhat;
+            }
+            if (gradInput == null) {
+                continue;
+            }
+            meanGrad /= size;
+            meanGradTimesXhat /= size;
+            double rstd = reciprocalStd[r];
+            for (int j = 0; j < size; j++) {
+                double dxhat = gradOutput[base + j] * (double) params[gammaOffset + j];
+                double xhat = normalized.get(base + j);
+                gradInput[base + j] = (float) (rstd * (dxhat - meanGrad - xhat * meanGradTimesXhat));
+            }
+        }
+        for (int j = 0; j < size; j++) {
+            paramGrads[gammaOffset + j] = (float) (paramGrads[gammaOffset + j] + gammaGrad[j]);
+            paramGrads[betaOffset + j] = (float) (paramGrads[betaOffset + j] + betaGrad[j]);
+        }
+        return gradInput;
+    }
+
+    @Override
+    public long savedActivationBytes() {
+        return normalized == null ? 0 : normalized.bytes() + 4L * reciprocalStd.length;
+    }
+}

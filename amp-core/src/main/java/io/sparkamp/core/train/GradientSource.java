@@ -1,0 +1,31 @@
+package io.sparkamp.core.train;
+
+import io.sparkamp.core.nn.WorkingWeights;
+
+/**
+ * Where a step's gradient comes from: every partition computes its partial for its assignment and the
+ * partials are summed in partition order, so the sum does not depend on which worker finished first.
+ * Local partitions in this JVM, one Spark job per step, or long-lived Spark tasks all implement this;
+ * the {@link TrainingLoop} around it is the same.
+ */
+public interface GradientSource {
+    /** Rows per partition, in partition order (fixed for the source's lifetime). */
+    long[] partitionRows();
+
+    /**
+     * Every partition's partial for one step, summed in partition order.
+     *
+     * @param weights     the step's working weights (cast once from the master weights)
+     * @param assignments what each partition computes, indexed by partition
+     */
+    StepGradient compute(WorkingWeights weights, PartitionAssignment[] assignments);
+
+    /**
+     * A step's summed partial and the bytes of weights the source sent to its workers for it.
+     *
+     * @param sum         the partials summed in partition order
+     * @param weightBytes bytes of working weights shipped to the workers (0 when they share the driver's memory)
+     */
+    record StepGradient(GradientPartial sum, long weightBytes) {
+    }
+}
