@@ -6,7 +6,6 @@ import io.sparkamp.core.train.Evaluation;
 import io.sparkamp.core.train.TrainingSetup;
 import io.sparkamp.core.train.TrainingState;
 import io.sparkamp.spark.checkpoint.Checkpoint;
-import io.sparkamp.spark.checkpoint.Checkpoints;
 import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.data.DataSpec;
 import io.sparkamp.spark.data.InputStorage;
@@ -46,7 +45,7 @@ final class EvaluateCommand {
             }
             TrainConfig config = TrainConfig.from(runSettings);
             TrainingSetup setup = new TrainingSetup(config, 1);
-            TrainingState state = Checkpoints.restore(checkpoint, setup);
+            TrainingState state = setup.restore(checkpoint.state());
             DataSpec spec = JobConfig.dataSpec(s, s.string("data", null));
             // Stored as the run stored its data, so evaluation reads the values training read.
             InputStorage storage = InputStorage.parse(checkpoint.config().getOrDefault("input-storage", "auto"),

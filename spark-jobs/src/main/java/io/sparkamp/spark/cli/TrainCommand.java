@@ -8,9 +8,7 @@ import io.sparkamp.core.train.TrainingSetup;
 import io.sparkamp.core.train.TargetTracker;
 import io.sparkamp.core.train.TrainingRun;
 import io.sparkamp.core.train.TrainingState;
-import io.sparkamp.spark.checkpoint.Checkpoint;
-import io.sparkamp.spark.checkpoint.CheckpointStore;
-import io.sparkamp.spark.checkpoint.Checkpoints;
+import io.sparkamp.spark.checkpoint.CheckpointedRun;
 import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.driver.DistributedTrainer;
@@ -26,7 +24,6 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code amp train}: read and validate the data, cache it as Arrow batches in the run's precision,
@@ -56,22 +53,20 @@ public final class TrainCommand {
             TrainingSetup setup = new TrainingSetup(job.train(), totalSteps);
             LOG.info("{}; GEMM kernel {}; {} steps of {} rows over {} partitions", setup.policy(),
                     setup.gemm().kernel().name(), totalSteps, job.train().batchSize(), train.partitionRows().length);
-            CheckpointStore store = job.checkpointDir() == null ? null : new CheckpointStore(spark, job.checkpointDir());
-            TrainingState state = startingState(job, setup, store);
-            Map<String, String> provenance = Checkpoints.provenance(spark, job, train);
-
             DistributedTrainer trainer = new DistributedTrainer(sc, setup, train);
-            TrainingRun run = new TrainingRun(trainer.loop(),
-                    new TrainingRun.Cadence(totalSteps, job.checkpointEvery(), job.evalEvery(), job.targetAccuracy()),
-                    test == null ? null : s -> trainer.evaluate(s, test),
-                    store == null ? null : s -> store.save(Checkpoints.of(s, setup, job, provenance), model.layout()));
-            try (MetricsReporter metrics = new MetricsReporter(job.metricsPath() == null ? null : Path.of(job.metricsPath()),
+            try (CheckpointedRun checkpoints = CheckpointedRun.start(spark, job.settings(), setup, train);
+                 MetricsReporter metrics = new MetricsReporter(job.metricsPath() == null ? null : Path.of(job.metricsPath()),
                     System.err, job.logEvery(), totalSteps)) {
+                TrainingState state = checkpoints.state();
+                TrainingRun run = new TrainingRun(trainer.loop(),
+                        new TrainingRun.Cadence(totalSteps, job.checkpointEvery(), job.evalEvery(), job.targetAccuracy()),
+                        test == null ? null : s -> trainer.evaluate(s, test),
+                        checkpoints.writesCheckpoints() ? checkpoints::save : null);
                 TrainingRun.Result result = run.run(state, metrics, (step, eval) -> System.err.println(
                         "step " + step + "  " + EvaluationFields.line("test", eval, loss)));
                 String lastCheckpoint = result.lastCheckpoint();
-                if (store != null && lastCheckpoint == null) { // resumed a finished run: report the checkpoint it ended with
-                    lastCheckpoint = store.loadNewest().map(Checkpoint::path).orElse(null);
+                if (checkpoints.writesCheckpoints() && lastCheckpoint == null) { // resumed a finished run: report the checkpoint it ended with
+                    lastCheckpoint = checkpoints.newestCheckpoint().orElse(null);
                 }
                 TargetTracker target = result.target();
                 Map<String, Object> summary = new LinkedHashMap<>();
@@ -125,19 +120,5 @@ public final class TrainCommand {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("model (from " + job.settings().sourceOf("model") + "): " + e.getMessage());
         }
-    }
-
-    private static TrainingState startingState(JobConfig job, TrainingSetup setup, CheckpointStore store) {
-        if (!job.resume()) {
-            return setup.freshState();
-        }
-        Optional<Checkpoint> newest = store.loadNewest();
-        if (newest.isEmpty()) {
-            LOG.warn("--resume: no complete checkpoint in {}, starting from step 0", job.checkpointDir());
-            return setup.freshState();
-        }
-        Checkpoint checkpoint = newest.get();
-        LOG.info("resuming from {} at step {}", checkpoint.path(), checkpoint.steps());
-        return Checkpoints.restore(checkpoint, setup);
     }
 }

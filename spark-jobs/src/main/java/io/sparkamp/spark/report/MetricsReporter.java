@@ -1,10 +1,10 @@
 package io.sparkamp.spark.report;
 
-import io.sparkamp.spark.json.Json;
 import io.sparkamp.core.train.StepOutcome;
 import io.sparkamp.core.train.TrainingState;
 import io.sparkamp.core.train.StepListener;
 import io.sparkamp.core.train.StepTiming;
+import io.sparkamp.spark.json.Json;
 
 import java.io.BufferedWriter;
 import java.io.Closeable;
@@ -14,8 +14,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,7 +27,8 @@ import java.util.Map;
  * Also keeps the running totals the job summary reports.
  */
 public final class MetricsReporter implements StepListener, Closeable {
-    private final BufferedWriter metrics;
+    private final Path metricsFile;
+    private BufferedWriter metrics;
     private final PrintStream console;
     private final int logEvery;
     private final long totalSteps;
@@ -35,29 +39,20 @@ public final class MetricsReporter implements StepListener, Closeable {
     private StepOutcome last;
 
     /**
-     * @param metricsFile where step lines go (appended, so a resumed run continues the same file), or null
+     * @param metricsFile where step lines go, or null. A run leaves it with each step once: when the first step
+     *                    this run takes is step k, lines of steps k and later (an earlier run's, e.g. one that was
+     *                    killed after its last checkpoint and is now resumed from it) are dropped before the new
+     *                    lines are appended; lines of earlier steps stay. A fresh run starts at step 1, so it starts
+     *                    the file anew.
      * @param console     where progress lines go
      * @param logEvery    steps between progress lines
      * @param totalSteps  steps of the whole run, for the progress line
      */
     public MetricsReporter(Path metricsFile, PrintStream console, int logEvery, long totalSteps) {
+        this.metricsFile = metricsFile;
         this.console = console;
         this.logEvery = logEvery;
         this.totalSteps = totalSteps;
-        try {
-            if (metricsFile != null) {
-                Path parent = metricsFile.toAbsolutePath().getParent();
-                if (parent != null) {
-                    Files.createDirectories(parent);
-                }
-                this.metrics = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                        StandardOpenOption.APPEND);
-            } else {
-                this.metrics = null;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open metrics file " + metricsFile, e);
-        }
     }
 
     @Override
@@ -68,7 +63,10 @@ public final class MetricsReporter implements StepListener, Closeable {
         nanosCompute += timing.computeNanos();
         broadcastBytes = timing.broadcastBytes();
         double samplesPerSecond = outcome.rows() / (timing.totalNanos() / 1e9);
-        if (metrics != null) {
+        if (metricsFile != null) {
+            if (metrics == null) {
+                metrics = openKeepingStepsBefore(metricsFile, outcome.step());
+            }
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("step", outcome.step());
             line.put("loss", outcome.trainLoss());
@@ -125,6 +123,44 @@ public final class MetricsReporter implements StepListener, Closeable {
     /** The last step's outcome, or null before the first. */
     public StepOutcome last() {
         return last;
+    }
+
+    /**
+     * Opens {@code file} for appending after dropping every line of step {@code firstStep} or later, and lines that
+     * are not whole JSON objects (the last line of a JVM killed while writing it). The kept lines are written to a
+     * temporary file that replaces the old one in one rename.
+     */
+    private static BufferedWriter openKeepingStepsBefore(Path file, long firstStep) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            if (Files.exists(file)) {
+                List<String> kept = new ArrayList<>();
+                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                    long step = stepOf(line);
+                    if (step > 0 && step < firstStep) {
+                        kept.add(line);
+                    }
+                }
+                Path temp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
+                Files.write(temp, kept, StandardCharsets.UTF_8);
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open metrics file " + file, e);
+        }
+    }
+
+    /** The step of a metrics line, or -1 when the line is not a whole JSON object with a step. */
+    private static long stepOf(String line) {
+        try {
+            return Json.parse(line).get("step") instanceof Number step ? step.longValue() : -1;
+        } catch (IllegalArgumentException e) {
+            return -1;
+        }
     }
 
     /** A loss scale as people read it: 65536, or 2^100 rather than a 31-digit integer. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkamp.spark.json.Json;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -33,8 +34,9 @@ class LargeDataIT {
         long rows = writeData(data);
         assertTrue(rows * FEATURES * 4L >= 3 * HEAP, "at least three times the heap as FP32 values");
 
-        ClusterFixtures.Submitted run = ClusterFixtures.submit(work, (HEAP >> 20) + "m", "train", "--data", data.toString(),
-                "--model", "mlp " + FEATURES + "-16-4 relu", "--steps", "8", "--batch-size", "256", "--log-every", "4");
+        SubmittedJob.Result run = SubmittedJob.start(work, "train", List.of("-Xmx" + (HEAP >> 20) + "m"), "train",
+                "--data", data.toString(), "--model", "mlp " + FEATURES + "-16-4 relu", "--steps", "8", "--batch-size", "256",
+                "--log-every", "4").waitFor();
 
         assertEquals(0, run.exitCode(), run.output());
         Map<String, Object> summary = Json.parse(run.lastLine());

@@ -25,12 +25,12 @@ class SparkSubmitIT {
     void jobJarGeneratesAndTrainsUnderSparkSubmit() throws Exception {
         assertTrue(ClusterFixtures.sparkHomeHasOnlyArrow12(), "the stand-in Spark must carry Spark's own Arrow 12");
         Path data = work.resolve("data");
-        ClusterFixtures.Submitted generate = submit("generate", "--out", data.toString(), "--rows", "600", "--test-rows", "200",
+        SubmittedJob.Result generate = submit("generate", "--out", data.toString(), "--rows", "600", "--test-rows", "200",
                 "--features", "16", "--classes", "4", "--noise", "1.0", "--seed", "3");
         assertEquals(0, generate.exitCode(), generate.output());
 
         Path checkpoints = work.resolve("ckpt");
-        ClusterFixtures.Submitted train = submit("train", "--data", data.resolve("train").toString(), "--test-data", data.resolve("test").toString(),
+        SubmittedJob.Result train = submit("train", "--data", data.resolve("train").toString(), "--test-data", data.resolve("test").toString(),
                 "--model", "mlp 16-32-4 relu", "--precision", "fp16", "--steps", "40", "--batch-size", "64",
                 "--lr", "0.01", "--checkpoint-dir", checkpoints.toString(), "--log-every", "20");
         assertEquals(0, train.exitCode(), train.output());
@@ -40,7 +40,7 @@ class SparkSubmitIT {
         assertTrue(Files.exists(checkpoints.resolve("step-00000040").resolve("MANIFEST.json")), "final checkpoint committed");
     }
 
-    private ClusterFixtures.Submitted submit(String... jobArgs) throws IOException, InterruptedException {
-        return ClusterFixtures.submit(work, "1g", jobArgs);
+    private SubmittedJob.Result submit(String... jobArgs) throws IOException, InterruptedException {
+        return SubmittedJob.run(work, jobArgs[0], jobArgs);
     }
 }
