@@ -137,7 +137,8 @@ public final class CachedTrainingData {
 
     /** What executor tasks need to read the cache: its RDD id and the rows and bytes of every partition. */
     public PartitionLayout layout() {
-        return new PartitionLayout(batches.id(), partitionRows.clone(), partitionBytes.clone());
+        return new PartitionLayout(batches.context().applicationId(), batches.id(), partitionRows.clone(),
+                partitionBytes.clone());
     }
 
     /** Bytes the cache holds (memory plus disk, from Spark's block manager master, when it was built). */
