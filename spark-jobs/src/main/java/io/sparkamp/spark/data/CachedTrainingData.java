@@ -87,7 +87,7 @@ public final class CachedTrainingData {
         long free = freeStorageMemory(JavaSparkContext.fromSparkContext(rows.context()));
         StorageLevel level = expected <= free ? StorageLevel.MEMORY_AND_DISK_SER() : StorageLevel.DISK_ONLY();
         if (level == StorageLevel.DISK_ONLY()) {
-            LOG.warn("{}: about {} MB of cached batches, more than the {} MB of storage memory free on the executors:"
+            LOG.warn("{}: about {} MiB of cached batches, more than the {} MiB of storage memory free on the executors:"
                     + " caching them on disk", table.source(), expected >> 20, free >> 20);
         }
         JavaRDD<CachedBatch> batches = rows.mapPartitions(new BatchEncoder(storage, table.featureCount()))
