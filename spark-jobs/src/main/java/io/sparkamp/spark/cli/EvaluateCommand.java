@@ -66,6 +66,7 @@ final class EvaluateCommand {
                 return ExitCodes.OK;
             } finally {
                 data.unpersist();
+                io.sparkamp.spark.executor.ExecutorMemory.releaseDecoded(); // executors in this JVM (local mode)
             }
         } finally {
             spark.stop();

@@ -23,6 +23,10 @@ public final class SparkSessions {
         conf.setAppName(appName);
         applyKryoDefaults(conf);
         conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+        // A training row is an array of hundreds of values, and Parquet's vectorized reader buffers a batch of
+        // rows per task (4096 by default: at 1024 features 16 MB of floats and twice that in nesting levels).
+        // 1024-row batches let executors with small heaps read wide training data.
+        conf.setIfMissing("spark.sql.parquet.columnarReaderBatchSize", "1024");
         // Gradient partials are a few MB; returning them directly skips a block-manager round trip per task.
         conf.setIfMissing("spark.task.maxDirectResultSize", "64m");
         return SparkSession.builder().config(conf).getOrCreate();

@@ -15,16 +15,17 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
  * Turns a partition of validated (label, features) rows into Arrow IPC batches, features rounded once
  * to the storage precision. Runs on executors, once per partition, when the cache is built or rebuilt.
  *
- * <p>Batches are produced lazily, one at a time, as Spark's cache pulls them, and each holds at most
- * {@link #rowsPerBatch} rows: a task's memory stays within {@link #BUDGET_BYTES} whatever the size of its
- * partition, and Spark can spill a partition to disk batch by batch. Rows are read as Spark's internal
- * rows, so feature arrays are copied without boxing every value.
+ * <p>Batches are produced lazily, one at a time, as Spark's cache pulls them, and each holds about
+ * {@link #BATCH_BYTES} of feature values: a task's working memory (the float rows, the Arrow batch and
+ * its IPC bytes, about four batches) is bounded whatever the size of its partition, and Spark's cache,
+ * which checks its memory only every 16 values it stores, can spill a partition to disk in time. Rows
+ * are read as Spark's internal rows, so feature arrays are copied without boxing every value.
  */
 final class BatchEncoder implements FlatMapFunction<Iterator<InternalRow>, CachedBatch> {
     private static final long serialVersionUID = 1L;
-    /** Working memory of one encoding task: the float rows, the Arrow batch and its IPC bytes. */
-    static final long BUDGET_BYTES = 16L << 20;
-    /** The largest batch, however narrow the rows. */
+    /** Stored feature bytes per batch. */
+    static final long BATCH_BYTES = 256L << 10;
+    /** The most rows in a batch, however narrow the rows. */
     static final int MAX_ROWS = 4096;
 
     private final Precision precision;
@@ -37,13 +38,10 @@ final class BatchEncoder implements FlatMapFunction<Iterator<InternalRow>, Cache
         this.batchRows = rowsPerBatch(featureCount, precision);
     }
 
-    /**
-     * Rows per batch so that a task's working memory stays within {@link #BUDGET_BYTES}: per value, 4 bytes
-     * of float input, the stored value in the Arrow batch and again in its IPC bytes.
-     */
+    /** Rows per batch: about {@link #BATCH_BYTES} of stored feature values, at least one row, at most {@link #MAX_ROWS}. */
     static int rowsPerBatch(int featureCount, Precision precision) {
-        long perRow = (long) Math.max(1, featureCount) * (4 + 2L * precision.bytes()) + 16;
-        return (int) Math.max(1, Math.min(MAX_ROWS, BUDGET_BYTES / perRow));
+        long perRow = (long) Math.max(1, featureCount) * precision.bytes();
+        return (int) Math.max(1, Math.min(MAX_ROWS, BATCH_BYTES / perRow));
     }
 
     @Override

@@ -11,6 +11,8 @@ import org.apache.spark.storage.BlockId;
 import org.apache.spark.storage.BlockStatus;
 import org.apache.spark.storage.RDDBlockId;
 import org.apache.spark.storage.StorageStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 import scala.collection.JavaConverters;
 
@@ -19,13 +21,20 @@ import java.util.List;
 
 /**
  * A dataset converted once to Arrow batches in its storage precision and cached by Spark as serialized
- * batches at a storage level that spills to disk ({@code MEMORY_AND_DISK_SER}), so a training set larger
- * than executor memory still trains: partitions are encoded in bounded batches and written to disk batch
- * by batch when memory is short. Every step reads this same RDD: lineage never grows, and a partition
- * lost with its executor is rebuilt from it. Knows its rows per partition (for the batch plan), where
- * the cache lives and what it costs per feature value.
+ * batches, so a training set larger than executor memory still trains: partitions are encoded in bounded
+ * batches and written to disk batch by batch when memory is short. Every step reads this same RDD:
+ * lineage never grows, and a partition lost with its executor is rebuilt from it. Knows its rows per
+ * partition (for the batch plan), where the cache lives and what it costs per feature value.
+ *
+ * <p>Where Spark keeps it: {@code MEMORY_AND_DISK_SER} when its expected size fits the executors' free
+ * storage memory, else {@code DISK_ONLY}. A cache that cannot fit would otherwise fill the storage
+ * memory while Spark unrolls each partition, next to the Parquet reader's row-group buffers, which
+ * Spark does not account for, and small heaps run out. Steps rarely read this cache: executors keep
+ * their partitions decoded off-heap (see {@code DecodedPartitions}) and read it again only after losing
+ * them, or at every step for partitions beyond their budget.
  */
 public final class CachedTrainingData {
+    private static final Logger LOG = LoggerFactory.getLogger(CachedTrainingData.class);
     private final JavaRDD<CachedBatch> batches;
     private final long[] partitionRows;
     private final long[] partitionBytes;
@@ -74,9 +83,16 @@ public final class CachedTrainingData {
             frame = wanted < current ? frame.coalesce(wanted) : frame.repartition(wanted);
         }
         JavaRDD<InternalRow> rows = frame.queryExecution().toRdd().toJavaRDD();
+        long expected = expectedBytes(table.rowCount(), table.featureCount(), storage);
+        long free = freeStorageMemory(JavaSparkContext.fromSparkContext(rows.context()));
+        StorageLevel level = expected <= free ? StorageLevel.MEMORY_AND_DISK_SER() : StorageLevel.DISK_ONLY();
+        if (level == StorageLevel.DISK_ONLY()) {
+            LOG.warn("{}: about {} MiB of cached batches, more than the {} MiB of storage memory free on the executors:"
+                    + " caching them on disk", table.source(), expected >> 20, free >> 20);
+        }
         JavaRDD<CachedBatch> batches = rows.mapPartitions(new BatchEncoder(storage, table.featureCount()))
                 .setName("spark-amp " + storage.label() + " batches of " + table.source())
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+                .persist(level);
         List<Long> counts = batches.mapPartitions(it -> {
             long n = 0;
             while (it.hasNext()) {
@@ -88,6 +104,31 @@ public final class CachedTrainingData {
         StoredSize stored = storedSize(JavaSparkContext.fromSparkContext(batches.context()), batches.id(), partitionRows.length);
         return new CachedTrainingData(batches, partitionRows, stored, table.featureCount(), storage, valuesFlushedToZero,
                 fingerprint, table.source());
+    }
+
+    /** The cache's size: the stored features, labels and validity bits, and a tenth more for Arrow and Kryo framing. */
+    static long expectedBytes(long rows, int features, Precision storage) {
+        double perRow = features * (storage.bytes() + 0.125) + 4.125;
+        return (long) (rows * perRow * 1.1);
+    }
+
+    /**
+     * Storage memory free for caching on the executors now (on the driver in local mode, where it is the
+     * only block manager), from the block manager master.
+     */
+    private static long freeStorageMemory(JavaSparkContext sc) {
+        long executors = 0;
+        long driver = 0;
+        boolean anyExecutor = false;
+        for (StorageStatus status : sc.sc().env().blockManager().master().getStorageStatus()) {
+            if (status.blockManagerId().isDriver()) {
+                driver += status.memRemaining();
+            } else {
+                anyExecutor = true;
+                executors += status.memRemaining();
+            }
+        }
+        return anyExecutor ? executors : driver;
     }
 
     /** Bytes in Spark's cache: per partition (memory plus disk), in all, and on disk. */
@@ -137,7 +178,8 @@ public final class CachedTrainingData {
 
     /** What executor tasks need to read the cache: its RDD id and the rows and bytes of every partition. */
     public PartitionLayout layout() {
-        return new PartitionLayout(batches.id(), partitionRows.clone(), partitionBytes.clone());
+        return new PartitionLayout(batches.context().applicationId(), batches.id(), partitionRows.clone(),
+                partitionBytes.clone());
     }
 
     /** Bytes the cache holds (memory plus disk, from Spark's block manager master, when it was built). */

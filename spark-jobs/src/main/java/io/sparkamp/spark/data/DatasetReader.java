@@ -56,12 +56,19 @@ public final class DatasetReader {
 
         StructField label = field(schema, spec.labelCol(), "--label-col", source);
         if (!(label.dataType() instanceof NumericType)) {
+            requireRows(raw, spec);
             throw new ConfigException("label column '" + label.name() + "' in " + source + " has type "
                     + label.dataType().simpleString() + "; it must be numeric (--label-col)");
         }
         Column labelOut = column(label.name()).cast(DataTypes.FloatType).as(TrainingTable.LABEL);
 
-        Column featuresOut = featuresColumn(schema, spec, source).as(TrainingTable.FEATURES);
+        Column featuresOut;
+        try {
+            featuresOut = featuresColumn(schema, spec, source).as(TrainingTable.FEATURES);
+        } catch (ConfigException e) {
+            requireRows(raw, spec); // a CSV with a header and no rows has only string columns: say "no rows" first
+            throw e;
+        }
         List<String> featureColumns = spec.assemblesFeatures() ? spec.featureCols() : List.of(spec.featuresCol());
 
         Dataset<Row> data = hasMalformedColumn(raw)
@@ -106,6 +113,16 @@ public final class DatasetReader {
             parts.add(column(f.name()).cast(DataTypes.FloatType));
         }
         return array(parts.toArray(new Column[0]));
+    }
+
+    /**
+     * Before blaming a column's type: a CSV file with a header and no rows has only string columns,
+     * and "no rows" is what the user needs to hear.
+     */
+    private static void requireRows(Dataset<Row> raw, DataSpec spec) {
+        if (raw.isEmpty()) {
+            throw DataValidationException.empty(spec.describe());
+        }
     }
 
     private static Dataset<Row> load(SparkSession spark, DataSpec spec) {

@@ -40,15 +40,31 @@ final class ReadFailures {
                 return new DataReadException("cannot read libsvm " + line.get() + " (--data)");
             }
         }
+        String format = spec.format().sparkName();
         for (Throwable t = failure; t != null; t = t.getCause()) {
             String file = fileNamedIn(t.getMessage());
             if (file != null) {
-                return new DataReadException("cannot read " + spec.format().sparkName() + " file " + file
-                        + " (--data): " + reason(failure) + "; the file is truncated, corrupt or not "
-                        + spec.format().sparkName());
+                return new DataReadException("cannot read " + format + " file " + file + " (--data): " + reason(failure)
+                        + "; the file is truncated, corrupt or not " + format);
             }
         }
-        return failure instanceof RuntimeException r ? r : new RuntimeException(failure);
+        if (isReadError(failure)) { // the reader did not say which file: name the dataset
+            return new DataReadException("cannot read " + spec.describe() + " (--data): " + reason(failure)
+                    + "; a file there is truncated, corrupt or not " + format);
+        }
+        return failure instanceof RuntimeException r ? r
+                : new RuntimeException("reading " + spec.describe() + ": " + failure.getMessage(), failure);
+    }
+
+    /** An I/O or decoding error of the file reader (Parquet and its Thrift metadata), not of Spark or of us. */
+    private static boolean isReadError(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String type = t.getClass().getName();
+            if (t instanceof IOException || type.startsWith("org.apache.parquet.") || type.startsWith("shaded.parquet.")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Optional<String> badLibsvmLine(SparkSession spark, DataSpec spec) {

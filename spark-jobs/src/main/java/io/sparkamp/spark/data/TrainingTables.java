@@ -99,7 +99,7 @@ public final class TrainingTables {
                 cached.partitionRows().length, cached.cachedBytes(), String.format("%.3f", cached.cachedBytesPerValue()),
                 cached.diskBytes());
         if (cached.diskBytes() > 0) {
-            LOG.warn("{}: the cache does not fit in executor memory: {} MB of {} MB spilled to disk; steps that read"
+            LOG.warn("{}: the cache does not fit in executor memory: {} MiB of {} MiB spilled to disk; steps that read"
                             + " it from disk are slower (more executor memory keeps it in memory)", role,
                     cached.diskBytes() >> 20, cached.cachedBytes() >> 20);
         }

@@ -41,13 +41,13 @@ public final class DecodedPartitions {
     }
 
     /**
-     * A task's access to partition {@code partition} of the cached RDD {@code rddId}: its rows kept decoded
-     * (shared with later steps), or its batches streamed when they do not fit the budget.
+     * A task's access to a partition of cached batches: its rows kept decoded (shared with later steps),
+     * or its batches streamed when they do not fit the budget.
      *
+     * @param key           the partition, unique in this JVM (see {@code PartitionLayout.key})
      * @param expectedBytes the partition's size in Spark's cache, which its decoded size is close to
      */
-    public Access open(int rddId, int partition, long expectedBytes, Iterator<CachedBatch> cached) {
-        String key = rddId + "/" + partition;
+    public Access open(String key, long expectedBytes, Iterator<CachedBatch> cached) {
         Entry existing = acquire(key);
         if (existing != null) {
             return new Access(this, existing, null);

@@ -35,7 +35,7 @@ public final class EvaluationTask implements Function2<Integer, Iterator<CachedB
     public Iterator<Evaluation> call(Integer partition, Iterator<CachedBatch> batches) {
         Evaluator evaluator = WorkerCache.evaluator(spec);
         try (DecodedPartitions.Access access = ExecutorMemory.get().decoded()
-                .open(layout.rddId(), partition, layout.bytes(partition), batches)) {
+                .open(layout.key(partition), layout.bytes(partition), batches)) {
             Evaluation result;
             if (access.rows() != null) {
                 result = evaluator.evaluate(access.rows(), weights.value().toWorkingWeights());

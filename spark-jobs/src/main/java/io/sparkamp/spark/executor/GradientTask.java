@@ -43,7 +43,7 @@ public final class GradientTask implements Function2<Integer, Iterator<CachedBat
         PartitionAssignment assignment = assignments[partition];
         InjectedFaults.beforeStep(assignment.step());
         try (DecodedPartitions.Access access = ExecutorMemory.get().decoded()
-                .open(layout.rddId(), partition, layout.bytes(partition), batches)) {
+                .open(layout.key(partition), layout.bytes(partition), batches)) {
             RowSource rows = access.rows();
             if (rows == null) {
                 int count = layout.rows(partition);

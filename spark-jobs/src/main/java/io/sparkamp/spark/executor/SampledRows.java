@@ -6,7 +6,7 @@ import java.util.Arrays;
 
 /**
  * The rows one step picks from a partition that is not kept decoded, gathered in one pass over its
- * batches (each decoded, read and freed in turn). It answers for the partition's full row count, so the
+ * batches (each decoded, read and freed in turn, up to the one holding the last picked row). It answers for the partition's full row count, so the
  * worker picks exactly the rows it would pick from the whole partition, and refuses a row it was not
  * given, so a change in how rows are picked fails loudly instead of training on the wrong rows.
  */
@@ -36,7 +36,7 @@ final class SampledRows implements RowSource {
         float[] y = new float[0];
         int next = 0;
         long first = 0;
-        while (batches.hasNext()) {
+        while (next < rows.length && batches.hasNext()) { // the batches after the last picked row stay unread
             try (TrainingBatch batch = batches.next()) {
                 if (x.length == 0) {
                     features = batch.features().cols();
@@ -53,8 +53,9 @@ final class SampledRows implements RowSource {
                 first = end;
             }
         }
-        if (first != rowCount || next != rows.length) {
-            throw new IllegalStateException("partition has " + first + " cached rows, expected " + rowCount);
+        if (next != rows.length) {
+            throw new IllegalStateException("row " + rows[next] + " picked, but the partition's cache holds " + first
+                    + " rows (expected " + rowCount + ")");
         }
         return new SampledRows(rowCount, features, targets, rows, x, y);
     }

@@ -63,9 +63,9 @@ class DecodedPartitionsTest {
     void aPartitionInUseIsNeverEvictedAndTheNextOneStreams() {
         long onePartition = decodedSize();
         budget = onePartition + onePartition / 2;
-        try (DecodedPartitions.Access inUse = memory.decoded().open(3, 0, onePartition, batches())) {
+        try (DecodedPartitions.Access inUse = memory.decoded().open(key(3, 0), onePartition, batches())) {
             assertNotNull(inUse.rows());
-            try (DecodedPartitions.Access other = memory.decoded().open(3, 1, onePartition, batches())) {
+            try (DecodedPartitions.Access other = memory.decoded().open(key(3, 1), onePartition, batches())) {
                 assertNull(other.rows(), "no room next to a partition a task is reading");
                 assertAllRowsStreamed(other.stream());
             }
@@ -77,7 +77,7 @@ class DecodedPartitionsTest {
     @Test
     void aPartitionLargerThanTheBudgetIsStreamedOneBatchAtATime() {
         budget = 1024;
-        try (DecodedPartitions.Access access = memory.decoded().open(9, 0, 1_000_000, batches())) {
+        try (DecodedPartitions.Access access = memory.decoded().open(key(9, 0), 1_000_000, batches())) {
             assertNull(access.rows());
             assertAllRowsStreamed(access.stream());
         }
@@ -89,7 +89,7 @@ class DecodedPartitionsTest {
         long onePartition = decodedSize();
         budget = onePartition / 2;
         // Spark's size says it fits; decoding shows it does not, after the first batch
-        try (DecodedPartitions.Access access = memory.decoded().open(9, 1, 10, batches())) {
+        try (DecodedPartitions.Access access = memory.decoded().open(key(9, 1), 10, batches())) {
             assertNull(access.rows());
             assertAllRowsStreamed(access.stream());
         }
@@ -100,7 +100,7 @@ class DecodedPartitionsTest {
     void sampledRowsHoldExactlyThePickedRowsOfAStreamedPartition() {
         budget = 0;
         int[] picked = {150, 3, 64, 3, 191};
-        try (DecodedPartitions.Access access = memory.decoded().open(4, 0, 1, batches())) {
+        try (DecodedPartitions.Access access = memory.decoded().open(key(4, 0), 1, batches())) {
             SampledRows rows = SampledRows.gather(access.stream(), BATCHES * ROWS_PER_BATCH, picked);
             assertEquals(BATCHES * ROWS_PER_BATCH, rows.rowCount());
             assertEquals(COLS, rows.featureCount());
@@ -141,11 +141,15 @@ class DecodedPartitionsTest {
     }
 
     private RowSource keptRows(int rdd, int partition, long expected) {
-        try (DecodedPartitions.Access access = memory.decoded().open(rdd, partition, expected, batches())) {
+        try (DecodedPartitions.Access access = memory.decoded().open(key(rdd, partition), expected, batches())) {
             assertNotNull(access.rows(), "partition " + partition + " kept");
             assertValue(access.rows(), 70);
             return access.rows();
         }
+    }
+
+    private static String key(int rdd, int partition) {
+        return "app/rdd-" + rdd + "/" + partition;
     }
 
     private static void assertValue(RowSource rows, int row) {

@@ -34,9 +34,10 @@ final class SubmittedJob {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         // The spark-submit script's launcher adds Spark's --add-opens list; calling SparkSubmit directly, we do.
         cmd.addAll(List.of(System.getProperty("spark.amp.javaOpens", "").trim().split("\\s+")));
+        cmd.add("-Xmx1g"); // before jvmOptions, so that a test can give the driver another heap
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of(
-                "-Xmx1g", "-cp", home.resolve("jars") + "/*",
+                "-cp", home.resolve("jars") + "/*",
                 "org.apache.spark.deploy.SparkSubmit",
                 "--master", "local[2]",
                 "--conf", "spark.ui.enabled=false",
