@@ -57,6 +57,26 @@ public final class TrainRuns {
         return new Run(summary, lastJsonLine(bytes.toString(StandardCharsets.UTF_8)));
     }
 
+    /** What one {@code amp} command printed and returned, as {@link io.sparkamp.spark.cli.AmpCli#run} gives it. */
+    public record Cli(int code, String out, String err) {
+        /** The last stdout line, parsed as JSON. */
+        public Map<String, Object> json() {
+            return lastJsonLine(out);
+        }
+    }
+
+    /** Runs {@code amp args...} in this JVM (AmpCli.run), capturing stdout and stderr. */
+    public static Cli cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = io.sparkamp.spark.cli.AmpCli.run(args, o, e);
+        }
+        return new Cli(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
     /** The last non-empty line of {@code text}, parsed as a JSON object. */
     public static Map<String, Object> lastJsonLine(String text) {
         String[] lines = text.strip().split("\n");

@@ -1,12 +1,14 @@
 package io.sparkamp.core.train;
 
 import io.sparkamp.core.autocast.AutocastPolicy;
+import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.config.TrainConfig;
 import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.loss.Losses;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.ops.Gemm;
 import io.sparkamp.core.ops.GemmProviders;
+import io.sparkamp.core.optim.Optimizer;
 import io.sparkamp.core.scaling.LossScaler;
 
 /**
@@ -52,6 +54,48 @@ public final class TrainingSetup {
     public TrainingState freshState() {
         float[] master = model.initialize(config.seed());
         return TrainingState.fresh(master, config.optimizer().create(master.length), new LossScaler(config.scaler()));
+    }
+
+    /**
+     * The live state of a run that continues from {@code saved} under this setup's config. What the saved state
+     * cannot be continued under is refused with a {@link ConfigException} that names the setting and both values:
+     * another model (the weights' layout), another optimizer kind (its slots), or a loss-scaler state that this
+     * config's loss-scale settings could not have produced. Which setting changes a run may make at all is the
+     * caller's policy; this only refuses what cannot work.
+     */
+    public TrainingState restore(RunState saved) {
+        String expected = model.toSpecString();
+        if (!expected.equals(saved.model())) {
+            throw new ConfigException("model: the saved state holds model '" + saved.model() + "' but this run's model is '"
+                    + expected + "'");
+        }
+        int parameters = model.parameterCount();
+        if (saved.master().length != parameters) {
+            throw new ConfigException("model: the saved state has " + saved.master().length + " master weights but model '"
+                    + expected + "' has " + parameters);
+        }
+        String kind = config.optimizer().kind();
+        if (!kind.equals(saved.optimizer().kind())) {
+            throw new ConfigException("optimizer: the saved state holds " + saved.optimizer().kind()
+                    + " state but this run's optimizer is " + kind);
+        }
+        Optimizer optimizer = config.optimizer().create(parameters);
+        LossScaler scaler;
+        try {
+            optimizer.restore(saved.optimizer());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("optimizer: the saved " + kind + " state does not fit this run's settings: " + e.getMessage());
+        }
+        try {
+            scaler = new LossScaler(config.scaler(), saved.scaler());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("loss-scale: the saved loss-scaler state does not fit this run's loss-scale settings: "
+                    + e.getMessage());
+        }
+        TrainingState state = new TrainingState(saved.master().clone(), optimizer, scaler, saved.steps(),
+                saved.optimizerSteps(), saved.skippedSteps());
+        state.extras().putAll(saved.extras());
+        return state;
     }
 
     /** The step state machine for this run. */

@@ -80,7 +80,7 @@ final class PytorchPeer {
         double ratio = fastest.number("samples_per_second") / fp32Peer;
         out.println(String.format(Locale.ROOT, "bench: fastest Spark AMP run (%s) %.0f samples/s = %.2fx PyTorch fp32 (%.0f samples/s)",
                 fastest.precision(), fastest.number("samples_per_second"), ratio, fp32Peer));
-        BenchReport.splice(report, START, END, section(results, fastest, fp32Peer, threads, master));
+        BenchReport.splice(report, section(results, fastest, fp32Peer, threads, master), START, END);
     }
 
     private static Result run(String python, Settings s, int threads, String precision, String coreType, String label,
@@ -122,7 +122,7 @@ final class PytorchPeer {
                 .append(master).append("`; global batch ").append(results.get(0).summary().get("batch_size"))
                 .append(", Adam, ").append(results.get(0).summary().get("steps"))
                 .append(" timed steps after 10 untimed; data in memory as one FP32 tensor (no Spark, no data loading in the timing).\n");
-        b.append("- Machine: ").append(BenchReport.cpuModel()).append("; flags of note: ").append(BenchReport.cpuFlags()).append("\n\n");
+        b.append("- Machine: ").append(io.sparkamp.spark.report.Machine.current().cpuModel()).append("; flags of note: ").append(io.sparkamp.spark.report.Machine.current().cpuFlags()).append("\n\n");
         b.append("| run | samples/s | test accuracy after the timed steps | Spark AMP fastest (").append(fastest.precision())
                 .append(", ").append(String.format(Locale.ROOT, "%.0f", fastest.number("samples_per_second")))
                 .append(" samples/s) vs this |\n|---|---|---|---|\n");
@@ -167,7 +167,7 @@ final class PytorchPeer {
 
     /** The OpenBLAS kernel family for this CPU's widest vector unit, or null off x86-64 Linux. */
     static String openBlasCoreType() {
-        String flags = " " + BenchReport.cpuFlags() + " ";
+        String flags = " " + io.sparkamp.spark.report.Machine.current().cpuFlags() + " ";
         if (flags.contains(" avx512_bf16 ")) {
             return "Cooperlake";
         }

@@ -6,9 +6,9 @@ import io.sparkamp.core.train.Evaluation;
 import io.sparkamp.core.train.TrainingSetup;
 import io.sparkamp.core.train.TrainingState;
 import io.sparkamp.spark.checkpoint.Checkpoint;
-import io.sparkamp.spark.checkpoint.Checkpoints;
 import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.data.DataSpec;
+import io.sparkamp.spark.data.InputStorage;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.driver.DistributedTrainer;
 import io.sparkamp.spark.report.EvaluationFields;
@@ -45,10 +45,13 @@ final class EvaluateCommand {
             }
             TrainConfig config = TrainConfig.from(runSettings);
             TrainingSetup setup = new TrainingSetup(config, 1);
-            TrainingState state = Checkpoints.restore(checkpoint, setup);
+            TrainingState state = setup.restore(checkpoint.state());
             DataSpec spec = JobConfig.dataSpec(s, s.string("data", null));
+            // Stored as the run stored its data, so evaluation reads the values training read.
+            InputStorage storage = InputStorage.parse(checkpoint.config().getOrDefault("input-storage", "auto"),
+                    checkpoint.path() + " config");
             CachedTrainingData data = TrainingTables.loadAndCache(spark, spec, setup.model(), setup.loss(), config.precision(),
-                    io.sparkamp.spark.config.JobSettings.PARTITIONS.get(s), "evaluation data");
+                    storage, io.sparkamp.spark.config.JobSettings.PARTITIONS.get(s), "evaluation data", 1);
             try {
                 Evaluation eval = new DistributedTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), setup, data)
                         .evaluate(state, data);
@@ -63,6 +66,7 @@ final class EvaluateCommand {
                 return ExitCodes.OK;
             } finally {
                 data.unpersist();
+                io.sparkamp.spark.executor.ExecutorMemory.releaseDecoded(); // executors in this JVM (local mode)
             }
         } finally {
             spark.stop();

@@ -5,6 +5,7 @@ import io.sparkamp.core.config.Settings;
 import io.sparkamp.core.config.TrainConfig;
 import io.sparkamp.spark.config.JobSettings;
 import io.sparkamp.spark.data.DataSpec;
+import io.sparkamp.spark.data.InputStorage;
 
 import java.util.Arrays;
 import java.util.List;
@@ -27,11 +28,12 @@ import java.util.Set;
  * @param evalEvery       steps between test-set evaluations during training (0 = only at the end)
  * @param targetAccuracy  stop as soon as an evaluation reaches this test accuracy (0 = never)
  * @param replicate       repeat every training row this many times (benchmarks; 1 = as read)
+ * @param inputStorage    the precision the cached features are stored in (auto = the run's, fp32)
  * @param settings        the raw settings, for checkpoints and provenance
  */
 public record JobConfig(TrainConfig train, DataSpec data, DataSpec testData, String checkpointDir, long checkpointEvery,
                         boolean resume, String master, String metricsPath, int partitions, int logEvery, long evalEvery,
-                        double targetAccuracy, int replicate, Settings settings) {
+                        double targetAccuracy, int replicate, InputStorage inputStorage, Settings settings) {
 
     /** Keys a training job reads besides the engine's (declared in {@link JobSettings}). */
     public static final Set<String> JOB_KEYS = JobSettings.keys(JobSettings.JOB);
@@ -87,6 +89,7 @@ public record JobConfig(TrainConfig train, DataSpec data, DataSpec testData, Str
                 JobSettings.EVAL_EVERY.get(s),
                 JobSettings.TARGET_ACCURACY.get(s),
                 JobSettings.REPLICATE.get(s),
+                InputStorage.parse(JobSettings.INPUT_STORAGE.get(s), s.sourceOf("input-storage")),
                 s);
     }
 

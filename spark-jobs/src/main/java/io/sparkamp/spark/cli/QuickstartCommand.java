@@ -24,6 +24,9 @@ final class QuickstartCommand {
         for (String key : flags.keys()) {
             s.set(key, flags.string(key, ""), flags.sourceOf(key));
         }
+        if (!s.has("resume") && !s.has("overwrite")) { // the demo owns its directory: a rerun replaces the last one, with a log line
+            s.set("overwrite", "true", "quickstart");
+        }
         JobConfig job = JobConfig.from(s);
         SparkSession spark = SparkSessions.create(job.master(), "spark-amp quickstart");
         try {

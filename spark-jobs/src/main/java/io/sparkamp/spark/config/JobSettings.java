@@ -33,12 +33,22 @@ public final class JobSettings {
             "partitions of the cached data (0 = Spark's default parallelism)").accepting(v -> v >= 0, ">= 0");
     public static final Setting<Integer> REPLICATE = Setting.integer("replicate", "data", 1,
             "repeat every training row N times (benchmarking throughput against data size)").accepting(v -> v >= 1, ">= 1");
+    public static final Setting<String> INPUT_STORAGE = Setting.choice("input-storage", "data", "auto",
+            "precision the cached features are stored in: auto (the run's; fp32 when the model starts with an embedding) "
+                    + "or fp32 (for features beyond FP16's range in front of a layernorm); compute precision is unchanged",
+            "auto", "fp32");
     public static final Setting<String> CHECKPOINT_DIR = Setting.text("checkpoint-dir", "checkpoints", null,
             "directory of this run's checkpoints (Parquet)");
     public static final Setting<Long> CHECKPOINT_EVERY = Setting.longValue("checkpoint-every", "checkpoints", 0L,
             "steps between checkpoints (0 = at the end only)").accepting(v -> v >= 0, ">= 0");
     public static final Setting<Boolean> RESUME = Setting.flag("resume", "checkpoints", false,
-            "continue from the newest complete checkpoint in checkpoint-dir");
+            "continue the run in checkpoint-dir from its newest intact checkpoint (corrupt newer ones are moved aside)");
+    public static final Setting<Boolean> OVERWRITE = Setting.flag("overwrite", "checkpoints", false,
+            "start a new run in a checkpoint-dir that holds another run's checkpoints: deletes them (each named in the log) "
+                    + "and moves corrupt ones aside");
+    public static final Setting<String> ALLOW_CHANGED = Setting.text("allow-changed", "checkpoints", null,
+            "with resume: settings that may differ from the checkpoint's, comma-separated (e.g. precision,loss-scale); "
+                    + "recorded in its provenance");
     public static final Setting<String> METRICS = Setting.text("metrics", "reporting", null,
             "file that gets one JSON line per step");
     public static final Setting<Integer> LOG_EVERY = Setting.integer("log-every", "reporting", 50,
@@ -53,15 +63,15 @@ public final class JobSettings {
 
     /** The job's own settings, in the order --help lists them. */
     public static final List<Setting<?>> JOB = List.of(DATA, TEST_DATA, FORMAT, LABEL_COL, FEATURES_COL, FEATURE_COLS,
-            CSV_HEADER, PARTITIONS, REPLICATE, CHECKPOINT_DIR, CHECKPOINT_EVERY, RESUME, METRICS, LOG_EVERY, EVAL_EVERY,
-            TARGET_ACCURACY, MASTER);
+            CSV_HEADER, PARTITIONS, REPLICATE, INPUT_STORAGE, CHECKPOINT_DIR, CHECKPOINT_EVERY, RESUME, OVERWRITE, ALLOW_CHANGED,
+            METRICS, LOG_EVERY, EVAL_EVERY, TARGET_ACCURACY, MASTER);
 
     /** Every setting of a training job: the engine's, then the job's. */
     public static final List<Setting<?>> TRAINING = concat(EngineSettings.ALL, JOB);
 
     /** The data settings other commands (evaluate, predict) read the same way as train. */
     public static final List<Setting<?>> DATA_COLUMNS = List.of(DATA, FORMAT, LABEL_COL, FEATURES_COL, FEATURE_COLS,
-            CSV_HEADER, PARTITIONS);
+            CSV_HEADER, PARTITIONS, INPUT_STORAGE);
 
     @SafeVarargs
     public static List<Setting<?>> concat(List<Setting<?>>... lists) {

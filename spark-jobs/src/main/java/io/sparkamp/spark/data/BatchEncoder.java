@@ -3,60 +3,83 @@ package io.sparkamp.spark.data;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.tensor.TrainingBatch;
 import io.sparkamp.spark.executor.ExecutorMemory;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.spark.api.java.function.FlatMapFunction;
-import org.apache.spark.sql.Row;
-
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 
 /**
- * Turns a partition of validated (label, features) rows into Arrow IPC batches of at most
- * {@code batchRows} rows, features rounded once to the run's precision. Runs on executors, once per
- * partition, when the cache is built.
+ * Turns a partition of validated (label, features) rows into Arrow IPC batches, features rounded once
+ * to the storage precision. Runs on executors, once per partition, when the cache is built or rebuilt.
+ *
+ * <p>Batches are produced lazily, one at a time, as Spark's cache pulls them, and each holds about
+ * {@link #BATCH_BYTES} of feature values: a task's working memory (the float rows, the Arrow batch and
+ * its IPC bytes, about four batches) is bounded whatever the size of its partition, and Spark's cache,
+ * which checks its memory only every 16 values it stores, can spill a partition to disk in time. Rows
+ * are read as Spark's internal rows, so feature arrays are copied without boxing every value.
  */
-final class BatchEncoder implements FlatMapFunction<Iterator<Row>, CachedBatch> {
+final class BatchEncoder implements FlatMapFunction<Iterator<InternalRow>, CachedBatch> {
     private static final long serialVersionUID = 1L;
+    /** Stored feature bytes per batch. */
+    static final long BATCH_BYTES = 256L << 10;
+    /** The most rows in a batch, however narrow the rows. */
+    static final int MAX_ROWS = 4096;
 
     private final Precision precision;
     private final int featureCount;
     private final int batchRows;
 
-    BatchEncoder(Precision precision, int featureCount, int batchRows) {
+    BatchEncoder(Precision precision, int featureCount) {
         this.precision = precision;
         this.featureCount = featureCount;
-        this.batchRows = batchRows;
+        this.batchRows = rowsPerBatch(featureCount, precision);
+    }
+
+    /** Rows per batch: about {@link #BATCH_BYTES} of stored feature values, at least one row, at most {@link #MAX_ROWS}. */
+    static int rowsPerBatch(int featureCount, Precision precision) {
+        long perRow = (long) Math.max(1, featureCount) * precision.bytes();
+        return (int) Math.max(1, Math.min(MAX_ROWS, BATCH_BYTES / perRow));
     }
 
     @Override
-    public Iterator<CachedBatch> call(Iterator<Row> rows) {
-        List<CachedBatch> out = new ArrayList<>();
-        float[] features = new float[batchRows * featureCount];
-        float[] labels = new float[batchRows];
-        int n = 0;
-        while (rows.hasNext()) {
-            Row row = rows.next();
-            labels[n] = row.getFloat(0);
-            List<Float> values = row.getList(1);
-            for (int j = 0; j < featureCount; j++) {
-                features[n * featureCount + j] = values.get(j);
+    public Iterator<CachedBatch> call(Iterator<InternalRow> rows) {
+        return new Iterator<>() {
+            private final float[] features = new float[batchRows * featureCount];
+            private final float[] labels = new float[batchRows];
+
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
             }
-            n++;
-            if (n == batchRows) {
-                out.add(encode(features, labels, n));
-                n = 0;
+
+            @Override
+            public CachedBatch next() {
+                if (!rows.hasNext()) {
+                    throw new NoSuchElementException("no more rows in this partition");
+                }
+                int n = 0;
+                while (n < batchRows && rows.hasNext()) {
+                    InternalRow row = rows.next();
+                    labels[n] = row.getFloat(0);
+                    ArrayData values = row.getArray(1);
+                    int offset = n * featureCount;
+                    for (int j = 0; j < featureCount; j++) {
+                        features[offset + j] = values.getFloat(j);
+                    }
+                    n++;
+                }
+                return n == batchRows ? encode(features, labels, n)
+                        : encode(Arrays.copyOf(features, n * featureCount), Arrays.copyOf(labels, n), n);
             }
-        }
-        if (n > 0) {
-            out.add(encode(java.util.Arrays.copyOf(features, n * featureCount), java.util.Arrays.copyOf(labels, n), n));
-        }
-        return out.iterator();
+        };
     }
 
-    private CachedBatch encode(float[] features, float[] labels, int rows) {
-        try (BufferAllocator allocator = ExecutorMemory.root().newChildAllocator("encode", 0, Long.MAX_VALUE);
-             TrainingBatch batch = TrainingBatch.fromRows(allocator, precision, rows, featureCount, features, 1, labels)) {
+    private CachedBatch encode(float[] x, float[] y, int rows) {
+        try (BufferAllocator allocator = ExecutorMemory.get().allocator().newChildAllocator("encode", 0, Long.MAX_VALUE);
+             TrainingBatch batch = TrainingBatch.fromRows(allocator, precision, rows, featureCount, x, 1, y)) {
             return new CachedBatch(batch.toIpcBytes(), rows);
         }
     }

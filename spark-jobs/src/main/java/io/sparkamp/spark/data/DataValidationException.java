@@ -19,6 +19,12 @@ public class DataValidationException extends ConfigException {
         this.problems = List.copyOf(problems);
     }
 
+    /** The dataset {@code source} has no rows. */
+    static DataValidationException empty(String source) {
+        return new DataValidationException(source, 0,
+                List.of(new DataValidator.Problem(DataValidator.Check.EMPTY, "dataset", 0, -1, "", "", "", "")));
+    }
+
     /** The dataset as messages name it. */
     public String source() {
         return source;

@@ -1,29 +1,17 @@
 package io.sparkamp.spark.data;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.input_file_name;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.monotonically_increasing_id;
-import static org.apache.spark.sql.functions.shiftleft;
-import static org.apache.spark.sql.functions.spark_partition_id;
-import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.when;
 
-import io.sparkamp.core.loss.LabelRules;
-
+import io.sparkamp.core.numeric.Precision;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
-import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
+import java.util.Map;
 
 /**
- * Checks training rows before the first step, in one Spark job of aggregates (nothing is collected row
- * by row). It throws on bad data and never filters it: a model is not trained on rows it was not meant
+ * Checks training rows before the first step, in one pass over the data ({@link RowChecks}: per
+ * partition, the count of rows breaking each rule and the first of them; nothing is collected row by
+ * row). It throws on bad data and never filters it: a model is not trained on rows it was not meant
  * to see.
  *
  * <p><b>What "row" means.</b> Row indices are 0-based positions in the order Spark reads the table:
@@ -33,19 +21,27 @@ import org.apache.spark.sql.Row;
  * non-empty, non-comment line, for Parquet the record. For a directory of several files Spark orders
  * partitions by file size, so messages also name the file of the first bad row when Spark knows it.
  * Values are shown as the {@code float} the trainer would see (so a double 1e300 shows as Infinity).
+ *
+ * <p><b>Precision.</b> Feature values are also checked against the precision the model reads them in
+ * ({@link ValidationRules#inputPrecision()}): a finite value that would become infinite there (in FP16,
+ * |x| &ge; 65520; the largest FP16 value is 65504) is refused, and non-zero values that would become zero
+ * (in FP16, |x| &le; 2<sup>-25</sup>) are counted in the {@link Report}.
  */
 public final class DataValidator {
 
     /** The rules, in the order they are checked and reported. */
     public enum Check {
         EMPTY("", ""),
+        MALFORMED_RECORD("is malformed", "are malformed"),
         NULL_LABEL("is null", "are null"),
         NON_FINITE_LABEL("is NaN or infinite", "are NaN or infinite"),
         NOT_A_CLASS("is not a class index", "are not class indices"),
         NOT_A_PROBABILITY("is outside [0, 1]", "are outside [0, 1]"),
         NULL_FEATURES("has null features", "have null features"),
         WRONG_LENGTH("has the wrong number of features", "have the wrong number of features"),
-        NON_FINITE_FEATURES("holds NaN or infinite feature values", "hold NaN or infinite feature values");
+        NON_FINITE_FEATURES("holds NaN or infinite feature values", "hold NaN or infinite feature values"),
+        OVERFLOWS_PRECISION("holds feature values too large for the input precision",
+                "hold feature values too large for the input precision");
 
         private final String one;
         private final String many;
@@ -82,6 +78,16 @@ public final class DataValidator {
         }
     }
 
+    /**
+     * What validation measured on data that passed.
+     *
+     * @param rows                  rows checked
+     * @param values                feature values checked
+     * @param valuesFlushedToZero   non-zero feature values that become zero in the input precision
+     */
+    public record Report(long rows, long values, long valuesFlushedToZero) {
+    }
+
     private DataValidator() {
     }
 
@@ -89,110 +95,76 @@ public final class DataValidator {
      * Validates every row of {@code table}.
      *
      * @param expectedFeatures the model's input size; every feature array must have this length
+     * @return what was measured on the valid data
      * @throws DataValidationException listing every broken rule, when any is broken or there are no rows
      */
-    public static void validate(TrainingTable table, int expectedFeatures, LabelRules rules) {
+    public static Report validate(TrainingTable table, int expectedFeatures, ValidationRules rules) {
         if (expectedFeatures <= 0) {
             throw new IllegalArgumentException("expectedFeatures must be positive, got " + expectedFeatures);
         }
-        List<Rule> checks = rules(table, expectedFeatures, rules);
-
-        // Row position = rows of earlier partitions + position inside the partition; the id below packs
-        // the partition index into its upper 31 bits and the position into the lower 33.
-        Column partition = spark_partition_id();
-        Column position = monotonically_increasing_id().minus(shiftleft(partition.cast("long"), 33));
-        Dataset<Row> positioned = table.data()
-                .withColumn("_partition", partition)
-                .withColumn("_position", position)
-                .withColumn("_file", input_file_name());
-
-        List<Column> aggregates = new ArrayList<>();
-        aggregates.add(count(lit(1)).as("_rows"));
-        for (Rule r : checks) {
-            Column first = struct(col("_position"), r.element.cast("int").as("element"),
-                    r.value.cast("string").as("value"), col("_file"));
-            aggregates.add(count(when(r.bad, lit(1))).as(r.check.name() + "_count"));
-            aggregates.add(min(when(r.bad, first)).as(r.check.name() + "_first"));
-        }
-        List<Row> perPartition = new ArrayList<>(positioned.groupBy(col("_partition"))
-                .agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(new Column[0]))
-                .collectAsList());
-        perPartition.sort(Comparator.comparingInt(row -> row.getInt(0)));
+        // One pass over Spark's internal rows; the file of each row comes from the scan that read it.
+        List<RowChecks.Findings> perPartition = table.checkedRows().withColumn("_file", input_file_name())
+                .queryExecution().toRdd().toJavaRDD()
+                .mapPartitionsWithIndex(new RowChecks(expectedFeatures, rules, table.reportsMalformedRecords()), true)
+                .collect();
 
         long rows = 0;
-        for (Row p : perPartition) {
-            rows += p.getLong(1);
+        long values = 0;
+        long flushed = 0;
+        for (RowChecks.Findings p : perPartition) {
+            rows += p.rows;
+            values += p.values;
+            flushed += p.flushed;
         }
         if (rows == 0) {
-            throw new DataValidationException(table.source(), 0,
-                    List.of(new Problem(Check.EMPTY, "dataset", 0, -1, "", "", "", "")));
+            throw DataValidationException.empty(table.source());
         }
+        Map<Check, String[]> texts = describe(table, expectedFeatures, rules);
         List<Problem> problems = new ArrayList<>();
-        for (int c = 0; c < checks.size(); c++) {
-            Rule r = checks.get(c);
+        for (Check check : Check.values()) {
+            int c = check.ordinal();
             long bad = 0;
             long before = 0;
             Problem first = null;
-            for (Row p : perPartition) {
-                bad += p.getLong(2 + 2 * c);
-                Row f = p.getStruct(3 + 2 * c);
-                if (first == null && f != null) {
-                    int element = f.isNullAt(1) ? -1 : f.getInt(1);
-                    first = new Problem(r.check, r.column, 0, before + f.getLong(0), f.getString(3),
+            for (RowChecks.Findings p : perPartition) {
+                bad += p.counts[c];
+                if (first == null && p.counts[c] > 0) {
+                    int element = p.firstElement[c];
+                    first = new Problem(check, texts.get(check)[0], 0, before + p.firstRow[c], p.firstFile[c],
                             element < 0 ? "" : table.describeFeature(element).replace("column ", ""),
-                            f.isNullAt(2) ? "null" : f.getString(2), r.rule);
+                            p.firstValue[c], texts.get(check)[1]);
                 }
-                before += p.getLong(1);
+                before += p.rows;
             }
             if (bad > 0) {
-                problems.add(new Problem(first.check(), first.column(), bad, first.firstRow(), first.file(),
-                        first.location(), first.value(), first.rule()));
+                problems.add(new Problem(check, first.column(), bad, first.firstRow(), first.file(), first.location(),
+                        first.value(), first.rule()));
             }
         }
         if (!problems.isEmpty()) {
             throw new DataValidationException(table.source(), rows, problems);
         }
+        return new Report(rows, values, flushed);
     }
 
-    /** One check as Spark expressions: when a row is bad, and which element and value to report. */
-    private record Rule(Check check, String column, Column bad, Column element, Column value, String rule) {
-    }
-
-    private static List<Rule> rules(TrainingTable table, int expectedFeatures, LabelRules rules) {
+    /** Per check: the column(s) it is about, as messages name them, and the rule it enforces. */
+    private static Map<Check, String[]> describe(TrainingTable table, int expectedFeatures, ValidationRules rules) {
         String label = "column '" + table.labelColumn() + "' (label)";
         String features = table.describeFeatures() + " (features)";
-        Column noElement = lit(null).cast("int");
-        Column y = col(TrainingTable.LABEL);
-        Column finiteLabel = expr("label IS NOT NULL AND NOT isnan(label) AND abs(label) != float('Infinity')");
-
-        List<Rule> out = new ArrayList<>();
-        out.add(new Rule(Check.NULL_LABEL, label, y.isNull(), noElement, lit(null), ""));
-        out.add(new Rule(Check.NON_FINITE_LABEL, label, y.isNotNull().and(finiteLabel.unary_$bang()), noElement, y, ""));
-        if (rules.classes() > 0) {
-            int k = rules.classes();
-            out.add(new Rule(Check.NOT_A_CLASS, label,
-                    finiteLabel.and(expr("label != floor(label) OR label < 0 OR label >= " + k)), noElement, y,
-                    "expected integers in [0, " + k + ")"));
-        }
-        if (rules.binary()) {
-            out.add(new Rule(Check.NOT_A_PROBABILITY, label, finiteLabel.and(expr("label < 0 OR label > 1")),
-                    noElement, y, "binary cross-entropy targets"));
-        }
-        // Index (0-based) of the first null element; -1 when the whole array is null.
-        out.add(new Rule(Check.NULL_FEATURES, features,
-                expr("features IS NULL OR exists(features, x -> x IS NULL)"),
-                expr("CASE WHEN features IS NULL THEN NULL"
-                        + " ELSE array_position(transform(features, x -> x IS NULL), true) - 1 END"),
-                lit(null), ""));
-        out.add(new Rule(Check.WRONG_LENGTH, features,
-                expr("features IS NOT NULL AND size(features) != " + expectedFeatures), noElement,
-                expr("concat(size(features), ' values')"), "expected " + expectedFeatures + ", the model's input size"));
-        String nonFinite = "x -> isnan(x) OR abs(x) = float('Infinity')";
-        Column firstNonFinite = expr("array_position(transform(features, " + nonFinite + "), true)");
-        out.add(new Rule(Check.NON_FINITE_FEATURES, features,
-                expr("features IS NOT NULL AND exists(features, " + nonFinite + ")"),
-                firstNonFinite.minus(1), expr("element_at(features, cast(array_position(transform(features, "
-                + nonFinite + "), true) AS int))"), ""));
+        Map<Check, String[]> out = new EnumMap<>(Check.class);
+        out.put(Check.MALFORMED_RECORD, new String[] {"record",
+                "a different number of fields than the first line, or a value that does not parse as its column's type"});
+        out.put(Check.NULL_LABEL, new String[] {label, ""});
+        out.put(Check.NON_FINITE_LABEL, new String[] {label, ""});
+        out.put(Check.NOT_A_CLASS, new String[] {label, "expected integers in [0, " + rules.classes() + ")"});
+        out.put(Check.NOT_A_PROBABILITY, new String[] {label, "binary cross-entropy targets"});
+        out.put(Check.NULL_FEATURES, new String[] {features, ""});
+        out.put(Check.WRONG_LENGTH, new String[] {features, "expected " + expectedFeatures + ", the model's input size"});
+        out.put(Check.NON_FINITE_FEATURES, new String[] {features, ""});
+        Precision p = rules.inputPrecision();
+        out.put(Check.OVERFLOWS_PRECISION, new String[] {features, p.label() + " holds at most " + p.maxValue()
+                + "; values from " + rules.overflowThreshold() + " on become infinite: standardise the features"
+                + " (e.g. to mean 0, variance 1)" + (p == Precision.FP16 ? " or train with --precision bf16" : "")});
         return out;
     }
 }

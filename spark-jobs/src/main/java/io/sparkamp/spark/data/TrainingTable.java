@@ -9,12 +9,17 @@ import org.apache.spark.sql.Row;
  * {@code features} (array&lt;float&gt;), in the source's read order.
  *
  * <p>It also remembers which source columns the two came from, so that validation errors can name
- * the user's columns rather than ours.
+ * the user's columns rather than ours. A text source (CSV) also carries {@value #MALFORMED}: the raw
+ * text of each record the reader could not split into the expected fields or values (null for good
+ * records), which validation refuses and training never sees.
  */
 public final class TrainingTable {
     public static final String LABEL = "label";
     public static final String FEATURES = "features";
+    /** Raw text of a malformed source record, null for well-formed ones. */
+    public static final String MALFORMED = "_amp_malformed_record";
 
+    private final Dataset<Row> checked;
     private final Dataset<Row> data;
     private final int featureCount;
     private final long rowCount;
@@ -24,7 +29,8 @@ public final class TrainingTable {
     private final boolean assembled;
 
     /**
-     * @param data           rows with exactly the columns {@code label} float and {@code features} array&lt;float&gt;
+     * @param data           rows with the columns {@code label} float and {@code features} array&lt;float&gt;,
+     *                       optionally followed by {@value #MALFORMED} string
      * @param featureCount   length of the longest feature array (0 when there are no rows); validation checks every row
      * @param rowCount       number of rows
      * @param source         the source as messages name it, e.g. {@code parquet data/train}
@@ -34,11 +40,15 @@ public final class TrainingTable {
      */
     public TrainingTable(Dataset<Row> data, int featureCount, long rowCount, String source, String labelColumn,
                          List<String> featureColumns, boolean assembled) {
-        if (data.columns().length != 2 || !LABEL.equals(data.columns()[0]) || !FEATURES.equals(data.columns()[1])) {
-            throw new IllegalArgumentException("a training table needs the columns [label, features], got "
-                    + String.join(", ", data.columns()));
+        String[] columns = data.columns();
+        boolean shape = columns.length >= 2 && LABEL.equals(columns[0]) && FEATURES.equals(columns[1])
+                && (columns.length == 2 || columns.length == 3 && MALFORMED.equals(columns[2]));
+        if (!shape) {
+            throw new IllegalArgumentException("a training table needs the columns [label, features] (and optionally "
+                    + MALFORMED + "), got " + String.join(", ", columns));
         }
-        this.data = data;
+        this.checked = data;
+        this.data = columns.length == 2 ? data : data.select(LABEL, FEATURES);
         this.featureCount = featureCount;
         this.rowCount = rowCount;
         this.source = source;
@@ -47,8 +57,19 @@ public final class TrainingTable {
         this.assembled = assembled;
     }
 
+    /** The rows as the trainer reads them: exactly {@code label} and {@code features}. */
     public Dataset<Row> data() {
         return data;
+    }
+
+    /** The rows as validation checks them: {@link #data()} plus {@value #MALFORMED} when the source has it. */
+    Dataset<Row> checkedRows() {
+        return checked;
+    }
+
+    /** Whether the source reports malformed records in {@value #MALFORMED}. */
+    boolean reportsMalformedRecords() {
+        return checked != data;
     }
 
     public int featureCount() {

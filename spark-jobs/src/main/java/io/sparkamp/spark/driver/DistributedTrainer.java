@@ -48,8 +48,7 @@ public final class DistributedTrainer {
         WeightsPayload payload = WeightsPayload.of(WorkingWeights.cast(state.master(), setup.config().precision()));
         Broadcast<WeightsPayload> broadcast = sc.broadcast(payload);
         try {
-            List<Evaluation> parts = target.batches()
-                    .mapPartitionsWithIndex(new EvaluationTask(broadcast, workerSpec, target.batches().id()), true).collect();
+            List<Evaluation> parts = target.batches().mapPartitionsWithIndex(new EvaluationTask(broadcast, workerSpec, target.layout()), true).collect();
             Evaluation total = Evaluation.EMPTY;
             for (Evaluation part : parts) {
                 total = total.plus(part);

@@ -42,7 +42,7 @@ public final class SparkJobGradients implements GradientSource {
         Broadcast<WeightsPayload> broadcast = sc.broadcast(payload);
         try {
             List<GradientPartial> partials = data.batches()
-                    .mapPartitionsWithIndex(new GradientTask(broadcast, workerSpec, assignments, data.batches().id()), true)
+                    .mapPartitionsWithIndex(new GradientTask(broadcast, workerSpec, assignments, data.layout()), true)
                     .collect();
             return new StepGradient(sumInOrder(partials), payload.bytes());
         } finally {

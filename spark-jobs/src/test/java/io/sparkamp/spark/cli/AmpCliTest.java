@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.datasets.SyntheticDataWriter;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,24 +91,11 @@ class AmpCliTest {
         }
     }
 
-    private record Result(int code, String out, String err) {
-        Map<String, Object> json() {
-            return TrainRuns.lastJsonLine(out);
-        }
+    private static TrainRuns.Cli amp(String... args) {
+        return TrainRuns.cli(args);
     }
 
-    private static Result amp(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            code = AmpCli.run(args, o, e);
-        }
-        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private static void assertBadInput(Result r, String... mentions) {
+    private static void assertBadInput(TrainRuns.Cli r, String... mentions) {
         assertEquals(ExitCodes.BAD_INPUT, r.code(), () -> "exit code; stderr: " + r.err());
         for (String m : mentions) {
             assertTrue(r.err().contains(m), () -> "stderr should mention '" + m + "': " + r.err());
@@ -126,7 +110,7 @@ class AmpCliTest {
     }
 
     /** Only {@code amp:} lines on stderr (Spark's own log lines may precede them), and no stack-trace frame. */
-    private static void assertOneAmpLine(Result r) {
+    private static void assertOneAmpLine(TrainRuns.Cli r) {
         List<String> ampLines = r.err().lines().filter(l -> l.startsWith("amp:")).toList();
         assertEquals(1, ampLines.size(), () -> "one amp: line expected: " + r.err());
         assertTrue(r.err().lines().noneMatch(l -> l.trim().startsWith("at ") || l.startsWith("Caused by")),
@@ -134,7 +118,7 @@ class AmpCliTest {
     }
 
     @Test
-    void aTruncatedParquetFileIsBadInputNamedInOneLineWithTheTraceInALogFile() throws Exception {
+    void aTruncatedParquetFileIsBadInputNamedInOneLine() throws Exception {
         Path copy = tmp.resolve("truncated");
         Files.createDirectories(copy);
         Path part;
@@ -144,12 +128,24 @@ class AmpCliTest {
         byte[] bytes = Files.readAllBytes(part);
         Path broken = copy.resolve(part.getFileName());
         Files.write(broken, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        TrainRuns.Cli run = amp(train(copy.toString()));
+        assertBadInput(run, broken.getFileName().toString(), "truncated, corrupt or not parquet");
+        assertOneAmpLine(run);
+    }
+
+    @Test
+    void aRunThatEndsSkippingEveryStepExitsOneBlamesTheStaticScaleAndLogsItsTrace() throws Exception {
+        // 2^40 overflows every FP16 gradient; 3 skipped steps are far below max-consecutive-skips (50)
         Path logs = tmp.resolve("logs");
         String previous = System.setProperty(FailureReport.LOG_DIR_PROPERTY, logs.toString());
         try {
-            Result r = amp(train(copy.toString()));
-            assertBadInput(r, broken.getFileName().toString(), "stack trace in " + logs);
+            TrainRuns.Cli r = amp(train(good + "/train", "--precision", "fp16", "--loss-scale", "1099511627776"));
+            assertEquals(ExitCodes.RUNTIME_FAILURE, r.code(), r.err());
             assertOneAmpLine(r);
+            assertTrue(r.err().contains("amp: failed: training failed: the last 3 of 3 steps were all skipped"), r.err());
+            assertTrue(r.err().contains("static loss scale"), r.err());
+            assertTrue(r.err().contains("(stack trace in " + logs), r.err());
+            assertTrue(r.out().isEmpty(), "no success summary for a failed run: " + r.out());
             try (var written = Files.list(logs)) {
                 assertTrue(written.anyMatch(f -> f.getFileName().toString().startsWith("amp-failure-")), "trace file written");
             }
@@ -163,20 +159,9 @@ class AmpCliTest {
     }
 
     @Test
-    void aRunThatEndsSkippingEveryStepExitsOneAndBlamesTheStaticScale() {
-        // 2^40 overflows every FP16 gradient; 3 skipped steps are far below max-consecutive-skips (50)
-        Result r = amp(train(good + "/train", "--precision", "fp16", "--loss-scale", "1099511627776"));
-        assertEquals(ExitCodes.RUNTIME_FAILURE, r.code(), r.err());
-        assertOneAmpLine(r);
-        assertTrue(r.err().contains("amp: failed: training failed: the last 3 of 3 steps were all skipped"), r.err());
-        assertTrue(r.err().contains("static loss scale"), r.err());
-        assertTrue(r.out().isEmpty(), "no success summary for a failed run: " + r.out());
-    }
-
-    @Test
     void regressionReportsRmseAndR2InsteadOfAccuracyInTrainAndEvaluate() {
         String checkpoints = tmp.resolve("ckpt-mse").toString();
-        Result trained = amp("train", "--master", "local[2]", "--data", good + "/train", "--test-data", good + "/test",
+        TrainRuns.Cli trained = amp("train", "--master", "local[2]", "--data", good + "/train", "--test-data", good + "/test",
                 "--model", "mlp 16-8-1 relu", "--loss", "mse", "--precision", "fp32", "--steps", "12", "--batch-size", "32",
                 "--lr", "0.01", "--partitions", "2", "--checkpoint-dir", checkpoints, "--log-every", "1000");
         assertEquals(ExitCodes.OK, trained.code(), trained.err());
@@ -186,7 +171,7 @@ class AmpCliTest {
         assertEquals(Math.sqrt(2 * num(s, "test_loss")), num(s, "test_rmse"), 1e-9 * num(s, "test_rmse"));
         assertTrue(num(s, "test_r2") < 1 && num(s, "test_r2") > -10, "R² is a fraction of explained variance: " + s);
 
-        Result evaluated = amp("evaluate", "--checkpoint", checkpoints, "--data", good + "/test", "--master", "local[2]");
+        TrainRuns.Cli evaluated = amp("evaluate", "--checkpoint", checkpoints, "--data", good + "/test", "--master", "local[2]");
         assertEquals(ExitCodes.OK, evaluated.code(), evaluated.err());
         Map<String, Object> e = evaluated.json();
         assertEquals(num(s, "test_rmse"), num(e, "rmse"), 1e-12);
@@ -200,7 +185,7 @@ class AmpCliTest {
     @Test
     void trainSucceedsAndInspectAndEvaluateAgreeWithIt() {
         String checkpoints = tmp.resolve("ckpt").toString();
-        Result trained = amp("train", "--master", "local[2]", "--data", good + "/train", "--test-data", good + "/test",
+        TrainRuns.Cli trained = amp("train", "--master", "local[2]", "--data", good + "/train", "--test-data", good + "/test",
                 "--model", MODEL, "--steps", "15", "--batch-size", "32", "--lr", "0.01", "--partitions", "2",
                 "--loss-scale-growth-interval", "4", "--checkpoint-dir", checkpoints, "--log-every", "1000");
         assertEquals(ExitCodes.OK, trained.code(), trained.err());
@@ -209,7 +194,7 @@ class AmpCliTest {
         assertEquals(15, num(summary, "steps"));
         assertTrue(num(summary, "test_accuracy") > 0.5, "accuracy above chance: " + summary);
 
-        Result inspected = amp("inspect", "--checkpoint", checkpoints, "--master", "local[2]");
+        TrainRuns.Cli inspected = amp("inspect", "--checkpoint", checkpoints, "--master", "local[2]");
         assertEquals(ExitCodes.OK, inspected.code(), inspected.err());
         Map<String, Object> info = inspected.json();
         assertEquals("inspect", info.get("command"));
@@ -229,7 +214,7 @@ class AmpCliTest {
         assertEquals("32", config.get("batch-size"));
         assertEquals(good + "/train", config.get("data"));
 
-        Result evaluated = amp("evaluate", "--checkpoint", checkpoints, "--data", good + "/test", "--partitions", "2",
+        TrainRuns.Cli evaluated = amp("evaluate", "--checkpoint", checkpoints, "--data", good + "/test", "--partitions", "2",
                 "--master", "local[2]");
         assertEquals(ExitCodes.OK, evaluated.code(), evaluated.err());
         Map<String, Object> eval = evaluated.json();

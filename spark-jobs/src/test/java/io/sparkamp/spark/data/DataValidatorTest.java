@@ -1,6 +1,5 @@
 package io.sparkamp.spark.data;
 
-import io.sparkamp.core.loss.LabelRules;
 import static org.hamcrest.CoreMatchers.containsString;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.junit.Assert.assertEquals;
@@ -27,7 +26,7 @@ public class DataValidatorTest extends SparkDataTestBase {
             .add("features", DataTypes.createArrayType(DataTypes.FloatType, true));
     private static final int ROWS = 300;
     private static final int FEATURES = 4;
-    private static final LabelRules TEN_CLASSES = LabelRules.classification(10);
+    private static final ValidationRules TEN_CLASSES = ValidationRules.classification(10);
 
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
@@ -54,14 +53,14 @@ public class DataValidatorTest extends SparkDataTestBase {
         return new TrainingTable(df, FEATURES, rows.size(), "parquet data/test", "y", List.of("pixels"), false);
     }
 
-    private DataValidationException invalid(List<Row> rows, LabelRules rules) {
+    private DataValidationException invalid(List<Row> rows, ValidationRules rules) {
         return assertThrows(DataValidationException.class, () -> DataValidator.validate(table(rows), FEATURES, rules));
     }
 
     @Test
     public void validRowsPass() {
         DataValidator.validate(table(validRows()), FEATURES, TEN_CLASSES);
-        DataValidator.validate(table(validRows()), FEATURES, LabelRules.finiteLabels());
+        DataValidator.validate(table(validRows()), FEATURES, ValidationRules.finiteLabels());
     }
 
     @Test
@@ -88,7 +87,7 @@ public class DataValidatorTest extends SparkDataTestBase {
         List<Row> rows = validRows();
         rows.set(220, row(Float.NaN, 1f, 2f, 3f, 4f));
         rows.set(5, row(Float.POSITIVE_INFINITY, 1f, 2f, 3f, 4f));
-        DataValidationException e = invalid(rows, LabelRules.finiteLabels());
+        DataValidationException e = invalid(rows, ValidationRules.finiteLabels());
         assertThat(e.getMessage(), containsString("column 'y' (label): 2 rows are NaN or infinite; first at row 5: Infinity"));
     }
 
@@ -114,7 +113,7 @@ public class DataValidatorTest extends SparkDataTestBase {
             rows.add(row(i % 2 == 0 ? 0f : 0.75f, 0f, 0f, 0f, 0f));
         }
         rows.set(42, row(1.5f, 0f, 0f, 0f, 0f));
-        DataValidationException e = invalid(rows, LabelRules.binaryCrossEntropy());
+        DataValidationException e = invalid(rows, ValidationRules.binaryCrossEntropy());
         assertThat(e.getMessage(), containsString("column 'y' (label): 1 row is outside [0, 1] (binary cross-entropy targets)"));
         assertThat(e.getMessage(), containsString("first at row 42: 1.5"));
     }

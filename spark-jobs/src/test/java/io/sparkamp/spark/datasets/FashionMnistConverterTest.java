@@ -1,6 +1,6 @@
 package io.sparkamp.spark.datasets;
 
-import io.sparkamp.core.loss.LabelRules;
+import io.sparkamp.spark.data.ValidationRules;
 import static org.hamcrest.CoreMatchers.containsString;
 import static org.hamcrest.MatcherAssert.assertThat;
 import static org.junit.Assert.assertArrayEquals;
@@ -68,7 +68,7 @@ public class FashionMnistConverterTest extends SparkDataTestBase {
 
         // The output is a dataset the reader and validator accept as is.
         TrainingTable t = DatasetReader.read(spark(), DataSpec.of(out + "/train", DataSpec.Format.PARQUET));
-        DataValidator.validate(t, 784, LabelRules.classification(10));
+        DataValidator.validate(t, 784, ValidationRules.classification(10));
 
         ConfigException again = assertThrows(ConfigException.class,
                 () -> FashionMnistConverter.convert(spark(), src, out, false));

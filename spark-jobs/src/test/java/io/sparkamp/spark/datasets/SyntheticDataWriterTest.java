@@ -1,6 +1,6 @@
 package io.sparkamp.spark.datasets;
 
-import io.sparkamp.core.loss.LabelRules;
+import io.sparkamp.spark.data.ValidationRules;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThrows;
@@ -63,7 +63,7 @@ public class SyntheticDataWriterTest extends SparkDataTestBase {
             }
         }
         DataValidator.validate(DatasetReader.read(spark(), DataSpec.of(out + "/train", DataSpec.Format.PARQUET)), 8,
-                LabelRules.classification(10));
+                ValidationRules.classification(10));
     }
 
     @Test

@@ -19,7 +19,7 @@ import io.sparkamp.spark.data.DataSpec;
 import io.sparkamp.spark.data.DataValidator;
 import io.sparkamp.spark.data.DatasetReader;
 import io.sparkamp.spark.data.TrainingTable;
-import io.sparkamp.core.loss.LabelRules;
+import io.sparkamp.spark.data.ValidationRules;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -80,7 +80,7 @@ public class LocalDistributedEquivalenceTest extends AmpSparkTestBase {
 
     private void assertSameTraining(String... settings) {
         TrainingTable table = DatasetReader.read(spark(), DataSpec.of(data, DataSpec.Format.PARQUET));
-        DataValidator.validate(table, FEATURES, LabelRules.classification(4));
+        DataValidator.validate(table, FEATURES, ValidationRules.classification(4));
         TrainConfig config = TrainConfig.from(TrainRuns.settings(settings));
         TrainingSetup setup = new TrainingSetup(config, STEPS);
 
@@ -110,7 +110,7 @@ public class LocalDistributedEquivalenceTest extends AmpSparkTestBase {
             local.add(new ArrayRowSource(x, FEATURES, y, 1));
         }
 
-        CachedTrainingData cached = CachedTrainingData.build(table, config.precision(), 0, "equivalence test");
+        CachedTrainingData cached = CachedTrainingData.build(table, config.precision(), 0, "equivalence test", 0);
         try {
             long[] expectedRows = partitions.stream().mapToLong(List::size).toArray();
             assertArrayEquals("cached partitions are the table's", expectedRows, cached.partitionRows());

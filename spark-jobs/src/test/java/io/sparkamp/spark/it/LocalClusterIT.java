@@ -1,90 +1,115 @@
 package io.sparkamp.spark.it;
 
 import io.sparkamp.core.config.Settings;
+import io.sparkamp.spark.AmpSparkTestBase;
+import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.checkpoint.Checkpoint;
 import io.sparkamp.spark.checkpoint.CheckpointStore;
 import io.sparkamp.spark.cli.JobConfig;
-import io.sparkamp.spark.cli.SparkSessions;
 import io.sparkamp.spark.cli.TrainCommand;
 import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import org.apache.spark.SparkConf;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Training in {@code local-cluster[2,1,1024]} — two executor JVMs that load the shaded job jar, so task
  * closures, broadcasts, cached batches and results really cross JVMs through Kryo with
- * registrationRequired — gives bit-identical weights to the same run in {@code local[2]}.
+ * registrationRequired — gives bit-identical weights to the same run in {@code local[2]}; and so does a
+ * run during which one executor JVM dies at step 10 (halted by the test hook, as by {@code kill -9}):
+ * Spark reruns its task elsewhere and rebuilds the cached partition it held from lineage.
  */
 class LocalClusterIT {
-    @TempDir
-    Path work;
+    private static final String CLUSTER = "local-cluster[2,1,1024]";
 
-    @Test
-    void localClusterTrainsBitIdenticallyToLocalMode() {
-        Path data = work.resolve("data");
-        SparkSession writer = session("local[2]");
+    @TempDir
+    static Path work;
+    private static Path data;
+    private static Checkpoint reference;
+
+    @BeforeAll
+    static void dataAndAnUndisturbedLocalRun() throws Exception {
+        data = work.resolve("data");
+        SparkSession writer = session("local[2]", Map.of());
         try {
             SyntheticDataWriter.write(writer, data.toString(), new SyntheticDataWriter.Options(800, 200, 16, 4, 1.0f, 9), false);
         } finally {
             writer.stop();
         }
-        Checkpoint cluster = train("local-cluster[2,1,1024]", data, work.resolve("cluster"));
-        Checkpoint local = train("local[2]", data, work.resolve("local"));
-
-        assertEquals(local.steps(), cluster.steps());
-        assertArrayEquals(bits(local.master()), bits(cluster.master()), "master weights differ between local[2] and local-cluster");
-        for (Map.Entry<String, float[]> slot : local.optimizer().slots().entrySet()) {
-            assertArrayEquals(bits(slot.getValue()), bits(cluster.optimizer().slots().get(slot.getKey())), "optimizer slot " + slot.getKey());
-        }
-        assertEquals(local.scaler(), cluster.scaler());
+        reference = train("local[2]", Map.of(), work.resolve("local"), new AtomicInteger(), new AtomicInteger());
     }
 
-    private Checkpoint train(String master, Path data, Path checkpoints) {
-        Settings s = new Settings();
-        s.set("data", data.resolve("train").toString(), "test");
-        s.set("model", "mlp 16-32-4 relu", "test");
-        s.set("precision", "fp16", "test");
-        s.set("loss-scale-growth-interval", "4", "test");
-        s.set("steps", "24", "test");
-        s.set("batch-size", "64", "test");
-        s.set("micro-batch-size", "16", "test");
-        s.set("partitions", "2", "test");
-        s.set("checkpoint-dir", checkpoints.toString(), "test");
-        SparkSession spark = session(master);
+    @Test
+    void localClusterTrainsBitIdenticallyToLocalMode() throws Exception {
+        Checkpoint cluster = train(CLUSTER, Map.of(), work.resolve("cluster"), new AtomicInteger(), new AtomicInteger());
+        TrainRuns.assertSameState(reference, cluster);
+    }
+
+    @Test
+    void anExecutorKilledMidTrainingChangesNoBit() throws Exception {
+        Path marker = work.resolve("halted");
+        AtomicInteger executorsLost = new AtomicInteger();
+        AtomicInteger tasksFailed = new AtomicInteger();
+        Checkpoint survived = train(CLUSTER, Map.of("spark.amp.testing.haltExecutorAtStep", "10",
+                "spark.amp.testing.haltMarker", marker.toString()), work.resolve("halted-run"), executorsLost, tasksFailed);
+
+        assertTrue(Files.exists(marker), "the test hook halted an executor");
+        assertTrue(executorsLost.get() >= 1, "Spark saw the executor go");
+        assertTrue(tasksFailed.get() >= 1, "its task failed and was rerun");
+        TrainRuns.assertSameState(reference, survived);
+    }
+
+    private static Checkpoint train(String master, Map<String, String> conf, Path checkpoints, AtomicInteger executorsLost,
+                                    AtomicInteger tasksFailed) throws Exception {
+        Settings s = TrainRuns.settings("data", data.resolve("train").toString(), "model", "mlp 16-32-4 relu",
+                "precision", "fp16", "loss-scale-growth-interval", "4", "steps", "24", "batch-size", "64",
+                "micro-batch-size", "16", "partitions", "2", "checkpoint-dir", checkpoints.toString());
+        SparkSession spark = session(master, conf);
         try {
+            spark.sparkContext().addSparkListener(new SparkListener() {
+                @Override
+                public void onExecutorRemoved(SparkListenerExecutorRemoved removed) {
+                    executorsLost.incrementAndGet();
+                }
+
+                @Override
+                public void onTaskEnd(SparkListenerTaskEnd end) {
+                    if (!end.taskInfo().successful()) {
+                        tasksFailed.incrementAndGet();
+                    }
+                }
+            });
             TrainCommand.run(JobConfig.from(s), spark, new PrintStream(new ByteArrayOutputStream()));
+            spark.sparkContext().listenerBus().waitUntilEmpty();
             return new CheckpointStore(spark, checkpoints.toString()).loadNewest().orElseThrow();
         } finally {
             spark.stop();
         }
     }
 
-    private static SparkSession session(String master) {
+    private static SparkSession session(String master, Map<String, String> extra) {
         SparkConf conf = new SparkConf().setMaster(master).setAppName("LocalClusterIT")
                 .set("spark.ui.enabled", "false")
                 .set("spark.driver.host", "127.0.0.1")
                 .set("spark.driver.bindAddress", "127.0.0.1")
                 .set("spark.jars", ClusterFixtures.jobJar().toString())
                 .set("spark.executor.memory", "768m");
-        SparkSessions.applyKryoDefaults(conf);
+        extra.forEach(conf::set);
+        AmpSparkTestBase.strictKryo(conf);
         return SparkSession.builder().config(conf).getOrCreate();
-    }
-
-    private static int[] bits(float[] values) {
-        int[] out = new int[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = Float.floatToRawIntBits(values[i]);
-        }
-        return out;
     }
 }

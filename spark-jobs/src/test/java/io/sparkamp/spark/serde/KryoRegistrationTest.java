@@ -21,6 +21,7 @@ import io.sparkamp.core.train.PartitionAssignment;
 import io.sparkamp.core.train.TrainingSetup;
 import io.sparkamp.core.train.TrainingState;
 import io.sparkamp.core.config.TrainConfig;
+import io.sparkamp.spark.AmpSparkTestBase;
 import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.cli.SparkSessions;
 import io.sparkamp.spark.data.CachedBatch;
@@ -44,11 +45,12 @@ import scala.reflect.ClassTag$;
 
 /**
  * Every class the registrator lists survives Spark's {@link KryoSerializer} configured as jobs configure it
- * ({@link SparkSessions#applyKryoDefaults}: registrationRequired=true and {@link AmpKryoRegistrator}), with
- * real content; and a class nobody registered is refused, which proves the setting is on.
+ * ({@link SparkSessions#applyKryoDefaults}: {@link AmpKryoRegistrator}) and made strict as the tests run it
+ * (registrationRequired=true), with real content; and a class nobody registered is refused, which proves
+ * the strict setting is on. Users' sessions leave registration optional.
  */
 class KryoRegistrationTest {
-    private static final SparkConf CONF = SparkSessions.applyKryoDefaults(new SparkConf(false));
+    private static final SparkConf CONF = AmpSparkTestBase.strictKryo(new SparkConf(false));
     private static final KryoSerializer SERIALIZER = new KryoSerializer(CONF);
 
     @SuppressWarnings("unchecked")
@@ -121,7 +123,7 @@ class KryoRegistrationTest {
         float[] features = {1f, 2f, 3f, 0.5f, -1f, 1e-3f};
         float[] labels = {0f, 2f};
         byte[] ipc;
-        try (BufferAllocator allocator = ExecutorMemory.root().newChildAllocator("kryo-test", 0, Long.MAX_VALUE);
+        try (BufferAllocator allocator = ExecutorMemory.get().allocator().newChildAllocator("kryo-test", 0, Long.MAX_VALUE);
              TrainingBatch batch = TrainingBatch.fromRows(allocator, Precision.FP16, 2, 3, features, 1, labels)) {
             ipc = batch.toIpcBytes();
         }
@@ -131,7 +133,7 @@ class KryoRegistrationTest {
         assertArrayEquals(ipc, back.ipc());
         CachedBatch[] array = roundTrip(new CachedBatch[] {cached, cached});
         assertArrayEquals(ipc, array[1].ipc());
-        try (BufferAllocator allocator = ExecutorMemory.root().newChildAllocator("kryo-test-decode", 0, Long.MAX_VALUE);
+        try (BufferAllocator allocator = ExecutorMemory.get().allocator().newChildAllocator("kryo-test-decode", 0, Long.MAX_VALUE);
              TrainingBatch decoded = TrainingBatch.fromIpcBytes(allocator, back.ipc())) {
             float[] y = new float[2];
             decoded.readLabels(0, 2, y, 0);
@@ -193,15 +195,24 @@ class KryoRegistrationTest {
     }
 
     @Test
+    void usersSessionsDoNotRequireRegistration() {
+        SparkConf user = SparkSessions.applyKryoDefaults(new SparkConf(false));
+        assertEquals("org.apache.spark.serializer.KryoSerializer", user.get("spark.serializer"));
+        assertEquals(AmpKryoRegistrator.class.getName(), user.get("spark.kryo.registrator"));
+        assertFalse(user.contains("spark.kryo.registrationRequired"), "left to Spark's default (off)");
+        assertEquals("true", SparkSessions.applyKryoDefaults(new SparkConf(false)
+                .set("spark.kryo.registrationRequired", "true")).get("spark.kryo.registrationRequired"), "a user's choice stays");
+    }
+
+    @Test
     void anUnregisteredClassIsRefused() {
         assertEquals("true", CONF.get("spark.kryo.registrationRequired"));
         Exception e = assertThrows(Exception.class, () -> roundTrip(new NeverRegistered()));
         String message = String.valueOf(e.getMessage()) + (e.getCause() == null ? "" : e.getCause().getMessage());
         assertTrue(message.contains("Class is not registered") && message.contains(NeverRegistered.class.getName()), message);
 
-        // the same object passes when registration is not required: the refusal above is the setting at work
-        KryoSerializer lenient = new KryoSerializer(SparkSessions.applyKryoDefaults(
-                new SparkConf(false).set("spark.kryo.registrationRequired", "false")));
+        // the same object passes in a user's session: the refusal above is the tests' strict setting at work
+        KryoSerializer lenient = new KryoSerializer(SparkSessions.applyKryoDefaults(new SparkConf(false)));
         SerializerInstance instance = lenient.newInstance();
         ClassTag<NeverRegistered> tag = ClassTag$.MODULE$.apply(NeverRegistered.class);
         assertEquals(3, instance.deserialize(instance.serialize(new NeverRegistered(), tag), tag).value);
