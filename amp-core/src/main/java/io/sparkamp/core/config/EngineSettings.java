@@ -81,7 +81,8 @@ public final class EngineSettings {
     public static final Setting<Long> SEED = Setting.longValue("seed", "batching", 42L,
             "run seed: initial weights, sampling and dropout derive from it");
     public static final Setting<String> KERNEL = Setting.text("kernel", "precision", "auto",
-            "GEMM kernel: auto picks the fastest that loads and passes its self-test; java, vector or native force one");
+            "GEMM kernel: auto measures the candidates on the model's multiplies and takes the fastest (remembered per CPU); "
+                    + "native, native-fp32, vector, vector-fp32, java or fp32=K,fp16=K,bf16=K force one");
 
     /** Every engine setting, in the order --help lists them. */
     public static final List<Setting<?>> ALL = List.of(MODEL, LOSS, PRECISION, LOSS_SCALE, LOSS_SCALE_INIT,

@@ -31,12 +31,6 @@ final class CodeConverters {
     }
 
     private static CodeConverter select() {
-        Vectorization.Loaded<CodeConverter> vector = vector();
-        if (vector.instance() == null) {
-            LOG.info("FP16/BF16 conversions: scalar ({})", vector.reason());
-            return scalar();
-        }
-        LOG.info("FP16/BF16 conversions: {}", vector.instance().name());
-        return vector.instance();
+        return Vectorization.choose("FP16/BF16 conversions", VECTOR_CLASS, CodeConverter.class, scalar(), LOG, CodeConverter::name);
     }
 }

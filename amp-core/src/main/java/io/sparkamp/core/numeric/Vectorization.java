@@ -24,6 +24,21 @@ public final class Vectorization {
         return null;
     }
 
+    /**
+     * The Vector API implementation {@code className} when it loads, else {@code fallback}; logs which
+     * {@code what} is served by, and when falling back, why.
+     */
+    public static <T> T choose(String what, String className, Class<T> type, T fallback, org.slf4j.Logger log,
+                               java.util.function.Function<T, String> name) {
+        Loaded<T> vector = load(className, type);
+        if (vector.instance() == null) {
+            log.info("{}: {} ({})", what, name.apply(fallback), vector.reason());
+            return fallback;
+        }
+        log.info("{}: {}", what, name.apply(vector.instance()));
+        return vector.instance();
+    }
+
     /** A new instance of {@code className} (by its no-argument constructor), if the module is there. */
     public static <T> Loaded<T> load(String className, Class<T> type) {
         String unavailable = unavailableReason();

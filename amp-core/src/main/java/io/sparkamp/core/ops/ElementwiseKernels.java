@@ -30,12 +30,6 @@ final class ElementwiseKernels {
     }
 
     private static ElementwiseKernel select() {
-        Vectorization.Loaded<ElementwiseKernel> vector = vector();
-        if (vector.instance() == null) {
-            LOG.info("pointwise kernels: scalar ({})", vector.reason());
-            return scalar();
-        }
-        LOG.info("pointwise kernels: {}", vector.instance().name());
-        return vector.instance();
+        return Vectorization.choose("pointwise kernels", VECTOR_CLASS, ElementwiseKernel.class, scalar(), LOG, ElementwiseKernel::name);
     }
 }

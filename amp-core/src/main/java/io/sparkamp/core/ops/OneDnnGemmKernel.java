@@ -433,24 +433,25 @@ final class OneDnnGemmKernel implements GemmKernel {
         Pointer copyA(Matrix m) {
             if (m.storage().isLow()) {
                 a16 = ensure(a16, m.size());
-                a16.position(0).asByteBuffer().order(ByteOrder.nativeOrder()).put(0, m.buffer(), 0, (int) m.bytes());
-                return a16.position(0);
+                return copy(m, a16);
             }
             a32 = ensure(a32, m.size());
-            a32.position(0).asByteBuffer().order(ByteOrder.nativeOrder()).put(0, m.buffer(), 0, (int) m.bytes());
-            return a32.position(0);
+            return copy(m, a32);
         }
 
         /** A heap matrix copied into this thread's native buffer for operand B. */
         Pointer copyB(Matrix m) {
             if (m.storage().isLow()) {
                 b16 = ensure(b16, m.size());
-                b16.position(0).asByteBuffer().order(ByteOrder.nativeOrder()).put(0, m.buffer(), 0, (int) m.bytes());
-                return b16.position(0);
+                return copy(m, b16);
             }
             b32 = ensure(b32, m.size());
-            b32.position(0).asByteBuffer().order(ByteOrder.nativeOrder()).put(0, m.buffer(), 0, (int) m.bytes());
-            return b32.position(0);
+            return copy(m, b32);
+        }
+
+        private static Pointer copy(Matrix m, Pointer into) {
+            into.position(0).asByteBuffer().order(ByteOrder.nativeOrder()).put(0, m.buffer(), 0, (int) m.bytes());
+            return into.position(0);
         }
 
         float[] wideA(int size) {

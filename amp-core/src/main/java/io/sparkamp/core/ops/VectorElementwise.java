@@ -126,12 +126,7 @@ final class VectorElementwise implements ElementwiseKernel {
                 VectorMask<Integer> positive = codes.and(0xffff).compare(VectorOperators.GT, 0)
                         .and(codes.and(0xffff).compare(VectorOperators.LE, 0x7f80));
                 codes = IntVector.zero(INTS).blend(codes, positive);
-                long set = IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
-                int shift = i & 63;
-                relu[i >>> 6] |= set << shift;
-                if (shift + LANES > 64) {
-                    relu[(i >>> 6) + 1] |= set >>> (64 - shift);
-                }
+                orBits(relu, i, IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK);
             }
             ((ShortVector) codes.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(o, i * 2, ORDER);
         }
@@ -161,12 +156,7 @@ final class VectorElementwise implements ElementwiseKernel {
             if (relu != null) {
                 VectorMask<Integer> positive = bits.compare(VectorOperators.GT, 0).and(bits.compare(VectorOperators.LE, 0x7f80_0000));
                 bits = IntVector.zero(INTS).blend(bits, positive);
-                long set = IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
-                int shift = i & 63;
-                relu[i >>> 6] |= set << shift;
-                if (shift + LANES > 64) {
-                    relu[(i >>> 6) + 1] |= set >>> (64 - shift);
-                }
+                orBits(relu, i, IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK);
             }
             bits.reinterpretAsFloats().intoByteBuffer(o, i * 4, ORDER);
         }
@@ -181,12 +171,7 @@ final class VectorElementwise implements ElementwiseKernel {
                 IntVector bits = sum.reinterpretAsInts();
                 VectorMask<Integer> positive = bits.compare(VectorOperators.GT, 0).and(bits.compare(VectorOperators.LE, 0x7f80_0000));
                 sum = IntVector.zero(INTS).blend(bits, positive).reinterpretAsFloats();
-                long set = IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
-                int shift = i & 63;
-                relu[i >>> 6] |= set << shift;
-                if (shift + LANES > 64) {
-                    relu[(i >>> 6) + 1] |= set >>> (64 - shift);
-                }
+                orBits(relu, i, IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK);
             }
             sum.intoByteBuffer(o, i * 4, ORDER);
         }
@@ -477,9 +462,13 @@ final class VectorElementwise implements ElementwiseKernel {
         return IntVector.zero(INTS).blend(BIT_OF_LANE, mask).reduceLanes(VectorOperators.OR) & LANE_MASK;
     }
 
-    /** ORs the bits of {@code mask} into {@code words} at element {@code i}, which may start anywhere (two words when it straddles). */
+    /** ORs the bits of {@code mask} into {@code words} at element {@code i}, which may start anywhere. */
     private static void orMaskBits(long[] words, int i, VectorMask<Integer> mask) {
-        long bits = laneBits(mask);
+        orBits(words, i, laneBits(mask));
+    }
+
+    /** ORs {@code bits} (one per lane) into {@code words} at element {@code i}: two words when the lanes straddle them. */
+    private static void orBits(long[] words, int i, long bits) {
         int shift = i & 63;
         words[i >>> 6] |= bits << shift;
         if (shift + LANES > 64) {

@@ -121,7 +121,8 @@ final class PytorchPeer {
                 .append(" (`").append(SCRIPT).append("`), ").append(threads).append(" threads = the cores of master `")
                 .append(master).append("`; global batch ").append(results.get(0).summary().get("batch_size"))
                 .append(", Adam, ").append(results.get(0).summary().get("steps"))
-                .append(" timed steps after 10 untimed; data in memory as one FP32 tensor (no Spark, no data loading in the timing).\n");
+                .append(" timed steps after 10 untimed; data in memory as one FP32 tensor (no Spark, no data loading in the timing). ")
+                .append("It runs after the Spark runs of the same bench: on a host shared with other jobs, compare ratios with care.\n");
         b.append("- Machine: ").append(io.sparkamp.spark.report.Machine.current().cpuModel()).append("; flags of note: ").append(io.sparkamp.spark.report.Machine.current().cpuFlags()).append("\n\n");
         b.append("| run | samples/s | test accuracy after the timed steps | Spark AMP fastest (").append(fastest.precision())
                 .append(", ").append(String.format(Locale.ROOT, "%.0f", fastest.number("samples_per_second")))
