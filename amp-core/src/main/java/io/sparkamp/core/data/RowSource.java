@@ -35,10 +35,14 @@ public interface RowSource {
 
     /**
      * Copies the features of rows {@code rows[from..from + count)} into {@code dst} (native byte order), row
-     * {@code i} at element {@code i · featureCount()}, held as {@link #featureStorage()}. The default copies
-     * row by row through {@link #copyFeatures}.
+     * {@code i} at element {@code i · featureCount()}, held as {@code storage}: {@link #featureStorage()}
+     * (as stored) or FP32 (16-bit codes widened exactly, in the same pass). The default copies row by row
+     * through {@link #copyFeatures}, as FP32.
      */
-    default void gatherFeatures(int[] rows, int from, int count, ByteBuffer dst) {
+    default void gatherFeatures(int[] rows, int from, int count, Precision storage, ByteBuffer dst) {
+        if (storage != Precision.FP32) {
+            throw new IllegalArgumentException("rows of this source gather as FP32, not " + storage);
+        }
         int width = featureCount();
         float[] row = new float[width];
         FloatBuffer floats = dst.asFloatBuffer();

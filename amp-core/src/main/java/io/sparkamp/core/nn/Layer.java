@@ -1,5 +1,6 @@
 package io.sparkamp.core.nn;
 
+import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.tensor.Matrix;
 
 /**
@@ -21,6 +22,11 @@ public interface Layer {
 
     /** The spec text, for messages, e.g. "linear 512". */
     String name();
+
+    /** How this layer reads its input fastest (a source that can, hands rows over in it): FP32 unless it says otherwise. */
+    default Precision inputStorage(ComputeContext ctx) {
+        return Precision.FP32;
+    }
 
     /**
      * Computes the outputs of {@code input.rows()} rows under the context's autocast policy, and saves

@@ -53,6 +53,12 @@ final class LinearLayer implements Layer, ActivationMemory {
         return spec;
     }
 
+    /** The kernel's operand storage: 16-bit codes it multiplies as they are, or FP32 it computes in. */
+    @Override
+    public Precision inputStorage(ComputeContext ctx) {
+        return ctx.gemm().operandStorage(ctx.precisionOf(OpClass.MATMUL));
+    }
+
     @Override
     public Matrix forward(ComputeContext ctx, Matrix input) {
         Checks.requireCols(spec, "input", input, in);

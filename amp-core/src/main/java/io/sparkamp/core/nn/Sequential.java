@@ -43,6 +43,11 @@ public final class Sequential {
         return parameterCount;
     }
 
+    /** How the first layer reads its input fastest (see {@link Layer#inputStorage}). */
+    public Precision inputStorage(ComputeContext ctx) {
+        return layers.get(0).inputStorage(ctx);
+    }
+
     /** Runs {@code rows} rows of {@code input} through every layer; returns rows * outputSize() values. */
     public float[] forward(ComputeContext ctx, float[] input, int rows) {
         Layer first = layers.get(0);

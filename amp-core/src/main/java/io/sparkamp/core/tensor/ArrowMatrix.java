@@ -24,10 +24,11 @@ public interface ArrowMatrix extends AutoCloseable {
     void readFloats(int firstRow, int rowCount, float[] dst, int dstOff);
 
     /**
-     * Copies rows {@code [firstRow, firstRow + rowCount)} as stored (16-bit codes, or FP32 values) to
-     * element {@code dstIndex} of {@code dst} (native byte order): a memory copy, nothing converted.
+     * Copies rows {@code [firstRow, firstRow + rowCount)} to element {@code dstIndex} of {@code dst} (native
+     * byte order) held as {@code storage}: as stored (a memory copy) when that is {@link #precision()}, or
+     * widened exactly to FP32 from 16-bit codes.
      */
-    void copyRowsTo(int firstRow, int rowCount, java.nio.ByteBuffer dst, int dstIndex);
+    void copyRowsTo(int firstRow, int rowCount, Precision storage, java.nio.ByteBuffer dst, int dstIndex);
 
     /** Stores 16-bit codes as they are into rows {@code [firstRow, firstRow + rowCount)}; FP16/BF16 only. */
     void writeCodes(int firstRow, int rowCount, short[] src, int srcOff);

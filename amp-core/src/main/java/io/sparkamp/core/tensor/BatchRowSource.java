@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * The rows of several Arrow training batches as one {@link RowSource}, in batch order. Reads features
- * straight from the Arrow buffers: copied as stored by {@link #gatherFeatures} (16-bit codes stay codes),
+ * straight from the Arrow buffers: copied as stored by {@link #gatherFeatures} (16-bit codes stay codes, or
+ * are widened in the same copy for a first layer that computes in FP32),
  * widened exactly to float by {@link #copyFeatures}. Does not own the batches.
  */
 public final class BatchRowSource implements RowSource {
@@ -73,13 +74,13 @@ public final class BatchRowSource implements RowSource {
         return batches.isEmpty() ? Precision.FP32 : batches.get(0).features().precision();
     }
 
-    /** One memory copy per row, straight from the Arrow buffers. */
+    /** One memory copy (or exact widening) per row, straight from the Arrow buffers. */
     @Override
-    public void gatherFeatures(int[] rows, int from, int count, ByteBuffer dst) {
+    public void gatherFeatures(int[] rows, int from, int count, Precision storage, ByteBuffer dst) {
         for (int i = 0; i < count; i++) {
             int row = rows[from + i];
             int b = batchOf(row);
-            batches.get(b).features().copyRowsTo(row - firstRows[b], 1, dst, i * features);
+            batches.get(b).features().copyRowsTo(row - firstRows[b], 1, storage, dst, i * features);
         }
     }
 

@@ -2,6 +2,7 @@ package io.sparkamp.core.tensor;
 
 import io.sparkamp.core.numeric.Bf16;
 import io.sparkamp.core.numeric.Fp16;
+import io.sparkamp.core.numeric.LowPrecisionBuffers;
 import io.sparkamp.core.numeric.Precision;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
@@ -189,13 +190,21 @@ final class ListMatrix implements ArrowMatrix {
     }
 
     @Override
-    public void copyRowsTo(int firstRow, int rowCount, ByteBuffer dst, int dstIndex) {
-        int width = precision.bytes();
-        int count = checkRows(firstRow, rowCount, dst.capacity() / width, dstIndex, "destination");
+    public void copyRowsTo(int firstRow, int rowCount, Precision storage, ByteBuffer dst, int dstIndex) {
+        if (storage != precision && !(storage == Precision.FP32 && precision.isLow())) {
+            throw new IllegalArgumentException("matrix '" + name + "' holds " + precision + ": rows copy as " + precision
+                    + " or widen to FP32, not to " + storage);
+        }
+        int count = checkRows(firstRow, rowCount, dst.capacity() / storage.bytes(), dstIndex, "destination");
         if (view == null) {
             view = data.nioBuffer(0, (int) Math.min(data.capacity(), Integer.MAX_VALUE)).order(ByteOrder.nativeOrder());
         }
-        dst.put(dstIndex * width, view, (int) ((long) firstRow * cols * width), count * width);
+        long first = (long) firstRow * cols;
+        if (storage == precision) {
+            dst.put(dstIndex * storage.bytes(), view, (int) (first * storage.bytes()), count * storage.bytes());
+        } else {
+            LowPrecisionBuffers.decode(precision, view, (int) first, dst, dstIndex, count);
+        }
     }
 
     @Override

@@ -51,7 +51,7 @@ public final class Evaluator implements AutoCloseable {
         for (int start = 0; start < rows; start += chunkRows) {
             int count = Math.min(chunkRows, rows - start);
             int[] chunk = MicroBatchInput.range(start, count);
-            Matrix x = input.features(source, chunk, 0, count);
+            Matrix x = input.features(source, chunk, 0, count, network.inputStorage(ctx));
             float[] targets = input.targets(source, chunk, 0, count);
             float[] output = input.outputs(network.forward(ctx, x));
             lossSum += loss.sum(output, targets, count, outputs);

@@ -1,6 +1,7 @@
 package io.sparkamp.core.train;
 
 import io.sparkamp.core.data.RowSource;
+import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.tensor.Matrix;
 import io.sparkamp.core.tensor.Workspace;
 
@@ -19,11 +20,16 @@ final class MicroBatchInput {
         this.workspace = workspace;
     }
 
-    /** The features of rows {@code rows[from..from + count)}, as {@link RowSource#featureStorage()}. */
-    Matrix features(RowSource source, int[] rows, int from, int count) {
-        Matrix x = workspace.matrix(this, "features", source.featureStorage(), count, source.featureCount());
-        source.gatherFeatures(rows, from, count, x.buffer());
-        return x;
+    /**
+     * The features of rows {@code rows[from..from + count)}: held as {@code wanted} (what the first layer
+     * reads) when the source can give it, as stored otherwise.
+     */
+    Matrix features(RowSource source, int[] rows, int from, int count, Precision wanted) {
+        Precision stored = source.featureStorage();
+        Precision storage = wanted == Precision.FP32 ? Precision.FP32 : stored;
+        Matrix x = workspace.matrix(this, "features", storage, count, source.featureCount());
+        source.gatherFeatures(rows, from, count, storage, x.buffer());
+        return storage == stored ? x : x.markRoundedTo(stored);
     }
 
     /** The targets of the same rows, row-major in a reused array (longer than needed when a batch was larger). */

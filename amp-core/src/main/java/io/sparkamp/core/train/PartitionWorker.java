@@ -68,10 +68,10 @@ public final class PartitionWorker implements AutoCloseable {
         int micro = 0;
         for (int start = 0; start < rows.length; start += microBatchSize, micro++) {
             int count = Math.min(microBatchSize, rows.length - start);
-            Matrix x = input.features(source, rows, start, count);
-            float[] targets = input.targets(source, rows, start, count);
             SplittableRandom random = new SplittableRandom(Seeds.mix(job.seed(), 0xD50L, job.step(), partition, micro));
             ComputeContext ctx = new ComputeContext(policy, gemm, weights, true, random, workspace);
+            Matrix x = input.features(source, rows, start, count, network.inputStorage(ctx));
+            float[] targets = input.targets(source, rows, start, count);
             float[] output = input.outputs(network.forward(ctx, x));
             gradOutput = MicroBatchInput.atLeast(gradOutput, count * outputs);
             double lossSum = loss.sumAndGradient(output, targets, count, outputs, gradFactor, gradOutput);
@@ -85,6 +85,11 @@ public final class PartitionWorker implements AutoCloseable {
         partial.checkGradients();
         partial.recordComputeNanos(System.nanoTime() - started);
         return partial;
+    }
+
+    /** Off-heap bytes the worker holds now (its buffers, kept across steps). */
+    public long offHeapBytes() {
+        return workspace.bytesHeld();
     }
 
     /** Frees the worker's off-heap buffers; it cannot compute afterwards. */
