@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Summarise Spark AMP metrics files (one JSON line per step, written by `--metrics FILE`).
+"""Summarise Spark AMP metrics files (written by `--metrics FILE`: one JSON line per step, plus one per
+test-set evaluation, the lines that carry `test_loss`).
 
     python3 notebooks/runs_summary.py runs/fashion-mnist/metrics.jsonl runs/bench/*.jsonl
 
@@ -7,7 +8,7 @@ For each run: steps, skipped steps, loss-scale changes, first/last loss, and the
 long run: median step time in the first and last tenth of the steps (a run whose
 lineage or broadcasts leaked would get slower step over step) and the lowest driver heap seen in each
 (the level the heap returns to after garbage collection; it would climb if the driver leaked).
-Standard library only.
+Standard library only; notebooks/precision_comparison.ipynb imports `load_run` from here.
 """
 import json
 import statistics
@@ -15,8 +16,15 @@ import sys
 
 
 def load(path):
+    """Every line of a metrics file, parsed."""
     with open(path) as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def load_run(path):
+    """A metrics file split into (step lines, evaluation lines)."""
+    lines = load(path)
+    return ([r for r in lines if "test_loss" not in r], [r for r in lines if "test_loss" in r])
 
 
 def tenth(rows, last):
@@ -25,7 +33,7 @@ def tenth(rows, last):
 
 
 def summarise(path):
-    rows = load(path)
+    rows, _ = load_run(path)
     if not rows:
         return f"{path}: empty"
     skipped = sum(1 for r in rows if r.get("skipped"))

@@ -63,11 +63,6 @@ public record RunState(long steps, long optimizerSteps, long skippedSteps, float
         return new RunState(steps, optimizerSteps, skippedSteps, master, optimizer, newScaler, model, config, provenance, extras);
     }
 
-    /** This state with other provenance. */
-    public RunState withProvenance(Map<String, String> newProvenance) {
-        return new RunState(steps, optimizerSteps, skippedSteps, master, optimizer, scaler, model, config, newProvenance, extras);
-    }
-
     private static Map<String, String> frozen(Map<String, String> map) {
         return map == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(map));
     }

@@ -46,6 +46,10 @@ public final class BenchCommand {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         deleteOldMetrics(precisions);
         try {
+            InferenceBench.run(spark, s, base, testData, master, commandLine, out);
+            if (InferenceBench.ONLY.get(s)) {
+                return 0;
+            }
             List<BenchReport.Run> runs = new ArrayList<>();
             for (String precision : precisions) {
                 Map<String, String> overrides = new LinkedHashMap<>();

@@ -1,5 +1,7 @@
 package io.sparkamp.spark.bench;
 
+import io.sparkamp.spark.report.Machine;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +11,6 @@ import java.time.LocalDate;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeSet;
 
 /**
  * Writes the end-to-end benchmark's section of BENCHMARKS.md (between two marker comments, so other
@@ -43,8 +44,9 @@ final class BenchReport {
         b.append("## End-to-end: Fashion-MNIST MLP 784-512-256-10 (`bin/amp bench`)\n\n");
         b.append("- Date: ").append(LocalDate.now()).append('\n');
         b.append("- Command: `").append(command).append("`\n");
-        b.append("- Machine: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
-                .append(" cores; flags of note: ").append(cpuFlags()).append('\n');
+        Machine machine = Machine.current();
+        b.append("- Machine: ").append(machine.cpuModel()).append(", ").append(machine.cores())
+                .append(" cores; flags of note: ").append(machine.cpuFlags()).append('\n');
         b.append("- Java ").append(System.getProperty("java.version")).append(" (").append(System.getProperty("java.vm.name"))
                 .append("), Spark ").append(sparkVersion).append(", master `").append(master).append("`\n");
         b.append("- Method: every run in one Spark session, one after another, on the same cached Parquet data. "
@@ -151,44 +153,21 @@ final class BenchReport {
     }
 
     private static void splice(Path file, String section) {
+        splice(file, section, START, END);
+    }
+
+    /** Replaces the part of {@code file} between two marker lines with {@code section} (appended when the markers are absent). */
+    static void splice(Path file, String section, String startMarker, String endMarker) {
         try {
             String text = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "# Benchmarks\n\n";
-            int start = text.indexOf(START);
-            int end = text.indexOf(END);
+            int start = text.indexOf(startMarker);
+            int end = text.indexOf(endMarker);
             String updated = start >= 0 && end > start
-                    ? text.substring(0, start) + section + text.substring(end + END.length() + 1)
+                    ? text.substring(0, start) + section + text.substring(end + endMarker.length() + 1)
                     : text + (text.endsWith("\n") ? "" : "\n") + "\n" + section;
             Files.writeString(file, updated, StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }
-    }
-
-    private static String cpuModel() {
-        return cpuinfo("model name");
-    }
-
-    private static String cpuFlags() {
-        String flags = cpuinfo("flags");
-        TreeSet<String> wanted = new TreeSet<>();
-        for (String f : flags.split(" ")) {
-            if (f.startsWith("avx512") || f.startsWith("amx") || f.equals("avx2") || f.equals("fma") || f.equals("avx_vnni")) {
-                wanted.add(f);
-            }
-        }
-        return wanted.isEmpty() ? "(none of avx2/avx512/amx)" : String.join(" ", wanted);
-    }
-
-    private static String cpuinfo(String key) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith(key)) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
-            }
-        } catch (IOException e) {
-            return "unknown";
-        }
-        return "unknown";
     }
 }

@@ -39,7 +39,7 @@ public final class BenchSettings {
     public static final Setting<String> MASTER = Setting.text("master", "spark", "local[2]", "Spark master");
 
     /** Every bench setting. */
-    public static final List<Setting<?>> ALL = List.of(BASE_CONFIG, DATA, TEST_DATA, PRECISIONS, TARGET_ACCURACY, EVAL_EVERY,
-            MAX_EPOCHS, MLLIB_ITERATIONS, REPLICATE, REPLICATE_PRECISION, THROUGHPUT_STEPS, OUT, SKIP_MLLIB, MASTER,
-            JobSettings.PARTITIONS, EngineSettings.BATCH_SIZE);
+    public static final List<Setting<?>> ALL = JobSettings.concat(List.of(BASE_CONFIG, DATA, TEST_DATA, PRECISIONS, TARGET_ACCURACY,
+            EVAL_EVERY, MAX_EPOCHS, MLLIB_ITERATIONS, REPLICATE, REPLICATE_PRECISION, THROUGHPUT_STEPS, OUT, SKIP_MLLIB, MASTER,
+            JobSettings.PARTITIONS, EngineSettings.BATCH_SIZE), InferenceBench.SETTINGS);
 }

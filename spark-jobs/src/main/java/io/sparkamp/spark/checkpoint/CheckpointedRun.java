@@ -101,7 +101,7 @@ public final class CheckpointedRun implements AutoCloseable {
         if (JobSettings.TEST_DATA.isSet(settings)) {
             recorded.put(JobSettings.TEST_DATA.key(), JobSettings.TEST_DATA.get(settings));
         }
-        Map<String, String> base = baseProvenance(spark, setup, recorded.get("data"), train);
+        Map<String, String> base = baseProvenance(spark, setup, recorded.get(JobSettings.DATA.key()), train);
         if (directory == null) {
             String id = newRunId();
             return new CheckpointedRun(null, null, setup, setup.freshState(), recorded, withRun(base, id, null, null), id);
@@ -151,7 +151,12 @@ public final class CheckpointedRun implements AutoCloseable {
         if (store == null) {
             throw new IllegalStateException("this run has no --checkpoint-dir");
         }
-        return store.save(current.snapshot(setup, recordedSettings, provenance), runId);
+        return store.save(snapshot(current), runId);
+    }
+
+    /** The run state of {@code current} as a checkpoint of this run would hold it (settings and provenance included). */
+    public RunState snapshot(TrainingState current) {
+        return current.snapshot(setup, recordedSettings, provenance);
     }
 
     /** The newest intact checkpoint in the run's directory (e.g. a resumed run that had no steps left to do). */

@@ -7,8 +7,8 @@ import io.sparkamp.spark.checkpoint.CheckpointStore;
 import org.apache.spark.sql.SparkSession;
 
 /** {@code --checkpoint PATH}: a checkpoint directory (step-NNNNNNNN) or a checkpoint root (its newest complete one). */
-final class CheckpointArgs {
-    static final io.sparkamp.core.config.Setting<String> CHECKPOINT = io.sparkamp.core.config.Setting.text("checkpoint",
+public final class CheckpointArgs {
+    public static final io.sparkamp.core.config.Setting<String> CHECKPOINT = io.sparkamp.core.config.Setting.text("checkpoint",
             "checkpoint", null, "a checkpoint directory (step-NNNNNNNN) or a run's checkpoint-dir (its newest complete one)");
 
     private CheckpointArgs() {

@@ -4,6 +4,8 @@ import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.train.Evaluation;
+import io.sparkamp.core.train.RunState;
+import io.sparkamp.core.train.StepListener;
 import io.sparkamp.core.train.TrainingSetup;
 import io.sparkamp.core.train.TargetTracker;
 import io.sparkamp.core.train.TrainingRun;
@@ -41,76 +43,97 @@ public final class TrainCommand {
         long wallStart = System.nanoTime();
         ModelSpec model = parseModel(job);
         Loss loss = io.sparkamp.core.loss.Losses.byName(job.train().loss());
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-
         CachedTrainingData train = TrainingTables.loadAndCache(spark, job.data(), model, loss, job.train().precision(),
                 job.inputStorage(), job.partitions(), "training data", job.replicate());
         CachedTrainingData test = job.testData() == null ? null
                 : TrainingTables.loadAndCache(spark, job.testData(), model, loss, job.train().precision(), job.inputStorage(),
                 job.partitions(), "test data", 1);
         try {
-            long totalSteps = TrainingSetup.totalSteps(job.train(), train.rowCount());
-            TrainingSetup setup = new TrainingSetup(job.train(), totalSteps);
-            LOG.info("{}; GEMM kernel {}; {} steps of {} rows over {} partitions", setup.policy(),
-                    setup.gemm().kernel().name(), totalSteps, job.train().batchSize(), train.partitionRows().length);
-            DistributedTrainer trainer = new DistributedTrainer(sc, setup, train);
-            try (CheckpointedRun checkpoints = CheckpointedRun.start(spark, job.settings(), setup, train);
-                 MetricsReporter metrics = new MetricsReporter(job.metricsPath() == null ? null : Path.of(job.metricsPath()),
-                    System.err, job.logEvery(), totalSteps)) {
-                TrainingState state = checkpoints.state();
-                TrainingRun run = new TrainingRun(trainer.loop(),
-                        new TrainingRun.Cadence(totalSteps, job.checkpointEvery(), job.evalEvery(), job.targetAccuracy()),
-                        test == null ? null : s -> trainer.evaluate(s, test),
-                        checkpoints.writesCheckpoints() ? checkpoints::save : null);
-                TrainingRun.Result result = run.run(state, metrics, (step, eval) -> System.err.println(
-                        "step " + step + "  " + EvaluationFields.line("test", eval, loss)));
-                String lastCheckpoint = result.lastCheckpoint();
-                if (checkpoints.writesCheckpoints() && lastCheckpoint == null) { // resumed a finished run: report the checkpoint it ended with
-                    lastCheckpoint = checkpoints.newestCheckpoint().orElse(null);
-                }
-                TargetTracker target = result.target();
-                Map<String, Object> summary = new LinkedHashMap<>();
-                summary.put("command", "train");
-                summary.put("steps", state.steps());
-                summary.put("skipped_steps", state.skippedSteps());
-                summary.put("loss_scale", state.scaler().scale());
-                summary.put("train_loss", metrics.last() == null ? Double.NaN : metrics.last().trainLoss());
-                if (loss.classifies()) {
-                    summary.put("train_accuracy", metrics.last() == null ? Double.NaN : metrics.last().trainAccuracy());
-                }
-                if (test != null) {
-                    Evaluation eval = trainer.evaluate(state, test);
-                    EvaluationFields.put(summary, "test_", eval, loss);
-                    summary.put("test_rows", eval.rows());
-                }
-                if (job.targetAccuracy() > 0) {
-                    summary.put("target_accuracy", job.targetAccuracy());
-                    summary.put("reached_target", target.reached());
-                    summary.put("steps_to_target", target.reached() ? target.step() : null);
-                    summary.put("seconds_to_target", target.reached() ? target.seconds() : null);
-                }
-                summary.put("samples_per_second", metrics.samplesPerSecond());
-                summary.put("overhead_fraction", metrics.overheadFraction());
-                summary.put("broadcast_bytes", metrics.broadcastBytes());
-                summary.put("training_seconds", metrics.trainingSeconds());
-                summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
-                summary.put("precision", job.train().precision().label());
-                summary.put("kernel", setup.gemm().kernel().name());
-                summary.put("partitions", train.partitionRows().length);
-                summary.put("train_rows", train.rowCount());
-                summary.put("cached_bytes_per_value", train.cachedBytesPerValue());
-                summary.put("input_storage", train.storage().label());
-                summary.put("input_values_flushed_to_zero", train.valuesFlushedToZero());
-                summary.put("checkpoint", lastCheckpoint);
-                out.println(Json.line(summary));
-                return summary;
-            }
+            return train(job, spark, train, test, (state, outcome, timing) -> { }, wallStart, out).summary();
         } finally {
             train.unpersist();
             if (test != null) {
                 test.unpersist();
             }
             io.sparkamp.spark.executor.ExecutorMemory.releaseDecoded(); // executors in this JVM (local mode)
+        }
+    }
+
+    /** What a training run ended with: the summary it printed and the run state of its final weights. */
+    public record Outcome(Map<String, Object> summary, RunState state) {
+    }
+
+    /**
+     * Trains on data already cached (the job's, or a DataFrame's for the Spark ML estimator): start from the
+     * seed or the newest checkpoint, train with the one training loop and cadence, checkpoint, evaluate, and
+     * print the JSON summary. {@code steps} hears every step besides the metrics reporter.
+     */
+    public static Outcome train(JobConfig job, SparkSession spark, CachedTrainingData train, CachedTrainingData test,
+                                StepListener steps, long wallStart, PrintStream out) {
+        Loss loss = io.sparkamp.core.loss.Losses.byName(job.train().loss());
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        long totalSteps = TrainingSetup.totalSteps(job.train(), train.rowCount());
+        TrainingSetup setup = new TrainingSetup(job.train(), totalSteps);
+        LOG.info("{}; GEMM kernel {}; {} steps of {} rows over {} partitions", setup.policy(),
+                setup.gemm().kernel().name(), totalSteps, job.train().batchSize(), train.partitionRows().length);
+        DistributedTrainer trainer = new DistributedTrainer(sc, setup, train);
+        try (CheckpointedRun checkpoints = CheckpointedRun.start(spark, job.settings(), setup, train);
+             MetricsReporter metrics = new MetricsReporter(job.metricsPath() == null ? null : Path.of(job.metricsPath()),
+                System.err, job.logEvery(), totalSteps)) {
+            TrainingState state = checkpoints.state();
+            TrainingRun run = new TrainingRun(trainer.loop(),
+                    new TrainingRun.Cadence(totalSteps, job.checkpointEvery(), job.evalEvery(), job.targetAccuracy()),
+                    test == null ? null : s -> trainer.evaluate(s, test),
+                    checkpoints.writesCheckpoints() ? checkpoints::save : null);
+            StepListener listener = (current, outcome, timing) -> {
+                metrics.onStep(current, outcome, timing);
+                steps.onStep(current, outcome, timing);
+            };
+            TrainingRun.Result result = run.run(state, listener, (step, eval) -> {
+                metrics.onEvaluation(step, eval, loss);
+                System.err.println("step " + step + "  " + EvaluationFields.line("test", eval, loss));
+            });
+            String lastCheckpoint = result.lastCheckpoint();
+            if (checkpoints.writesCheckpoints() && lastCheckpoint == null) { // resumed a finished run: report the checkpoint it ended with
+                lastCheckpoint = checkpoints.newestCheckpoint().orElse(null);
+            }
+            TargetTracker target = result.target();
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("command", "train");
+            summary.put("steps", state.steps());
+            summary.put("skipped_steps", state.skippedSteps());
+            summary.put("loss_scale", state.scaler().scale());
+            summary.put("train_loss", metrics.last() == null ? Double.NaN : metrics.last().trainLoss());
+            if (loss.classifies()) {
+                summary.put("train_accuracy", metrics.last() == null ? Double.NaN : metrics.last().trainAccuracy());
+            }
+            if (test != null) {
+                Evaluation eval = trainer.evaluate(state, test);
+                metrics.onEvaluation(state.steps(), eval, loss);
+                EvaluationFields.put(summary, "test_", eval, loss);
+                summary.put("test_rows", eval.rows());
+            }
+            if (job.targetAccuracy() > 0) {
+                summary.put("target_accuracy", job.targetAccuracy());
+                summary.put("reached_target", target.reached());
+                summary.put("steps_to_target", target.reached() ? target.step() : null);
+                summary.put("seconds_to_target", target.reached() ? target.seconds() : null);
+            }
+            summary.put("samples_per_second", metrics.samplesPerSecond());
+            summary.put("overhead_fraction", metrics.overheadFraction());
+            summary.put("broadcast_bytes", metrics.broadcastBytes());
+            summary.put("training_seconds", metrics.trainingSeconds());
+            summary.put("wall_seconds", (System.nanoTime() - wallStart) / 1e9);
+            summary.put("precision", job.train().precision().label());
+            summary.put("kernel", setup.gemm().kernel().name());
+            summary.put("partitions", train.partitionRows().length);
+            summary.put("train_rows", train.rowCount());
+            summary.put("cached_bytes_per_value", train.cachedBytesPerValue());
+            summary.put("input_storage", train.storage().label());
+            summary.put("input_values_flushed_to_zero", train.valuesFlushedToZero());
+            summary.put("checkpoint", lastCheckpoint);
+            out.println(Json.line(summary));
+            return new Outcome(summary, checkpoints.snapshot(state));
         }
     }
 

@@ -44,39 +44,32 @@ public final class DatasetReader {
      * @throws ConfigException when the path does not exist, a column is missing or a column is not numeric
      */
     public static TrainingTable read(SparkSession spark, DataSpec spec) {
-        requireExists(spark, spec.path());
-        Dataset<Row> raw = load(spark, spec);
+        return fromFrame(readRaw(spark, spec), spec, spec.describe());
+    }
+
+    /**
+     * A DataFrame that is already loaded (e.g. one micro-batch of a stream) as a training table, with its
+     * columns chosen and checked as {@code spec} says; messages name the data as {@code source}.
+     */
+    public static TrainingTable fromFrame(Dataset<Row> raw, DataSpec spec, String source) {
         StructType schema = sourceSchema(raw);
 
-        StructField label = field(schema, spec.labelCol(), "--label-col", spec);
+        StructField label = field(schema, spec.labelCol(), "--label-col", source);
         if (!(label.dataType() instanceof NumericType)) {
-            requireRows(raw, spec);
-            throw new ConfigException("label column '" + label.name() + "' in " + spec.describe() + " has type "
+            requireRows(raw, source);
+            throw new ConfigException("label column '" + label.name() + "' in " + source + " has type "
                     + label.dataType().simpleString() + "; it must be numeric (--label-col)");
         }
         Column labelOut = column(label.name()).cast(DataTypes.FloatType).as(TrainingTable.LABEL);
 
         Column featuresOut;
-        List<String> featureColumns;
-        if (spec.assemblesFeatures()) {
-            List<Column> parts = new ArrayList<>();
-            for (String name : spec.featureCols()) {
-                StructField f = field(schema, name, "--feature-cols", spec);
-                if (!(f.dataType() instanceof NumericType)) {
-                    requireRows(raw, spec);
-                    throw new ConfigException("feature column '" + f.name() + "' in " + spec.describe() + " has type "
-                            + f.dataType().simpleString() + "; --feature-cols takes numeric scalar columns"
-                            + (isArrayOrVector(f.dataType()) ? " (use --features-col for an array or vector column)" : ""));
-                }
-                parts.add(column(f.name()).cast(DataTypes.FloatType));
-            }
-            featuresOut = array(parts.toArray(new Column[0])).as(TrainingTable.FEATURES);
-            featureColumns = spec.featureCols();
-        } else {
-            StructField f = field(schema, spec.featuresCol(), "--features-col", spec);
-            featuresOut = featureArray(f, spec).as(TrainingTable.FEATURES);
-            featureColumns = List.of(f.name());
+        try {
+            featuresOut = featuresColumn(schema, spec, source).as(TrainingTable.FEATURES);
+        } catch (ConfigException e) {
+            requireRows(raw, source);
+            throw e;
         }
+        List<String> featureColumns = spec.assemblesFeatures() ? spec.featureCols() : List.of(spec.featuresCol());
 
         Dataset<Row> data = hasMalformedColumn(raw)
                 ? raw.select(labelOut, featuresOut, column(TrainingTable.MALFORMED))
@@ -84,7 +77,7 @@ public final class DatasetReader {
         Row stats = data.agg(count(lit(1)), coalesce(max(size(data.col(TrainingTable.FEATURES))), lit(0))).head();
         long rows = stats.getLong(0);
         int featureCount = Math.max(0, stats.getInt(1));
-        return new TrainingTable(data, featureCount, rows, spec.describe(), label.name(), featureColumns,
+        return new TrainingTable(data, featureCount, rows, source, label.name(), featureColumns,
                 spec.assemblesFeatures());
     }
 
@@ -92,10 +85,44 @@ public final class DatasetReader {
      * Before blaming a column's type: a CSV file with a header and no rows has only string columns,
      * and "no rows" is what the user needs to hear.
      */
-    private static void requireRows(Dataset<Row> raw, DataSpec spec) {
+    private static void requireRows(Dataset<Row> raw, String source) {
         if (raw.isEmpty()) {
-            throw DataValidationException.empty(spec.describe());
+            throw DataValidationException.empty(source);
         }
+    }
+
+    /**
+     * The source as Spark reads it, every column as it is (no selection, no count); a CSV source also has
+     * the column {@value TrainingTable#MALFORMED} holding the text of each malformed record.
+     *
+     * @throws ConfigException when the path does not exist or Spark cannot read it in the given format
+     */
+    public static Dataset<Row> readRaw(SparkSession spark, DataSpec spec) {
+        requireExists(spark, spec.path());
+        return load(spark, spec);
+    }
+
+    /**
+     * The features of {@code spec} as one {@code array<float>} column of {@code schema}: the array or vector
+     * column, or the scalar columns assembled in order; messages name the data as {@code source}.
+     *
+     * @throws ConfigException when a column is missing or has a type that cannot hold features
+     */
+    public static Column featuresColumn(StructType schema, DataSpec spec, String source) {
+        if (!spec.assemblesFeatures()) {
+            return featureArray(field(schema, spec.featuresCol(), "--features-col", source), source);
+        }
+        List<Column> parts = new ArrayList<>();
+        for (String name : spec.featureCols()) {
+            StructField f = field(schema, name, "--feature-cols", source);
+            if (!(f.dataType() instanceof NumericType)) {
+                throw new ConfigException("feature column '" + f.name() + "' in " + source + " has type "
+                        + f.dataType().simpleString() + "; --feature-cols takes numeric scalar columns"
+                        + (isArrayOrVector(f.dataType()) ? " (use --features-col for an array or vector column)" : ""));
+            }
+            parts.add(column(f.name()).cast(DataTypes.FloatType));
+        }
+        return array(parts.toArray(new Column[0]));
     }
 
     private static Dataset<Row> load(SparkSession spark, DataSpec spec) {
@@ -165,7 +192,7 @@ public final class DatasetReader {
     }
 
     /** The field named exactly {@code name}, or an error naming the column, the source and the columns there are. */
-    private static StructField field(StructType schema, String name, String flag, DataSpec spec) {
+    private static StructField field(StructType schema, String name, String flag, String source) {
         for (StructField f : schema.fields()) {
             if (f.name().equals(name)) {
                 return f;
@@ -177,11 +204,11 @@ public final class DatasetReader {
                 hint = " (did you mean '" + f.name() + "'?)";
             }
         }
-        throw new ConfigException("column '" + name + "' (" + flag + ") not found in " + spec.describe() + hint
+        throw new ConfigException("column '" + name + "' (" + flag + ") not found in " + source + hint
                 + "; its columns are " + Arrays.toString(schema.fieldNames()));
     }
 
-    private static Column featureArray(StructField f, DataSpec spec) {
+    private static Column featureArray(StructField f, String source) {
         DataType type = f.dataType();
         if (type instanceof ArrayType a && a.elementType() instanceof NumericType) {
             return column(f.name()).cast(DataTypes.createArrayType(DataTypes.FloatType, true));
@@ -190,12 +217,13 @@ public final class DatasetReader {
             // Sparse vectors become dense arrays here: the trainer reads dense rows.
             return org.apache.spark.ml.functions.vector_to_array(column(f.name()), "float32");
         }
-        throw new ConfigException("features column '" + f.name() + "' in " + spec.describe() + " has type "
+        throw new ConfigException("features column '" + f.name() + "' in " + source + " has type "
                 + type.simpleString() + "; --features-col takes an array of numbers or a Spark ML vector"
                 + (type instanceof NumericType ? " (use --feature-cols for numeric scalar columns)" : ""));
     }
 
-    private static boolean isVector(DataType type) {
+    /** Whether {@code type} is a Spark ML (or old MLlib) vector column. */
+    public static boolean isVector(DataType type) {
         if (!(type instanceof UserDefinedType<?> udt)) {
             return false;
         }

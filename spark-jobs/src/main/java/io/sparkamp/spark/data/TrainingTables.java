@@ -51,40 +51,59 @@ public final class TrainingTables {
         if (replicate < 1) {
             throw new ConfigException("replicate must be >= 1, got " + replicate);
         }
-        if (loss.targetWidth(model.outputSize()) != 1) {
-            throw new ConfigException("loss " + loss.name() + " with " + model.outputSize() + " outputs needs "
-                    + loss.targetWidth(model.outputSize()) + " targets per row, but " + role + " has one label column ("
-                    + spec.labelCol() + "); use a model with one output or softmax_ce");
-        }
-        Precision stored = storage.storage(precision, model);
-        Precision checked = storage.checkedPrecision(precision, model);
+        requireOneTarget(model, loss, role, spec.labelCol());
         try {
             TrainingTable table = DatasetReader.read(spark, spec);
-            ValidationRules rules = ValidationRules.of(loss.labelRules(model.outputSize())).withInputPrecision(checked);
-            DataValidator.Report report = DataValidator.validate(table, model.inputSize(), rules);
-            if (report.valuesFlushedToZero() > 0) {
-                LOG.warn("{}: {} of {} feature values are non-zero but smaller than {} can hold (|x| <= {}) and become 0;"
-                                + " standardise the features{}", role, report.valuesFlushedToZero(), report.values(),
-                        checked.label(), rules.flushThreshold(), checked == Precision.FP16 ? " or train with --precision bf16" : "");
-            }
-            if (replicate > 1) {
-                table = replicated(table, replicate);
-            }
-            CachedTrainingData cached = CachedTrainingData.build(table, stored, partitions, fingerprint(table),
-                    report.valuesFlushedToZero() * replicate);
-            LOG.info("{}: {} rows x {} features cached as {} Arrow batches in {} partitions, {} bytes ({} bytes per value,"
-                            + " {} on disk)", role, cached.rowCount(), cached.featureCount(), stored.label(),
-                    cached.partitionRows().length, cached.cachedBytes(), String.format("%.3f", cached.cachedBytesPerValue()),
-                    cached.diskBytes());
-            if (cached.diskBytes() > 0) {
-                LOG.warn("{}: the cache does not fit in executor memory: {} MiB of {} MiB spilled to disk; steps that read"
-                                + " it from disk are slower (more executor memory keeps it in memory)", role,
-                        cached.diskBytes() >> 20, cached.cachedBytes() >> 20);
-            }
-            return cached;
+            return validateAndCache(table, model, loss, precision, storage, partitions, role, replicate);
         } catch (Exception e) {
             throw ReadFailures.translate(e, spark, spec);
         }
+    }
+
+    /**
+     * A table that is already read (e.g. one micro-batch of a stream, see {@link DatasetReader#fromFrame}),
+     * checked against the model and loss and cached for a run computing in {@code precision}.
+     */
+    public static CachedTrainingData validateAndCache(TrainingTable table, ModelSpec model, Loss loss, Precision precision,
+                                                      InputStorage storage, int partitions, String role) {
+        requireOneTarget(model, loss, role, table.labelColumn());
+        return validateAndCache(table, model, loss, precision, storage, partitions, role, 1);
+    }
+
+    private static void requireOneTarget(ModelSpec model, Loss loss, String role, String labelCol) {
+        if (loss.targetWidth(model.outputSize()) != 1) {
+            throw new ConfigException("loss " + loss.name() + " with " + model.outputSize() + " outputs needs "
+                    + loss.targetWidth(model.outputSize()) + " targets per row, but " + role + " has one label column ("
+                    + labelCol + "); use a model with one output or softmax_ce");
+        }
+    }
+
+    private static CachedTrainingData validateAndCache(TrainingTable table, ModelSpec model, Loss loss, Precision precision,
+                                                       InputStorage storage, int partitions, String role, int replicate) {
+        Precision stored = storage.storage(precision, model);
+        Precision checked = storage.checkedPrecision(precision, model);
+        ValidationRules rules = ValidationRules.of(loss.labelRules(model.outputSize())).withInputPrecision(checked);
+        DataValidator.Report report = DataValidator.validate(table, model.inputSize(), rules);
+        if (report.valuesFlushedToZero() > 0) {
+            LOG.warn("{}: {} of {} feature values are non-zero but smaller than {} can hold (|x| <= {}) and become 0;"
+                            + " standardise the features{}", role, report.valuesFlushedToZero(), report.values(),
+                    checked.label(), rules.flushThreshold(), checked == Precision.FP16 ? " or train with --precision bf16" : "");
+        }
+        if (replicate > 1) {
+            table = replicated(table, replicate);
+        }
+        CachedTrainingData cached = CachedTrainingData.build(table, stored, partitions, fingerprint(table),
+                report.valuesFlushedToZero() * replicate);
+        LOG.info("{}: {} rows x {} features cached as {} Arrow batches in {} partitions, {} bytes ({} bytes per value,"
+                        + " {} on disk)", role, cached.rowCount(), cached.featureCount(), stored.label(),
+                cached.partitionRows().length, cached.cachedBytes(), String.format("%.3f", cached.cachedBytesPerValue()),
+                cached.diskBytes());
+        if (cached.diskBytes() > 0) {
+            LOG.warn("{}: the cache does not fit in executor memory: {} MiB of {} MiB spilled to disk; steps that read"
+                            + " it from disk are slower (more executor memory keeps it in memory)", role,
+                    cached.diskBytes() >> 20, cached.cachedBytes() >> 20);
+        }
+        return cached;
     }
 
     private static TrainingTable replicated(TrainingTable table, int times) {

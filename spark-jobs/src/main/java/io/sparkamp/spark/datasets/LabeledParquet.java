@@ -14,7 +14,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /** Writes rows of {@code label} int and {@code features} array&lt;float&gt; to Parquet, in row order. */
-final class LabeledParquet {
+public final class LabeledParquet {
     static final StructType SCHEMA = new StructType()
             .add("label", DataTypes.IntegerType, false)
             .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
@@ -31,7 +31,7 @@ final class LabeledParquet {
     }
 
     /** Fails, naming the path, when {@code path} exists and may not be replaced. */
-    static void requireWritable(SparkSession spark, String path, boolean overwrite) {
+    public static void requireWritable(SparkSession spark, String path, boolean overwrite) {
         if (overwrite) {
             return;
         }

@@ -1,5 +1,7 @@
 package io.sparkamp.spark.report;
 
+import io.sparkamp.core.loss.Loss;
+import io.sparkamp.core.train.Evaluation;
 import io.sparkamp.core.train.StepOutcome;
 import io.sparkamp.core.train.TrainingState;
 import io.sparkamp.core.train.StepListener;
@@ -23,8 +25,9 @@ import java.util.Map;
 
 /**
  * One JSON line per step to the metrics file (step, loss, loss scale, skipped, gradient norm, lr,
- * samples/s, underflow fraction, timings) and a console progress line every {@code logEvery} steps.
- * Also keeps the running totals the job summary reports.
+ * samples/s, underflow fraction, timings, wall seconds since training began), one line per test-set
+ * evaluation (step, test loss and the loss's own figures), and a console progress line every
+ * {@code logEvery} steps. Also keeps the running totals the job summary reports.
  */
 public final class MetricsReporter implements StepListener, Closeable {
     private final Path metricsFile;
@@ -37,6 +40,8 @@ public final class MetricsReporter implements StepListener, Closeable {
     private long nanosCompute;
     private long broadcastBytes;
     private StepOutcome last;
+    private long lastEvaluatedStep = -1;
+    private final long openedNanos = System.nanoTime();
 
     /**
      * @param metricsFile where step lines go, or null. A run leaves it with each step once: when the first step
@@ -85,19 +90,52 @@ public final class MetricsReporter implements StepListener, Closeable {
             line.put("overhead_fraction", timing.overheadFraction());
             line.put("broadcast_bytes", timing.broadcastBytes());
             line.put("heap_used_mb", usedHeapMb());
-            try {
-                metrics.write(Json.line(line));
-                metrics.newLine();
-                metrics.flush();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write metrics line", e);
-            }
+            line.put("elapsed_s", elapsedSeconds());
+            write(line);
         }
         if (outcome.step() % logEvery == 0 || outcome.step() == totalSteps || outcome.skipped()) {
             console.printf("step %d/%d  loss %.4f  acc %.3f  scale %s%s  lr %.3g  %.0f samples/s%n",
                     outcome.step(), totalSteps, outcome.trainLoss(), outcome.trainAccuracy(), scale(outcome.lossScale()),
                     outcome.skipped() ? "  SKIPPED (non-finite gradient)" : "", outcome.learningRate(), samplesPerSecond);
         }
+    }
+
+    /**
+     * Appends an evaluation line: {@code step}, {@code test_loss} and the loss's own figures
+     * ({@code test_accuracy}, or {@code test_rmse} and {@code test_r2}), {@code test_rows},
+     * {@code training_seconds} (step time so far) and {@code elapsed_s}. A step already reported is not
+     * repeated (the run's final evaluation often falls on a step the cadence evaluated); nothing is
+     * written before this run's first step opened the file.
+     */
+    public void onEvaluation(long step, Evaluation eval, Loss loss) {
+        if (step == lastEvaluatedStep) {
+            return;
+        }
+        lastEvaluatedStep = step;
+        if (metrics != null) {
+            Map<String, Object> line = new LinkedHashMap<>();
+            line.put("step", step);
+            EvaluationFields.put(line, "test_", eval, loss);
+            line.put("test_rows", eval.rows());
+            line.put("training_seconds", trainingSeconds());
+            line.put("elapsed_s", elapsedSeconds());
+            write(line);
+        }
+    }
+
+    private void write(Map<String, Object> line) {
+        try {
+            metrics.write(Json.line(line));
+            metrics.newLine();
+            metrics.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write metrics line", e);
+        }
+    }
+
+    /** Wall-clock seconds since this reporter opened, i.e. since training began (data already cached). */
+    private double elapsedSeconds() {
+        return (System.nanoTime() - openedNanos) / 1e9;
     }
 
     /** Mean samples per second over the steps run in this process. */
@@ -164,7 +202,7 @@ public final class MetricsReporter implements StepListener, Closeable {
     }
 
     /** A loss scale as people read it: 65536, or 2^100 rather than a 31-digit integer. */
-    static String scale(double scale) {
+    public static String scale(double scale) {
         if (scale >= 1e6 && Double.isFinite(scale)) {
             int exponent = Math.getExponent(scale);
             return scale == Math.scalb(1.0, exponent) ? "2^" + exponent : String.format("%.3e", scale);

@@ -150,19 +150,27 @@ public class TrainJobTest extends AmpSparkTestBase {
         assertBetween("fp32", perValue[1], 3.9, 4.3);
     }
 
-    /** --metrics: one JSON line per step, steps 1..N in order, with every field the README lists. */
+    /**
+     * --metrics: one JSON line per step, steps 1..N in order, with every field the README lists, then the
+     * final test-set evaluation's line with the numbers the summary printed.
+     */
     private static void assertMetricsFile(TrainRuns.Run run) {
         Path metrics = Path.of(run.checkpoint()).getParent().getParent().resolve("metrics.jsonl");
         org.junit.Assert.assertTrue(Files.exists(metrics));
-        List<Map<String, Object>> lines = TrainRuns.jsonLines(metrics);
+        List<Map<String, Object>> all = TrainRuns.jsonLines(metrics);
+        List<Map<String, Object>> lines = all.stream().filter(l -> !l.containsKey("test_loss")).toList();
         assertEquals(STEPS, lines.size());
+        Map<String, Object> evaluation = all.get(all.size() - 1);
+        assertEquals(STEPS, ((Number) evaluation.get("step")).intValue());
+        assertEquals(num(run.printed(), "test_accuracy"), num(evaluation, "test_accuracy"), 0.0);
+        assertEquals(num(run.printed(), "test_loss"), num(evaluation, "test_loss"), 0.0);
         int skipped = 0;
         double scale = 65536; // the dynamic scaler replayed independently: x0.5 on a skip, x2 after 5 clean steps
         int clean = 0;
         for (int i = 0; i < lines.size(); i++) {
             Map<String, Object> line = lines.get(i);
             for (String key : Set.of("step", "loss", "loss_scale", "skipped", "grad_norm", "lr", "samples_per_second",
-                    "underflow_fraction")) {
+                    "underflow_fraction", "elapsed_s")) {
                 org.junit.Assert.assertTrue("line " + (i + 1) + " lacks " + key + ": " + line, line.containsKey(key));
             }
             assertEquals(i + 1, ((Number) line.get("step")).intValue());

@@ -1,0 +1,73 @@
+package io.sparkamp.spark.streaming;
+
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * Small labelled Parquet files for the streaming tests, each landing in a watched directory the way
+ * producers should write them: written elsewhere, then moved in under its final name (atomic), with a
+ * chosen modification time so that the order Spark's file source takes them in is fixed.
+ */
+final class StreamFiles {
+    static final int FEATURES = 16;
+    static final int CLASSES = 4;
+    static final String MODEL = "mlp 16-32-4 relu";
+    static final StructType SCHEMA = new StructType()
+            .add("label", DataTypes.IntegerType, false)
+            .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+
+    private StreamFiles() {
+    }
+
+    /** A row spoiler: returns the row to write for index {@code i} (or the row unchanged). */
+    interface Edit {
+        Row row(int i, Row row);
+    }
+
+    /**
+     * Writes {@code rows} rows (labels i % 4, features around a class-dependent mean) as one Parquet file
+     * {@code dir/name.parquet} with modification time {@code second} seconds after 2026-01-01.
+     */
+    static Path drop(SparkSession spark, Path dir, String name, int rows, long seed, long second, Edit edit) {
+        SplittableRandom random = new SplittableRandom(seed);
+        List<Row> out = new ArrayList<>();
+        for (int i = 0; i < rows; i++) {
+            int label = i % CLASSES;
+            Float[] x = new Float[FEATURES];
+            for (int j = 0; j < FEATURES; j++) {
+                x[j] = (float) (random.nextGaussian() + (j % CLASSES == label ? 1.5 : 0));
+            }
+            Row row = RowFactory.create(label, x);
+            out.add(edit == null ? row : edit.row(i, row));
+        }
+        try {
+            Path staging = Files.createTempDirectory(dir.getParent(), "staging-");
+            spark.createDataFrame(out, SCHEMA).coalesce(1).write().mode("overwrite").parquet(staging.toString());
+            Path part;
+            try (Stream<Path> files = Files.list(staging)) {
+                part = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+            }
+            Files.setLastModifiedTime(part, FileTime.fromMillis(1_767_225_600_000L + second * 1000));
+            Files.createDirectories(dir);
+            Path target = dir.resolve(name + ".parquet");
+            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
