@@ -1,9 +1,10 @@
 package io.sparkamp.benchmarks;
 
-import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.ops.Gemm;
 import io.sparkamp.core.ops.GemmProviders;
+import io.sparkamp.core.tensor.Matrix;
+import io.sparkamp.core.tensor.Workspace;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -14,15 +15,17 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The GEMMs of one training step of the Fashion-MNIST MLP 784-512-256-10 on one Spark task (B = 512
- * rows: global batch 1024 over local[2]), exactly as {@code LinearSpec} calls them:
- * forward Y = X·W (NN), dW += X^T·dY (TN, accumulating into the gradient), dX = dY·W^T (NT).
+ * The GEMMs of one micro-batch of the Fashion-MNIST MLP 784-512-256-10 (B = 512 rows), exactly as
+ * {@code LinearLayer} issues them: forward Y = X·W (NN), dW += X^T·dY (TN, accumulating into the
+ * gradient), dX = dY·W^T (NT), with the operands off-heap in the storage the kernel asks for (16-bit
+ * codes, or rounded FP32 values for the {@code -fp32} kernels), read and written in place.
  * Reported as ops/s; {@code benchmarks/gflops.py} turns that into GFLOP/s (2·m·n·k flops per op).
  *
  * <p>Short by default (1 fork, 2 warm-up and 3 measurement iterations of 1 s): numbers for choosing a
@@ -33,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "--add-modules", "jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "--add-modules", "jdk.incubator.vector", "--add-opens=java.base/java.nio=ALL-UNNAMED"})
 @State(Scope.Thread)
 public class GemmBenchmark {
     static final int BATCH = 512;
@@ -48,6 +51,8 @@ public class GemmBenchmark {
     @Param({"java", "vector", "native"})
     public String kernel;
 
+    private Workspace workspace;
+
     private Gemm gemm;
     private Precision p;
     private boolean transA;
@@ -56,13 +61,11 @@ public class GemmBenchmark {
     private int m;
     private int n;
     private int k;
-    private float[] a32;
-    private float[] b32;
-    private short[] a16;
-    private short[] b16;
-    private float[] c;
+    private Matrix a;
+    private Matrix b;
+    private Matrix c;
 
-    /** {m, n, k, transA, transB, accumulate} of a named product, as LinearSpec issues it. */
+    /** {m, n, k, transA, transB, accumulate} of a named product, as LinearLayer issues it. */
     static int[] problem(String shape) {
         String[] parts = shape.split("\\.");
         int[][] layers = {{784, 512}, {512, 256}, {256, 10}};
@@ -92,32 +95,28 @@ public class GemmBenchmark {
         accumulate = pr[5] == 1;
         p = Precision.parse(precision, "precision");
         gemm = new Gemm(GemmProviders.select(kernel));
+        Precision storage = gemm.operandStorage(p);
+        workspace = Workspace.offHeap();
         SplittableRandom random = new SplittableRandom(42);
-        float[] a = new float[m * k];
-        float[] b = new float[k * n];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = (float) random.nextDouble(-1, 1);
+        a = workspace.matrix(this, "a", storage, transA ? k : m, transA ? m : k);
+        b = workspace.matrix(this, "b", storage, transB ? n : k, transB ? k : n);
+        c = workspace.matrix(this, "c", Precision.FP32, m, n);
+        for (int i = 0; i < a.size(); i++) {
+            a.set(i, p.round((float) random.nextDouble(-1, 1)));
         }
-        for (int i = 0; i < b.length; i++) {
-            b[i] = (float) random.nextDouble(-1, 1) * 0x1p-10f;
-        }
-        c = new float[m * n];
-        if (p.isLow()) {
-            a16 = LowPrecisionArrays.encode(p, a);
-            b16 = LowPrecisionArrays.encode(p, b);
-        } else {
-            a32 = a;
-            b32 = b;
+        for (int i = 0; i < b.size(); i++) {
+            b.set(i, p.round((float) random.nextDouble(-1, 1) * 0x1p-10f));
         }
     }
 
     @Benchmark
-    public float[] gemm() {
-        if (a16 != null) {
-            gemm.multiply(p, transA, transB, m, n, k, a16, 0, b16, 0, c, 0, accumulate);
-        } else {
-            gemm.multiply(transA, transB, m, n, k, a32, 0, b32, 0, c, 0, accumulate);
-        }
+    public Matrix gemm() {
+        gemm.multiply(p, transA, transB, m, n, k, a, b, c, accumulate);
         return c;
+    }
+
+    @TearDown
+    public void tearDown() {
+        workspace.close();
     }
 }

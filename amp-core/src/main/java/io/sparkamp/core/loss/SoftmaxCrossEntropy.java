@@ -58,6 +58,7 @@ public final class SoftmaxCrossEntropy extends FusedLoss {
         LossChecks.requireShapes(NAME, output, targets, rows, outputSize, 1);
         validateTargets(targets, rows, outputSize);
         double total = 0.0;
+        double[] exps = new double[outputSize]; // one exp per logit, reused by the gradient
         for (int r = 0; r < rows; r++) {
             int base = r * outputSize;
             int target = (int) targets[r];
@@ -67,14 +68,13 @@ public final class SoftmaxCrossEntropy extends FusedLoss {
             }
             double expSum = 0.0;
             for (int j = 0; j < outputSize; j++) {
-                expSum += Math.exp(output[base + j] - max);
+                exps[j] = Math.exp(output[base + j] - max);
+                expSum += exps[j];
             }
-            double logSumExp = max + Math.log(expSum);
-            total += logSumExp - output[base + target];
+            total += max + Math.log(expSum) - output[base + target];
             if (gradOutput != null) {
                 for (int j = 0; j < outputSize; j++) {
-                    double softmax = Math.exp(output[base + j] - logSumExp);
-                    gradOutput[base + j] = (float) (gradFactor * (softmax - (j == target ? 1.0 : 0.0)));
+                    gradOutput[base + j] = (float) (gradFactor * (exps[j] / expSum - (j == target ? 1.0 : 0.0)));
                 }
             }
         }

@@ -1,5 +1,8 @@
 package io.sparkamp.core.nn;
 
+import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.tensor.Matrix;
+
 /** Argument checks shared by layers; messages name the layer and the sizes. */
 final class Checks {
     private Checks() {
@@ -16,6 +19,19 @@ final class Checks {
         if (values.length < needed) {
             throw new IllegalArgumentException(layer + ": " + what + " has " + values.length + " values, "
                     + rows + " rows of " + width + " need " + needed);
+        }
+    }
+
+    static void requireCols(String layer, String what, Matrix values, int width) {
+        if (values.cols() != width) {
+            throw new IllegalArgumentException(layer + ": " + what + " has rows of " + values.cols() + " values, expected " + width);
+        }
+    }
+
+    static void requireParams(String layer, Matrix params, int offset, int size) {
+        if (params.storage() != Precision.FP32 || offset < 0 || (long) offset + size > params.size()) {
+            throw new IllegalArgumentException(layer + ": parameter gradient buffer " + params + " does not hold " + size
+                    + " FP32 values at offset " + offset);
         }
     }
 

@@ -1,7 +1,9 @@
 package io.sparkamp.core.nn;
 
 import io.sparkamp.core.autocast.OpClass;
+import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.ops.Elementwise;
+import io.sparkamp.core.tensor.Matrix;
 
 /** The computing form of {@link DropoutSpec}: applies the mask in training, the identity in evaluation. */
 final class DropoutLayer implements Layer, ActivationMemory {
@@ -29,13 +31,18 @@ final class DropoutLayer implements Layer, ActivationMemory {
     }
 
     @Override
-    public float[] forward(ComputeContext ctx, float[] input, int rows) {
-        Checks.requireRows(DropoutSpec.KIND, "input", input, rows, size);
-        int count = rows * size;
-        savedRows = rows;
+    public String name() {
+        return DropoutSpec.KIND + " " + probability;
+    }
+
+    @Override
+    public Matrix forward(ComputeContext ctx, Matrix input) {
+        Checks.requireCols(DropoutSpec.KIND, "input", input, size);
+        int count = input.size();
+        savedRows = input.rows();
         if (!ctx.training()) {
             kept = null;
-            return java.util.Arrays.copyOf(input, count);
+            return input;
         }
         kept = Elementwise.newMask(count);
         for (int i = 0; i < count; i++) {
@@ -43,28 +50,28 @@ final class DropoutLayer implements Layer, ActivationMemory {
                 Elementwise.set(kept, i);
             }
         }
-        return Elementwise.maskAndScale(input, count, kept, scale, ctx.precisionOf(OpClass.POINTWISE));
+        Precision storage = input.storage();
+        Precision roundTo = storage.isLow() ? storage : ctx.precisionOf(OpClass.POINTWISE);
+        Matrix out = ctx.workspace().matrix(this, "output", storage, input.rows(), size);
+        Elementwise.maskScale(input, kept, scale, roundTo, out);
+        return storage.isLow() ? out : out.markRoundedTo(roundTo);
     }
 
     @Override
-    public float[] backward(ComputeContext ctx, float[] gradOutput, int rows, float[] paramGrads, boolean needInputGrad) {
+    public Matrix backward(ComputeContext ctx, Matrix gradOutput, Matrix paramGrads, boolean needInputGrad) {
         Checks.requireForward(DropoutSpec.KIND, savedRows < 0 ? null : this);
-        Checks.requireSameRows(DropoutSpec.KIND, savedRows, rows);
-        Checks.requireRows(DropoutSpec.KIND, "output gradient", gradOutput, rows, size);
+        Checks.requireSameRows(DropoutSpec.KIND, savedRows, gradOutput.rows());
+        Checks.requireCols(DropoutSpec.KIND, "output gradient", gradOutput, size);
         if (!needInputGrad) {
             return null;
         }
-        int count = rows * size;
         if (kept == null) {
-            return java.util.Arrays.copyOf(gradOutput, count);
+            return gradOutput;
         }
-        float[] gradInput = new float[count];
-        for (int i = 0; i < count; i++) {
-            if (Elementwise.isSet(kept, i)) {
-                gradInput[i] = gradOutput[i] * scale;
-            }
-        }
-        return gradInput;
+        // The scaled gradient is not a 16-bit value: FP32, unrounded.
+        Matrix out = ctx.workspace().matrix(this, "gradInput", Precision.FP32, gradOutput.rows(), size);
+        Elementwise.maskScale(gradOutput, kept, scale, Precision.FP32, out);
+        return out;
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.sparkamp.core.nn;
 
+import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.tensor.Matrix;
+
 /** The computing form of {@link EmbeddingSpec}: table lookups forward, FP32 scatter-add of the table gradient backward. */
 final class EmbeddingLayer implements Layer, ActivationMemory {
     private final String spec;
@@ -28,6 +31,20 @@ final class EmbeddingLayer implements Layer, ActivationMemory {
     }
 
     @Override
+    public String name() {
+        return spec;
+    }
+
+    @Override
+    public Matrix forward(ComputeContext ctx, Matrix input) {
+        Checks.requireCols(spec, "input", input, tokens);
+        float[] output = forward(ctx, input.toFloats(), input.rows());
+        Matrix out = ctx.workspace().matrix(this, "output", Precision.FP32, input.rows(), tokens * dimension);
+        out.writeFloats(output, 0);
+        return out;
+    }
+
+    @Override
     public float[] forward(ComputeContext ctx, float[] input, int rows) {
         Checks.requireRows(spec, "input", input, rows, tokens);
         float[] table = ctx.weights().values();
@@ -51,10 +68,10 @@ final class EmbeddingLayer implements Layer, ActivationMemory {
     }
 
     @Override
-    public float[] backward(ComputeContext ctx, float[] gradOutput, int rows, float[] paramGrads, boolean needInputGrad) {
+    public Matrix backward(ComputeContext ctx, Matrix gradOutput, Matrix paramGrads, boolean needInputGrad) {
         Checks.requireForward(spec, ids);
-        Checks.requireSameRows(spec, ids.length / tokens, rows);
-        Checks.requireRows(spec, "output gradient", gradOutput, rows, tokens * dimension);
+        Checks.requireSameRows(spec, ids.length / tokens, gradOutput.rows());
+        Checks.requireCols(spec, "output gradient", gradOutput, tokens * dimension);
         Checks.requireParams(spec, paramGrads, tableOffset, vocabulary * dimension);
         if (needInputGrad) {
             throw new IllegalArgumentException(spec + ": token ids have no gradient; an embedding must be the first layer");
@@ -63,7 +80,7 @@ final class EmbeddingLayer implements Layer, ActivationMemory {
             int row = tableOffset + ids[i] * dimension;
             int src = i * dimension;
             for (int d = 0; d < dimension; d++) {
-                paramGrads[row + d] += gradOutput[src + d];
+                paramGrads.set(row + d, paramGrads.get(row + d) + gradOutput.get(src + d));
             }
         }
         return null;

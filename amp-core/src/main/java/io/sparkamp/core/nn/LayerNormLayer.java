@@ -1,6 +1,8 @@
 package io.sparkamp.core.nn;
 
 import io.sparkamp.core.autocast.OpClass;
+import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.tensor.Matrix;
 
 /** The computing form of {@link LayerNormSpec}. */
 final class LayerNormLayer implements Layer, ActivationMemory {
@@ -24,6 +26,39 @@ final class LayerNormLayer implements Layer, ActivationMemory {
     @Override
     public int outputSize() {
         return size;
+    }
+
+    @Override
+    public String name() {
+        return LayerNormSpec.KIND;
+    }
+
+    @Override
+    public Matrix forward(ComputeContext ctx, Matrix input) {
+        Checks.requireCols(LayerNormSpec.KIND, "input", input, size);
+        float[] output = forward(ctx, input.toFloats(), input.rows());
+        Matrix out = ctx.workspace().matrix(this, "output", Precision.FP32, input.rows(), size);
+        out.writeFloats(output, 0);
+        return out;
+    }
+
+    @Override
+    public Matrix backward(ComputeContext ctx, Matrix gradOutput, Matrix paramGrads, boolean needInputGrad) {
+        Checks.requireForward(LayerNormSpec.KIND, normalized);
+        Checks.requireSameRows(LayerNormSpec.KIND, reciprocalStd.length, gradOutput.rows());
+        Checks.requireCols(LayerNormSpec.KIND, "output gradient", gradOutput, size);
+        Checks.requireParams(LayerNormSpec.KIND, paramGrads, gammaOffset, 2 * size);
+        // Statistics in double over plain arrays; only this layer's slice of the gradient buffer is copied.
+        Matrix slice = paramGrads.slice(gammaOffset, 1, 2 * size);
+        float[] grads = slice.toFloats();
+        float[] gradInput = backwardValues(ctx, gradOutput.toFloats(), gradOutput.rows(), grads, needInputGrad);
+        slice.writeFloats(grads, 0);
+        if (gradInput == null) {
+            return null;
+        }
+        Matrix out = ctx.workspace().matrix(this, "gradInput", Precision.FP32, gradOutput.rows(), size);
+        out.writeFloats(gradInput, 0);
+        return out;
     }
 
     @Override
@@ -58,12 +93,8 @@ final class LayerNormLayer implements Layer, ActivationMemory {
         return output;
     }
 
-    @Override
-    public float[] backward(ComputeContext ctx, float[] gradOutput, int rows, float[] paramGrads, boolean needInputGrad) {
-        Checks.requireForward(LayerNormSpec.KIND, normalized);
-        Checks.requireSameRows(LayerNormSpec.KIND, reciprocalStd.length, rows);
-        Checks.requireRows(LayerNormSpec.KIND, "output gradient", gradOutput, rows, size);
-        Checks.requireParams(LayerNormSpec.KIND, paramGrads, gammaOffset, 2 * size);
+    /** The backward pass on arrays; {@code grads} holds this layer's gradients, gamma then beta. */
+    private float[] backwardValues(ComputeContext ctx, float[] gradOutput, int rows, float[] grads, boolean needInputGrad) {
         float[] params = ctx.weights().values();
         double[] gammaGrad = new double[size];
         double[] betaGrad = new double[size];
@@ -94,8 +125,8 @@ final class LayerNormLayer implements Layer, ActivationMemory {
             }
         }
         for (int j = 0; j < size; j++) {
-            paramGrads[gammaOffset + j] = (float) (paramGrads[gammaOffset + j] + gammaGrad[j]);
-            paramGrads[betaOffset + j] = (float) (paramGrads[betaOffset + j] + betaGrad[j]);
+            grads[j] = (float) (grads[j] + gammaGrad[j]);
+            grads[size + j] = (float) (grads[size + j] + betaGrad[j]);
         }
         return gradInput;
     }

@@ -4,12 +4,17 @@ import io.sparkamp.core.autocast.OpClass;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.ops.CastCounts;
 import io.sparkamp.core.ops.Elementwise;
-import io.sparkamp.core.ops.Reductions;
+import io.sparkamp.core.tensor.Matrix;
+import io.sparkamp.core.tensor.Workspace;
 
 /**
- * The computing form of {@link LinearSpec}. Mixed run: the input is cast to 16-bit codes (kept for backward), multiplied
- * with the 16-bit weight codes with FP32 accumulation, the product rounded to the low precision (an
- * overflow becomes ±inf and is detected downstream), then the bias added and the sum rounded again.
+ * The computing form of {@link LinearSpec}. Mixed run: the input, rounded to the low precision (16-bit
+ * codes, or FP32 values already rounded where the kernel computes in FP32), is kept for backward as it
+ * was given when it already is in that form, multiplied with the low-precision weights with FP32
+ * accumulation, the product rounded to the low precision (an overflow becomes ±inf and is detected
+ * downstream), then the bias added and the sum rounded again, in one pass. Next to a ReLU (linked by
+ * {@link Sequential}) that pass also applies the ReLU after it, and the rounding of the input gradient
+ * applies the mask of the ReLU before it: the same values as the separate passes, fewer trips through memory.
  */
 final class LinearLayer implements Layer, ActivationMemory {
     private final String spec;
@@ -17,8 +22,13 @@ final class LinearLayer implements Layer, ActivationMemory {
     private final int out;
     private final int weightOffset;
     private final int biasOffset;
-    private SavedTensor savedInput;
-    private int savedRows;
+    /** The matmul operand of the last forward (the caller's matrix, or this layer's converted copy). */
+    private Matrix savedInput;
+    private Precision savedPrecision;
+    /** The ReLU right after this layer, whose forward this layer's epilogue does in the same pass (or null). */
+    private ReluLayer nextRelu;
+    /** The ReLU right before this layer, whose mask this layer applies while it rounds the input gradient (or null). */
+    private ReluLayer previousRelu;
 
     LinearLayer(String spec, int in, int out, int paramOffset) {
         this.spec = spec;
@@ -39,61 +49,108 @@ final class LinearLayer implements Layer, ActivationMemory {
     }
 
     @Override
-    public float[] forward(ComputeContext ctx, float[] input, int rows) {
-        Checks.requireRows(spec, "input", input, rows, in);
-        Checks.requireParams(spec, ctx.weights().values(), weightOffset, in * out + out);
-        Precision matmul = ctx.precisionOf(OpClass.MATMUL);
-        Precision pointwise = ctx.precisionOf(OpClass.POINTWISE);
-        float[] output = new float[rows * out];
-        savedInput = SavedTensor.keep(matmul, input, rows * in);
-        savedRows = rows;
-        if (matmul.isLow()) {
-            ctx.gemm().multiply(matmul, false, false, rows, out, in,
-                    savedInput.codes(), 0, ctx.weights().codes(), weightOffset, output, 0, false);
-            for (int i = 0; i < output.length; i++) {
-                output[i] = matmul.round(output[i]);
-            }
-        } else {
-            ctx.gemm().multiply(false, false, rows, out, in,
-                    savedInput.floats(), 0, ctx.weights().values(), weightOffset, output, 0, false);
-        }
-        Elementwise.addRowBias(output, rows, out, ctx.weights().values(), biasOffset, pointwise);
-        return output;
+    public String name() {
+        return spec;
     }
 
     @Override
-    public float[] backward(ComputeContext ctx, float[] gradOutput, int rows, float[] paramGrads, boolean needInputGrad) {
+    public Matrix forward(ComputeContext ctx, Matrix input) {
+        Checks.requireCols(spec, "input", input, in);
+        Checks.requireParams(spec, ctx.weights().values(), weightOffset, in * out + out);
+        Precision matmul = ctx.precisionOf(OpClass.MATMUL);
+        Precision pointwise = ctx.precisionOf(OpClass.POINTWISE);
+        Precision storage = ctx.gemm().operandStorage(matmul);
+        Workspace ws = ctx.workspace();
+        int rows = input.rows();
+        Matrix x = operand(ws, input, matmul, storage, "input");
+        Matrix product = ws.matrix(this, "product", Precision.FP32, rows, out);
+        ctx.gemm().multiply(matmul, false, false, rows, out, in, x, weights(ctx, storage), product, false);
+        Precision outStorage = pointwise.isLow() && storage == pointwise ? pointwise : Precision.FP32;
+        Matrix y = ws.matrix(this, "output", outStorage, rows, out);
+        long[] relu = nextRelu == null ? null : nextRelu.maskFor(rows);
+        Elementwise.biasEpilogue(product, matmul, ctx.weights().values(), biasOffset, pointwise, y, relu);
+        savedInput = x;
+        savedPrecision = matmul;
+        Matrix result = y.storage().isLow() ? y : y.markRoundedTo(pointwise);
+        if (nextRelu != null) {
+            nextRelu.acceptFusedForward(result);
+        }
+        return result;
+    }
+
+    @Override
+    public Matrix backward(ComputeContext ctx, Matrix gradOutput, Matrix paramGrads, boolean needInputGrad) {
         Checks.requireForward(spec, savedInput);
-        Checks.requireSameRows(spec, savedRows, rows);
-        Checks.requireRows(spec, "output gradient", gradOutput, rows, out);
+        Checks.requireSameRows(spec, savedInput.rows(), gradOutput.rows());
+        Checks.requireCols(spec, "output gradient", gradOutput, out);
         Checks.requireParams(spec, paramGrads, weightOffset, in * out + out);
-        Precision matmul = savedInput.precision();
-        int count = rows * out;
-        float[] gradInput = needInputGrad ? new float[rows * in] : null;
-        if (matmul.isLow()) {
-            short[] gradCodes = new short[count];
-            CastCounts counts = Elementwise.encodeCountingUnderflow(matmul, gradOutput, count, gradCodes);
-            ctx.stats().recordGradientCast(counts.nonZero(), counts.underflowed());
-            // dW[in x out] += X^T · dY, FP32 accumulation straight into the FP32 gradient buffer.
-            ctx.gemm().multiply(matmul, true, false, in, out, rows,
-                    savedInput.codes(), 0, gradCodes, 0, paramGrads, weightOffset, true);
-            if (gradInput != null) {
-                ctx.gemm().multiply(matmul, false, true, rows, in, out,
-                        gradCodes, 0, ctx.weights().codes(), weightOffset, gradInput, 0, false);
-                for (int i = 0; i < gradInput.length; i++) {
-                    gradInput[i] = matmul.round(gradInput[i]);
-                }
-            }
+        Precision matmul = savedPrecision;
+        Precision storage = savedInput.storage();
+        Workspace ws = ctx.workspace();
+        int rows = gradOutput.rows();
+        Matrix biasGrads = paramGrads.slice(biasOffset, 1, out);
+        Matrix g;
+        if (!matmul.isLow()) {
+            g = operand(ws, gradOutput, matmul, storage, "gradOperand");
+            Elementwise.addColumnSums(gradOutput, biasGrads);
+        } else if (gradOutput.storage() == storage && gradOutput.isExactIn(matmul)) {
+            // Already 16-bit values (a rounded input gradient of the layer after): the cast loses nothing, and
+            // the non-zero count comes with the bias gradient's pass.
+            g = gradOutput;
+            ctx.stats().recordGradientCast(Elementwise.addColumnSums(gradOutput, biasGrads), 0);
         } else {
-            ctx.gemm().multiply(true, false, in, out, rows,
-                    savedInput.floats(), 0, gradOutput, 0, paramGrads, weightOffset, true);
-            if (gradInput != null) {
-                ctx.gemm().multiply(false, true, rows, in, out,
-                        gradOutput, 0, ctx.weights().values(), weightOffset, gradInput, 0, false);
+            // The cast of the gradient to 16 bits is where values underflow: count it.
+            g = ws.matrix(this, "gradOperand", storage, rows, out);
+            CastCounts counts = Elementwise.convert(gradOutput, matmul, g);
+            ctx.stats().recordGradientCast(counts.nonZero(), counts.underflowed());
+            Elementwise.addColumnSums(gradOutput, biasGrads);
+        }
+        // dW[in x out] += X^T · dY, FP32 accumulation straight into the FP32 gradient buffer.
+        ctx.gemm().multiply(matmul, true, false, in, out, rows, savedInput, g, paramGrads.slice(weightOffset, in, out), true);
+        Matrix gradInput = null;
+        if (needInputGrad) {
+            Matrix product = ws.matrix(this, "gradProduct", Precision.FP32, rows, in);
+            ctx.gemm().multiply(matmul, false, true, rows, in, out, g, weights(ctx, storage), product, false);
+            if (matmul.isLow()) {
+                gradInput = ws.matrix(this, "gradInput", storage, rows, in);
+                if (previousRelu != null) { // round and mask in one pass; the ReLU then passes it on
+                    Elementwise.maskScale(product, previousRelu.positive(), 1f, matmul, gradInput);
+                } else {
+                    Elementwise.convert(product, matmul, gradInput);
+                }
+                gradInput = gradInput.storage().isLow() ? gradInput : gradInput.markRoundedTo(matmul);
+                if (previousRelu != null) {
+                    previousRelu.acceptMaskedGradient(gradInput);
+                }
+            } else {
+                gradInput = product;
             }
         }
-        Reductions.addColumnSums(gradOutput, rows, out, paramGrads, biasOffset);
         return gradInput;
+    }
+
+    /** Lets this layer's epilogue do the forward of {@code relu}, the layer right after it. */
+    void fuseActivation(ReluLayer relu) {
+        nextRelu = relu;
+    }
+
+    /** Lets this layer apply the mask of {@code relu}, the layer right before it, to the input gradient it rounds. */
+    void fuseInputGradientMask(ReluLayer relu) {
+        previousRelu = relu;
+    }
+
+    /** {@code m} as a {@code precision} operand held as {@code storage}: itself when it already is one, else converted. */
+    private Matrix operand(Workspace ws, Matrix m, Precision precision, Precision storage, String slot) {
+        if (m.storage() == storage && m.isExactIn(precision)) {
+            return m;
+        }
+        Matrix converted = ws.matrix(this, slot, storage, m.rows(), m.cols());
+        Elementwise.convert(m, precision, converted);
+        return converted.storage().isLow() ? converted : converted.markRoundedTo(precision);
+    }
+
+    private Matrix weights(ComputeContext ctx, Precision storage) {
+        return ctx.weights(storage).slice(weightOffset, in, out);
     }
 
     @Override
@@ -101,8 +158,8 @@ final class LinearLayer implements Layer, ActivationMemory {
         return savedInput == null ? 0 : savedInput.bytes();
     }
 
-    /** The saved input (package-private for tests). */
+    /** A copy of the saved input (package-private for tests). */
     SavedTensor savedInput() {
-        return savedInput;
+        return SavedTensor.of(savedPrecision, savedInput);
     }
 }

@@ -1,5 +1,7 @@
 package io.sparkamp.core.nn;
 
+import io.sparkamp.core.ops.GemmShape;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -151,6 +153,27 @@ public final class ModelSpec {
             layers.get(i).initialize(sizes[i], params, offsets[i], root.split());
         }
         return params;
+    }
+
+    /**
+     * The multiplies one forward and backward of {@code rows} rows issues, in order, as its layers issue
+     * them: per Linear layer {@code Y = X·W} (NN), {@code dW += X^T·dY} (TN) and, except for the first
+     * layer, {@code dX = dY·W^T} (NT). What a kernel choice should be measured on.
+     */
+    public List<GemmShape> gemmShapes(int rows) {
+        List<GemmShape> shapes = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            if (layers.get(i) instanceof LinearSpec) {
+                int in = sizes[i];
+                int out = sizes[i + 1];
+                shapes.add(new GemmShape(rows, out, in, false, false, false));
+                shapes.add(new GemmShape(in, out, rows, true, false, true));
+                if (i > 0) {
+                    shapes.add(new GemmShape(rows, in, out, false, true, false));
+                }
+            }
+        }
+        return shapes;
     }
 
     /** A new computing model (one per thread: layers keep activations between forward and backward). */

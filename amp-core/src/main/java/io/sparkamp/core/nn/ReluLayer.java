@@ -3,12 +3,21 @@ package io.sparkamp.core.nn;
 import io.sparkamp.core.autocast.OpClass;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.ops.Elementwise;
+import io.sparkamp.core.tensor.Matrix;
 
-/** The computing form of {@link ReluSpec}: keeps one bit per value (was it positive) for backward. */
+/**
+ * The computing form of {@link ReluSpec}: keeps one bit per value (was it positive) for backward. The
+ * output keeps the input's storage (ReLU of a 16-bit value is one), rounded to the pointwise precision.
+ */
 final class ReluLayer implements Layer, ActivationMemory {
     private final int size;
-    private long[] positive;
-    private int savedRows;
+    private long[] positive = new long[0];
+    private int maskWords;
+    private int savedRows = -1;
+    /** An output the Linear layer before computed with this ReLU already applied (its epilogue filled the mask). */
+    private Matrix fusedOutput;
+    /** An input gradient the Linear layer after already masked with this layer's mask. */
+    private Matrix maskedGradient;
 
     ReluLayer(int size) {
         this.size = size;
@@ -25,27 +34,71 @@ final class ReluLayer implements Layer, ActivationMemory {
     }
 
     @Override
-    public float[] forward(ComputeContext ctx, float[] input, int rows) {
-        Checks.requireRows(ReluSpec.KIND, "input", input, rows, size);
-        int count = rows * size;
-        positive = Elementwise.newMask(count);
-        savedRows = rows;
-        return Elementwise.relu(input, count, ctx.precisionOf(OpClass.POINTWISE), positive);
+    public String name() {
+        return ReluSpec.KIND;
     }
 
     @Override
-    public float[] backward(ComputeContext ctx, float[] gradOutput, int rows, float[] paramGrads, boolean needInputGrad) {
-        Checks.requireForward(ReluSpec.KIND, positive);
-        Checks.requireSameRows(ReluSpec.KIND, savedRows, rows);
-        Checks.requireRows(ReluSpec.KIND, "output gradient", gradOutput, rows, size);
+    public Matrix forward(ComputeContext ctx, Matrix input) {
+        Checks.requireCols(ReluSpec.KIND, "input", input, size);
+        if (input == fusedOutput) {
+            fusedOutput = null;
+            return input;
+        }
+        maskFor(input.rows());
+        Precision roundTo = input.storage().isLow() ? input.storage() : ctx.precisionOf(OpClass.POINTWISE);
+        Matrix out = ctx.workspace().matrix(this, "output", input.storage(), input.rows(), size);
+        Elementwise.relu(input, roundTo, out, positive);
+        return out.storage().isLow() ? out : out.markRoundedTo(roundTo);
+    }
+
+    @Override
+    public Matrix backward(ComputeContext ctx, Matrix gradOutput, Matrix paramGrads, boolean needInputGrad) {
+        Checks.requireForward(ReluSpec.KIND, savedRows < 0 ? null : this);
+        Checks.requireSameRows(ReluSpec.KIND, savedRows, gradOutput.rows());
+        Checks.requireCols(ReluSpec.KIND, "output gradient", gradOutput, size);
         if (!needInputGrad) {
             return null;
         }
-        return Elementwise.maskAndScale(gradOutput, rows * size, positive, 1f, Precision.FP32);
+        if (gradOutput == maskedGradient) {
+            maskedGradient = null;
+            return gradOutput;
+        }
+        // Masking is exact: the gradient keeps its storage and rounding; the cast to 16 bits happens, and
+        // is counted, at the next matmul.
+        Precision storage = gradOutput.storage();
+        Matrix out = ctx.workspace().matrix(this, "gradInput", storage, gradOutput.rows(), size);
+        Elementwise.maskScale(gradOutput, positive, 1f, storage.isLow() ? storage : Precision.FP32, out);
+        return storage.isLow() ? out : out.markRoundedTo(gradOutput.roundedTo());
+    }
+
+    /** The mask of the next forward of {@code rows} rows, for the Linear layer that computes it (see {@link #acceptFusedForward}). */
+    long[] maskFor(int rows) {
+        maskWords = (rows * size + 63) >>> 6;
+        if (positive.length < maskWords) {
+            positive = new long[maskWords];
+        }
+        savedRows = rows;
+        return positive;
+    }
+
+    /** {@code output} is this ReLU's output already: the next forward given it passes it on. */
+    void acceptFusedForward(Matrix output) {
+        fusedOutput = output;
+    }
+
+    /** The bits of the positive inputs of the last forward. */
+    long[] positive() {
+        return positive;
+    }
+
+    /** {@code gradient} is already masked: the next backward given it passes it on. */
+    void acceptMaskedGradient(Matrix gradient) {
+        maskedGradient = gradient;
     }
 
     @Override
     public long savedActivationBytes() {
-        return positive == null ? 0 : 8L * positive.length;
+        return savedRows < 0 ? 0 : 8L * maskWords;
     }
 }

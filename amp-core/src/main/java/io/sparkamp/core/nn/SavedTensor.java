@@ -2,6 +2,7 @@ package io.sparkamp.core.nn;
 
 import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.tensor.Matrix;
 
 /**
  * An activation kept for the backward pass: 16-bit codes in a mixed run (half the memory, as the
@@ -30,9 +31,12 @@ final class SavedTensor {
         return new SavedTensor(precision, null, copy);
     }
 
-    /** Wraps codes the caller already made (and no longer changes). */
-    static SavedTensor ofCodes(Precision precision, short[] codes) {
-        return new SavedTensor(precision, codes, null);
+    /** A copy of {@code m}, whose values are {@code precision} values (codes, or FP32 in an FP32 run). */
+    static SavedTensor of(Precision precision, Matrix m) {
+        if (m.storage().isLow()) {
+            return new SavedTensor(precision, m.toCodes(), null);
+        }
+        return precision.isLow() ? keep(precision, m.toFloats(), m.size()) : new SavedTensor(precision, null, m.toFloats());
     }
 
     Precision precision() {

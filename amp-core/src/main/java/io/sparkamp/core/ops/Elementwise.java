@@ -1,48 +1,84 @@
 package io.sparkamp.core.ops;
 
-import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.tensor.Matrix;
 
 /**
- * Pointwise loops the layers share. Each takes the precision its result is rounded to
- * ({@link Precision#FP32} leaves it unrounded), so FP32 and mixed runs run the same loop.
- * Bit masks are {@code long[]} with bit {@code i % 64} of word {@code i / 64} standing for element i.
+ * The pointwise passes the layers share, over {@link Matrix} operands: the facade checks shapes and
+ * storages once, then runs the implementation chosen at start-up (Vector API where available, plain
+ * loops otherwise; see {@link ElementwiseKernel} for the contract). Each pass takes the precision its
+ * result is rounded to ({@link Precision#FP32} leaves it unrounded), so FP32 and mixed runs run the same
+ * code. Bit masks are {@code long[]} with bit {@code i % 64} of word {@code i / 64} standing for element i.
  */
 public final class Elementwise {
+    private static final ElementwiseKernel KERNEL = ElementwiseKernels.selected();
+
     private Elementwise() {
     }
 
     /**
-     * Encodes {@code src[0..count)} into {@code dst} and counts how many values were non-zero in FP32 and
-     * how many of those became a (signed) zero.
+     * {@code out = round_pointwise(round_matmul(product) + bias[biasOff + col])} for every row of the FP32
+     * {@code product}: a Linear layer's output, the product rounded to the matmul precision before the bias
+     * add and the sum rounded again (as a 16-bit matmul followed by a 16-bit add). With a {@code relu} mask
+     * (else null) a following ReLU is fused in: negative values, zeros and NaN become 0 and the bit of
+     * every positive value is set, as {@link #relu} would do on {@code out}.
      */
-    public static CastCounts encodeCountingUnderflow(Precision precision, float[] src, int count, short[] dst) {
-        requireLow(precision);
-        LowPrecisionArrays.encode(precision, src, 0, dst, 0, count);
-        long nonZero = 0;
-        long underflowed = 0;
-        for (int i = 0; i < count; i++) {
-            if (src[i] != 0f) {
-                nonZero++;
-                if ((dst[i] & 0x7fff) == 0) {
-                    underflowed++;
-                }
-            }
+    public static void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
+                                    long[] relu) {
+        requireStorage("product", product, Precision.FP32);
+        requireSameShape(product, out);
+        requireRounding(out, pointwise);
+        if (biasOff < 0 || (long) biasOff + product.cols() > bias.length) {
+            throw new IndexOutOfBoundsException("bias of " + product.cols() + " values at " + biasOff + " outside an array of "
+                    + bias.length);
         }
-        return new CastCounts(nonZero, underflowed);
+        if (relu != null) {
+            requireMask(relu, product.size());
+        }
+        KERNEL.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, relu);
+    }
+
+    /** {@code out = max(in, 0)} rounded to {@code roundTo} (NaN gives 0); the bit of every positive input set in {@code positive}. */
+    public static void relu(Matrix in, Precision roundTo, Matrix out, long[] positive) {
+        requireSameShape(in, out);
+        requireRounding(out, roundTo);
+        requireMask(positive, in.size());
+        KERNEL.relu(in, roundTo, out, positive);
+    }
+
+    /** {@code out = round(in * scale)} where the mask bit is set, 0 elsewhere. */
+    public static void maskScale(Matrix in, long[] mask, float scale, Precision roundTo, Matrix out) {
+        requireSameShape(in, out);
+        requireRounding(out, roundTo);
+        requireMask(mask, in.size());
+        KERNEL.maskScale(in, mask, scale, roundTo, out);
     }
 
     /**
-     * Adds {@code bias[biasOff..biasOff+cols)} to every row of the row-major {@code rows x cols} matrix
-     * {@code values}, rounding each sum to {@code roundTo}.
+     * {@code out = in} rounded to {@code roundTo} in {@code out}'s storage, counting how many values were
+     * non-zero and how many of those became a (signed) zero: the underflow the loss scale exists to prevent.
+     * {@code out} may be {@code in} (then it only counts; {@code in} must already be exact in {@code roundTo}).
      */
-    public static void addRowBias(float[] values, int rows, int cols, float[] bias, int biasOff, Precision roundTo) {
-        for (int r = 0; r < rows; r++) {
-            int base = r * cols;
-            for (int j = 0; j < cols; j++) {
-                values[base + j] = roundTo.round(values[base + j] + bias[biasOff + j]);
-            }
+    public static CastCounts convert(Matrix in, Precision roundTo, Matrix out) {
+        requireSameShape(in, out);
+        requireRounding(out, roundTo);
+        if (in == out && !in.isExactIn(roundTo)) {
+            throw new IllegalArgumentException("converting " + in + " in place would need rounding to " + roundTo);
         }
+        return KERNEL.convert(in, roundTo, out);
+    }
+
+    /**
+     * {@code dst[j] += Σ_rows in[r][j]}, accumulated in double, rows in order (the same bits every time).
+     * Returns how many values of {@code in} are non-zero: the count a 16-bit cast of values already exact in
+     * 16 bits would report (none of them underflows), without a pass of its own.
+     */
+    public static long addColumnSums(Matrix in, Matrix dst) {
+        requireStorage("column sums", dst, Precision.FP32);
+        if (dst.size() != in.cols()) {
+            throw new IllegalArgumentException("column sums of " + in + " need " + in.cols() + " values, got " + dst);
+        }
+        return KERNEL.addColumnSums(in, dst);
     }
 
     /** A new bit mask with room for {@code count} elements, all clear. */
@@ -60,58 +96,32 @@ public final class Elementwise {
         mask[i >>> 6] |= 1L << i;
     }
 
-    /**
-     * ReLU of {@code input[0..count)} into a new array, each result rounded to {@code roundTo}; sets the
-     * bit of every positive input in {@code positiveMask} (what the backward pass needs).
-     */
-    public static float[] relu(float[] input, int count, Precision roundTo, long[] positiveMask) {
-        float[] out = new float[count];
-        for (int base = 0; base < count; base += 64) { // one mask word at a time: no per-element read-modify-write
-            int end = Math.min(count, base + 64);
-            long bits = 0;
-            for (int i = base; i < end; i++) {
-                float x = input[i];
-                if (x > 0f) {
-                    out[i] = x;
-                    bits |= 1L << (i - base);
-                }
-            }
-            positiveMask[base >>> 6] = bits;
-        }
-        if (roundTo.isLow()) {
-            LowPrecisionArrays.roundInPlace(roundTo, out, 0, count);
-        }
-        return out;
+    /** The implementation in use, for logs. */
+    public static String implementation() {
+        return KERNEL.name();
     }
 
-    /** {@code values[i] * scale} where the mask bit is set, 0 elsewhere, rounded to {@code roundTo}, into a new array. */
-    public static float[] maskAndScale(float[] values, int count, long[] mask, float scale, Precision roundTo) {
-        float[] out = new float[count];
-        for (int w = 0; w < mask.length; w++) {
-            int base = w << 6;
-            for (long bits = mask[w]; bits != 0; bits &= bits - 1) {
-                int i = base + Long.numberOfTrailingZeros(bits);
-                out[i] = values[i] * scale;
-            }
+    private static void requireSameShape(Matrix a, Matrix b) {
+        if (a.rows() != b.rows() || a.cols() != b.cols()) {
+            throw new IllegalArgumentException("shapes differ: " + a + " and " + b);
         }
-        if (roundTo.isLow()) {
-            LowPrecisionArrays.roundInPlace(roundTo, out, 0, count);
-        }
-        return out;
     }
 
-    /** Rounds the float of every value to {@code precision} into a new array (a copy for FP32). */
-    public static float[] rounded(float[] values, int count, Precision precision) {
-        float[] out = new float[count];
-        for (int i = 0; i < count; i++) {
-            out[i] = precision.round(values[i]);
+    private static void requireStorage(String what, Matrix m, Precision storage) {
+        if (m.storage() != storage) {
+            throw new IllegalArgumentException(what + " must be " + storage + ", got " + m);
         }
-        return out;
     }
 
-    private static void requireLow(Precision precision) {
-        if (!precision.isLow()) {
-            throw new IllegalArgumentException("16-bit cast needs FP16 or BF16, got " + precision);
+    private static void requireRounding(Matrix out, Precision roundTo) {
+        if (out.storage().isLow() && roundTo != out.storage()) {
+            throw new IllegalArgumentException("a " + out.storage() + " result cannot be rounded to " + roundTo + " (" + out + ")");
+        }
+    }
+
+    private static void requireMask(long[] mask, int count) {
+        if (mask.length < (count + 63) >>> 6) {
+            throw new IllegalArgumentException("a mask of " + mask.length + " words cannot hold " + count + " bits");
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.sparkamp.core.ops;
 
 import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.tensor.Matrix;
 
 import java.util.Objects;
 
@@ -35,6 +36,39 @@ public final class Gemm {
         }
         checkShapes(m, n, k, a.length, aOff, b.length, bOff, c.length, cOff);
         kernel.gemm(precision, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+    }
+
+    /**
+     * A {@code precision} multiply of matrices (see {@link GemmKernel#gemm(Precision, boolean, boolean, int,
+     * int, int, Matrix, Matrix, Matrix, boolean)}): off-heap operands are read in place by kernels that can.
+     */
+    public void multiply(Precision precision, boolean transA, boolean transB, int m, int n, int k,
+                         Matrix a, Matrix b, Matrix c, boolean accumulate) {
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("gemm: negative shape m=" + m + " n=" + n + " k=" + k);
+        }
+        requireSize("A", a, (long) m * k, m + "x" + k);
+        requireSize("B", b, (long) k * n, k + "x" + n);
+        requireSize("C", c, (long) m * n, m + "x" + n);
+        if (c.storage() != Precision.FP32) {
+            throw new IllegalArgumentException("gemm: the result is FP32, got " + c);
+        }
+        if (a.storage() != b.storage() || (a.storage() != precision && a.storage() != Precision.FP32)) {
+            throw new IllegalArgumentException("gemm: a " + precision + " multiply needs both operands as " + precision
+                    + " or both as FP32, got " + a + " and " + b);
+        }
+        kernel.gemm(precision, transA, transB, m, n, k, a, b, c, accumulate);
+    }
+
+    /** How the kernel wants the operands of a {@code precision} multiply held (see {@link GemmKernel#operandStorage}). */
+    public Precision operandStorage(Precision precision) {
+        return kernel.operandStorage(precision);
+    }
+
+    private static void requireSize(String operand, Matrix m, long size, String shape) {
+        if (m.size() != size) {
+            throw new IllegalArgumentException("gemm: operand " + operand + " of shape " + shape + " got " + m);
+        }
     }
 
     private static void checkShapes(int m, int n, int k, int aLen, int aOff, int bLen, int bOff, int cLen, int cOff) {

@@ -1,6 +1,7 @@
 package io.sparkamp.core.ops;
 
 import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.tensor.Matrix;
 
 /**
  * One implementation of general matrix multiply with FP32 accumulation (docs/architecture.md §3).
@@ -22,4 +23,25 @@ public interface GemmKernel {
     /** 16-bit inputs ({@code precision} FP16 or BF16 codes), FP32 accumulation, FP32 result. */
     void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k,
               short[] a, int aOff, short[] b, int bOff, float[] c, int cOff, boolean accumulate);
+
+    /**
+     * A {@code precision} multiply of {@link Matrix} operands: {@code a} and {@code b} held alike, as
+     * {@code precision} (FP16/BF16 codes: 16-bit inputs, FP32 accumulation) or as FP32 values (for a 16-bit
+     * multiply, values already rounded to it; see {@link #operandStorage}); {@code c} FP32; shapes as in the
+     * array forms. The default copies through heap arrays; a kernel that reads off-heap memory in place
+     * overrides it.
+     */
+    default void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k,
+                      Matrix a, Matrix b, Matrix c, boolean accumulate) {
+        HeapOperands.gemm(this, transA, transB, m, n, k, a, b, c, accumulate);
+    }
+
+    /**
+     * How callers should hold the operands of a {@code precision} multiply for this kernel to run it
+     * fastest: {@code precision} itself (16-bit codes), or FP32 when the kernel computes 16-bit inputs in
+     * FP32 anyway (the values stay rounded to {@code precision}; only the storage is wider).
+     */
+    default Precision operandStorage(Precision precision) {
+        return precision;
+    }
 }

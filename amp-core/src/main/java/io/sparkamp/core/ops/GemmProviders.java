@@ -5,11 +5,12 @@ import io.sparkamp.core.numeric.Precision;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
+import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -19,17 +20,21 @@ import java.util.function.Supplier;
  *
  * <ul>
  *   <li>{@code native}: oneDNN through JavaCPP, if its classes and native library load and a small
- *       multiply in every precision matches {@link JavaGemmKernel};</li>
- *   <li>{@code vector}: the Vector API kernel, if {@code jdk.incubator.vector} is in the boot layer
- *       ({@code --add-modules jdk.incubator.vector});</li>
+ *       multiply in every precision matches {@link JavaGemmKernel}; 16-bit inputs multiplied as 16 bits
+ *       where oneDNN can on this CPU, else held as rounded FP32 values and multiplied in FP32;</li>
+ *   <li>{@code native-fp32}: oneDNN computing 16-bit inputs in FP32 (16-bit storage, FP32 compute);</li>
+ *   <li>{@code vector}, {@code vector-fp32}: the Vector API kernel, if {@code jdk.incubator.vector} is in
+ *       the boot layer ({@code --add-modules jdk.incubator.vector});</li>
  *   <li>{@code java}: always.</li>
  * </ul>
  *
- * {@code auto} takes, per precision, the faster of native and vector as measured on the project's CPU
- * (BENCHMARKS.md, "GEMM micro-benchmarks (JMH)"; see {@link #AUTO_NATIVE_PRECISIONS}: on this CPU native
- * for all three, so the vector kernel serves {@code auto} only where oneDNN does not load). A forced kernel
- * that cannot load is an error naming the setting {@code kernel}. The choice is made once per JVM and
- * setting value, and kernels are shared by threads (they keep per-thread scratch).
+ * {@code auto} measures, per precision, the candidates that load on the model's own multiplies
+ * ({@link KernelProbe}) and takes the fastest; the choice is remembered per CPU ({@link KernelChoices}),
+ * so a machine is probed once, and logged with the times it was chosen on. A choice names a kernel per
+ * precision ({@code fp32=native,fp16=native-fp32,bf16=native}, or one name when all agree), and that
+ * name selects the same kernels again, so executors compute with the driver's choice. A forced kernel
+ * that cannot load is an error naming the setting {@code kernel}. Kernels are chosen once per JVM and
+ * request, and shared by threads (they keep per-thread scratch).
  */
 public final class GemmProviders {
     /** Setting value that lets the selection pick the fastest kernel that loads. */
@@ -38,16 +43,13 @@ public final class GemmProviders {
     private static final String VECTOR_CLASS = "io.sparkamp.core.ops.VectorGemmKernel";
     private static final String NATIVE_CLASS = "io.sparkamp.core.ops.OneDnnGemmKernel";
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
-
+    private static final List<String> NAMES = List.of("native", "native-fp32", "vector", "vector-fp32", "java");
     /**
-     * Precisions for which {@code auto} prefers oneDNN over the Vector API kernel when both load. Measured
-     * with GemmBenchmark on the project's 2-core AMD EPYC (Zen 5: AVX512-BF16, no AMX, no AVX512-FP16),
-     * one oneDNN thread per task: oneDNN was faster on all nine MLP products in every precision, BF16
-     * 317.3-374.0 GFLOP/s vs 21.5-62.8, FP32 149.0-175.2 vs 23.4-89.8, FP16 (widened to FP32 first)
-     * 89.0-107.1 vs 35.9-48.5 on the 784-512-256 layers (BENCHMARKS.md, "GEMM micro-benchmarks (JMH)"). Kept per precision so a CPU
-     * where the numbers split (or a new kernel) needs only this set changed.
+     * What {@code auto} measures when it is not told the model: the three products of a 512-wide layer
+     * on 512 rows, as a Linear layer issues them.
      */
-    static final Set<Precision> AUTO_NATIVE_PRECISIONS = EnumSet.allOf(Precision.class);
+    static final List<GemmShape> DEFAULT_SHAPES = List.of(new GemmShape(512, 512, 512, false, false, false),
+            new GemmShape(512, 512, 512, true, false, true), new GemmShape(512, 512, 512, false, true, false));
 
     private static final Map<String, GemmKernel> SELECTED = new ConcurrentHashMap<>();
 
@@ -65,35 +67,103 @@ public final class GemmProviders {
         }
     }
 
-    /**
-     * The kernel named by {@code requested}: "auto" (or null), "native", "vector" or "java". Chosen once
-     * per JVM for each value and then shared.
-     */
-    public static GemmKernel select(String requested) {
-        String name = requested == null ? AUTO : requested.trim().toLowerCase(Locale.ROOT);
-        return SELECTED.computeIfAbsent(name, n -> select(requested, n, GemmProviders::loadNative, GemmProviders::loadVector));
+    /** The two optional kernels and how a choice is measured and remembered (tests replace them). */
+    record Sources(Supplier<Loaded> nativeLoader, Supplier<Loaded> vectorLoader, KernelTimer timer, KernelChoices choices) {
     }
 
-    /** The selection chain with the loaders passed in, so tests can make a kernel fail to load. */
-    static GemmKernel select(String requested, String name, Supplier<Loaded> nativeLoader, Supplier<Loaded> vectorLoader) {
+    /** Times candidates on the shapes: milliseconds per pass over all of them, for each kernel in order. */
+    interface KernelTimer {
+        double[] millis(List<GemmKernel> kernels, Precision precision, List<GemmShape> shapes);
+    }
+
+    /**
+     * The kernel named by {@code requested} ("auto" or null, a kernel name, or a per-precision choice);
+     * {@code auto} measures every precision on a generic layer. Chosen once per JVM and request.
+     */
+    public static GemmKernel select(String requested) {
+        return select(requested, null, DEFAULT_SHAPES);
+    }
+
+    /**
+     * The kernel named by {@code requested}; {@code auto} measures {@code precision} on {@code shapes}, the
+     * multiplies of the model it will run (other precisions get the kernel {@code native} stands for, or
+     * the best that loads). Chosen once per JVM and request.
+     */
+    public static GemmKernel select(String requested, Precision precision, List<GemmShape> shapes) {
+        String name = requested == null ? AUTO : requested.trim().toLowerCase(Locale.ROOT);
+        String key = name.equals(AUTO) ? name + "/" + precision + "/" + shapes : name;
+        return SELECTED.computeIfAbsent(key, k -> select(requested, name, precision, shapes, standardSources()));
+    }
+
+    private static Sources standardSources() {
+        return new Sources(GemmProviders::loadNative, GemmProviders::loadVector,
+                (kernels, p, shapes) -> KernelProbe.millis(kernels, p, shapes, KernelProbe.ROUNDS), KernelChoices.standard());
+    }
+
+    /** The selection with its sources passed in, so tests can make kernels fail to load or time them. */
+    static GemmKernel select(String requested, String name, Precision precision, List<GemmShape> shapes, Sources sources) {
+        Lazy loaded = new Lazy(sources);
+        GemmKernel kernel;
+        if (name.equals(AUTO)) {
+            kernel = auto(loaded, precision, shapes, sources);
+        } else if (name.contains("=")) {
+            kernel = routeOf(requested, name, loaded);
+        } else if (NAMES.contains(name)) {
+            kernel = named(requested, name, loaded);
+        } else {
+            throw new IllegalArgumentException("kernel: unknown GEMM kernel '" + requested
+                    + "' (expected auto, native, native-fp32, vector, vector-fp32, java or fp32=NAME,fp16=NAME,bf16=NAME)");
+        }
+        LOG.info("GEMM kernel: {} (requested {})", kernel.name(), name);
+        return kernel;
+    }
+
+    /** The kernel a single name stands for; a forced one that cannot load is an error naming the setting. */
+    private static GemmKernel named(String requested, String name, Lazy loaded) {
         switch (name) {
             case "java":
-                return chosen(new JavaGemmKernel(), name);
+                return new JavaGemmKernel();
             case "vector":
-                return chosen(forced(requested, vectorLoader.get()), name);
+                return forced(requested, loaded.vector());
+            case "vector-fp32":
+                return new WideningGemmKernel(forced(requested, loaded.vector()));
             case "native":
-                return chosen(forced(requested, nativeLoader.get()), name);
-            case AUTO:
-                return chosen(auto(nativeLoader, vectorLoader), name);
+                return forced(requested, loaded.nativeKernel());
+            case "native-fp32":
+                return new WideningGemmKernel(forced(requested, loaded.nativeKernel()));
             default:
-                throw new IllegalArgumentException("kernel: unknown GEMM kernel '" + requested
-                        + "' (expected auto, native, vector or java)");
+                throw new IllegalArgumentException("kernel: unknown GEMM kernel '" + name + "' in '" + requested + "'");
         }
     }
 
-    private static GemmKernel auto(Supplier<Loaded> nativeLoader, Supplier<Loaded> vectorLoader) {
-        Loaded nativeKernel = nativeLoader.get();
-        Loaded vectorKernel = vectorLoader.get();
+    /** "fp32=native,fp16=native-fp32,bf16=native": one named kernel per precision, all three given. */
+    private static GemmKernel routeOf(String requested, String name, Lazy loaded) {
+        Map<Precision, GemmKernel> routes = new EnumMap<>(Precision.class);
+        for (String part : name.split(",")) {
+            String[] pair = part.trim().split("=", 2);
+            Precision p = Precision.parse(pair[0].trim(), "kernel");
+            if (pair.length != 2 || routes.put(p, named(requested, pair[1].trim(), loaded)) != null) {
+                throw new IllegalArgumentException("kernel: '" + requested + "' must name one kernel for each of fp32, fp16 and bf16");
+            }
+        }
+        if (routes.size() != Precision.values().length) {
+            throw new IllegalArgumentException("kernel: '" + requested + "' must name one kernel for each of fp32, fp16 and bf16");
+        }
+        return route(routes);
+    }
+
+    /** One kernel when every precision has the same, else a routing kernel. */
+    static GemmKernel route(Map<Precision, GemmKernel> routes) {
+        GemmKernel fp32 = routes.get(Precision.FP32);
+        if (routes.values().stream().allMatch(k -> k.name().equals(fp32.name()))) {
+            return fp32;
+        }
+        return new PrecisionRoutingKernel(fp32, routes.get(Precision.FP16), routes.get(Precision.BF16));
+    }
+
+    private static GemmKernel auto(Lazy loaded, Precision measured, List<GemmShape> shapes, Sources sources) {
+        Loaded nativeKernel = loaded.nativeKernel();
+        Loaded vectorKernel = loaded.vector();
         if (nativeKernel.kernel() == null) {
             LOG.info("GEMM kernel native not used: {}", nativeKernel.reason());
         } else {
@@ -103,32 +173,80 @@ public final class GemmProviders {
         if (vectorKernel.kernel() == null) {
             LOG.info("GEMM kernel vector not used: {}", vectorKernel.reason());
         }
-        if (nativeKernel.kernel() == null && vectorKernel.kernel() == null) {
-            return new JavaGemmKernel();
+        Map<Precision, GemmKernel> routes = new EnumMap<>(Precision.class);
+        for (Precision p : Precision.values()) {
+            List<GemmKernel> candidates = candidates(p, nativeKernel.kernel(), vectorKernel.kernel());
+            boolean measure = (measured == null || measured == p) && candidates.size() > 1;
+            routes.put(p, measure ? fastest(p, candidates, shapes, sources, nativeKernel.kernel()) : candidates.get(0));
         }
-        if (nativeKernel.kernel() == null) {
-            return vectorKernel.kernel();
-        }
-        if (vectorKernel.kernel() == null) {
-            return nativeKernel.kernel();
-        }
-        return route(AUTO_NATIVE_PRECISIONS, nativeKernel.kernel(), vectorKernel.kernel());
+        return route(routes);
     }
 
-    /** The native kernel for {@code nativePrecisions}, the vector kernel for the rest; one kernel if that is all. */
-    static GemmKernel route(Set<Precision> nativePrecisions, GemmKernel nativeKernel, GemmKernel vectorKernel) {
-        if (nativePrecisions.size() == Precision.values().length) {
-            return nativeKernel;
+    /**
+     * What {@code auto} considers for {@code precision}, in order of preference when not measured: oneDNN
+     * (16-bit inputs as 16 bits only where it multiplies them natively here), oneDNN in FP32, the Vector
+     * API kernel on FP32 operands; the Java kernel when neither loads.
+     */
+    static List<GemmKernel> candidates(Precision precision, GemmKernel nativeKernel, GemmKernel vectorKernel) {
+        List<GemmKernel> candidates = new ArrayList<>();
+        if (nativeKernel != null) {
+            if (!precision.isLow() || nativeKernel.operandStorage(precision) == precision) {
+                candidates.add(nativeKernel);
+            }
+            if (precision.isLow()) {
+                candidates.add(new WideningGemmKernel(nativeKernel));
+            }
         }
-        if (nativePrecisions.isEmpty()) {
-            return vectorKernel;
+        if (vectorKernel != null) {
+            candidates.add(precision.isLow() ? new WideningGemmKernel(vectorKernel) : vectorKernel);
         }
-        GemmKernel[] route = new GemmKernel[Precision.values().length];
-        for (Precision p : Precision.values()) {
-            route[p.ordinal()] = nativePrecisions.contains(p) ? nativeKernel : vectorKernel;
+        if (candidates.isEmpty()) {
+            candidates.add(new JavaGemmKernel());
         }
-        return new PrecisionRoutingKernel(route[Precision.FP32.ordinal()], route[Precision.FP16.ordinal()],
-                route[Precision.BF16.ordinal()]);
+        return candidates;
+    }
+
+    /** The candidate that ran {@code shapes} fastest here, remembered per CPU; logged with the times. */
+    private static GemmKernel fastest(Precision p, List<GemmKernel> candidates, List<GemmShape> shapes, Sources sources,
+                                      GemmKernel nativeKernel) {
+        List<String> names = candidates.stream().map(GemmKernel::name).toList();
+        String description = "cpu=" + KernelChoices.cpu() + "; cores=" + Runtime.getRuntime().availableProcessors()
+                + "; omp=" + System.getenv().getOrDefault("OMP_NUM_THREADS", "unset") + "; java=" + Runtime.version().feature()
+                + "; onednn=" + (nativeKernel == null ? "none" : nativeVersion(nativeKernel)) + "; precision=" + p.label()
+                + "; shapes=" + shapes + "; candidates=" + names;
+        String remembered = sources.choices().get(description);
+        if (remembered != null && names.contains(remembered)) {
+            LOG.info("GEMM kernel for {}: {} (measured before on this CPU, remembered in {})", p.label(), remembered,
+                    sources.choices().file());
+            return candidates.get(names.indexOf(remembered));
+        }
+        StringBuilder times = new StringBuilder();
+        List<GemmKernel> correct = new ArrayList<>();
+        for (GemmKernel candidate : candidates) {
+            String mismatch = selfTest(candidate);
+            if (mismatch == null) {
+                correct.add(candidate);
+            } else {
+                times.append(times.length() == 0 ? "" : ", ").append(candidate.name()).append(" wrong (").append(mismatch).append(')');
+            }
+        }
+        GemmKernel best = correct.isEmpty() ? new JavaGemmKernel() : correct.get(0);
+        if (correct.size() > 1) {
+            double[] millis = sources.timer().millis(correct, p, shapes);
+            for (int i = 0; i < correct.size(); i++) {
+                times.append(times.length() == 0 ? "" : ", ").append(correct.get(i).name())
+                        .append(String.format(Locale.ROOT, " %.2f ms", millis[i]));
+                if (millis[i] < millis[correct.indexOf(best)]) {
+                    best = correct.get(i);
+                }
+            }
+        }
+        String detail = "fastest pass over " + shapes.size() + " multiplies: " + times + " -> " + best.name()
+                + " (measured " + java.time.Instant.now() + ")";
+        LOG.info("GEMM kernel for {}: {} on this CPU ({}; flags {}), {}", p.label(), best.name(), KernelChoices.cpu(),
+                KernelChoices.notableFlags(), detail);
+        sources.choices().put(description, best.name(), detail);
+        return best;
     }
 
     private static GemmKernel forced(String requested, Loaded loaded) {
@@ -139,16 +257,38 @@ public final class GemmProviders {
         return loaded.kernel();
     }
 
-    private static GemmKernel chosen(GemmKernel kernel, String requested) {
-        LOG.info("GEMM kernel: {} (requested {})", kernel.name(), requested);
-        return kernel;
-    }
-
     private static String nativeVersion(GemmKernel kernel) {
         try {
-            return String.valueOf(kernel.getClass().getDeclaredMethod("version").invoke(null));
+            java.lang.reflect.Method version = kernel.getClass().getDeclaredMethod("version");
+            version.setAccessible(true);
+            return String.valueOf(version.invoke(null));
         } catch (ReflectiveOperationException e) {
             return "?";
+        }
+    }
+
+    /** Each optional kernel loaded at most once per selection. */
+    private static final class Lazy {
+        private final Sources sources;
+        private Loaded nativeKernel;
+        private Loaded vector;
+
+        Lazy(Sources sources) {
+            this.sources = sources;
+        }
+
+        Loaded nativeKernel() {
+            if (nativeKernel == null) {
+                nativeKernel = sources.nativeLoader().get();
+            }
+            return nativeKernel;
+        }
+
+        Loaded vector() {
+            if (vector == null) {
+                vector = sources.vectorLoader().get();
+            }
+            return vector;
         }
     }
 

@@ -1,7 +1,9 @@
 package io.sparkamp.core.ops;
 
 import io.sparkamp.core.numeric.LowPrecisionArrays;
+import io.sparkamp.core.numeric.LowPrecisionBuffers;
 import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.tensor.Matrix;
 import org.bytedeco.dnnl.dnnl_engine;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
@@ -20,6 +22,7 @@ import org.bytedeco.javacpp.ShortPointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,9 +39,10 @@ import static org.bytedeco.dnnl.global.dnnl.*;
  *   <li>One primitive per (precision, transposes, m, n, k, accumulate), created on first use (1–7 ms) and
  *       kept for the life of the process in a shared cache; {@code accumulate} is a sum post-op
  *       (c = a·b + 1.0·c), computed in FP32 in the destination.</li>
- *   <li>Java arrays cannot be handed to native code across two JNI calls (the GC moves them), so each call
- *       copies the operands into grow-only native buffers of the calling thread and the result back.
- *       The copies are O(m·k + k·n + m·n) against O(m·n·k) work.</li>
+ *   <li>Off-heap {@link Matrix} operands are read and written in place: their addresses become the
+ *       memory objects' data handles, nothing is copied. Java arrays (and heap matrices) cannot be handed to
+ *       native code across two JNI calls (the GC moves them), so those are copied into grow-only native
+ *       buffers of the calling thread and the result back: O(m·k + k·n + m·n) against O(m·n·k) work.</li>
  *   <li>The scratchpad is user-managed and per thread, which makes the shared primitives safe to run
  *       from several threads at once (oneDNN's rule for {@code dnnl_scratchpad_mode_user}).</li>
  *   <li>Threads: oneDNN's OpenMP runtime reads {@code OMP_NUM_THREADS} once at process start. With one
@@ -138,6 +142,56 @@ final class OneDnnGemmKernel implements GemmKernel {
         run(s, new Key(precision, transA, transB, m, n, k, accumulate), s.a16, s.b16, c, cOff);
     }
 
+    /** 16-bit operands where oneDNN multiplies them on this CPU; FP32 (rounded values) where it would widen them. */
+    @Override
+    public Precision operandStorage(Precision precision) {
+        return precision.isLow() && !natively(precision) ? Precision.FP32 : precision;
+    }
+
+    @Override
+    public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k,
+                     Matrix a, Matrix b, Matrix c, boolean accumulate) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (!accumulate) {
+                c.buffer().asFloatBuffer().put(0, new float[m * n]);
+            }
+            return;
+        }
+        ThreadState s = state.get();
+        Precision operands = a.storage();
+        Pointer pa;
+        Pointer pb;
+        if (operands.isLow() && !natively(operands)) {
+            // 16-bit operands oneDNN cannot multiply here: widen into the thread's native FP32 buffers.
+            s.a32 = ensure(s.a32, (long) m * k);
+            s.b32 = ensure(s.b32, (long) k * n);
+            LowPrecisionBuffers.decode(operands, a.buffer(), 0, s.a32.position(0).asByteBuffer().order(ByteOrder.nativeOrder()), 0, m * k);
+            LowPrecisionBuffers.decode(operands, b.buffer(), 0, s.b32.position(0).asByteBuffer().order(ByteOrder.nativeOrder()), 0, k * n);
+            operands = Precision.FP32;
+            pa = s.a32.position(0);
+            pb = s.b32.position(0);
+        } else {
+            pa = a.isOffHeap() ? s.aAddress.at(a) : s.copyA(a);
+            pb = b.isOffHeap() ? s.bAddress.at(b) : s.copyB(b);
+        }
+        Key key = new Key(operands, transA, transB, m, n, k, accumulate);
+        if (c.isOffHeap()) {
+            execute(s, key, pa, pb, s.cAddress.at(c));
+            return;
+        }
+        int size = m * n;
+        s.c = ensure(s.c, size);
+        FloatPointer out = s.c.position(0);
+        if (accumulate) {
+            out.asByteBuffer().order(ByteOrder.nativeOrder()).put(0, c.buffer(), 0, size * 4);
+        }
+        execute(s, key, pa, pb, out);
+        c.buffer().put(0, out.position(0).asByteBuffer().order(ByteOrder.nativeOrder()), 0, size * 4);
+    }
+
     /** Empty products: oneDNN is not asked about zero-sized dimensions. An empty sum is 0. */
     private static boolean degenerate(int m, int n, int k, float[] c, int cOff, boolean accumulate) {
         if (m == 0 || n == 0) {
@@ -153,19 +207,25 @@ final class OneDnnGemmKernel implements GemmKernel {
     }
 
     private static void run(ThreadState s, Key key, Pointer a, Pointer b, float[] c, int cOff) {
-        Matmul mm = matmul(key);
         int size = key.m * key.n;
         s.c = ensure(s.c, size);
         if (key.accumulate) {
             s.c.position(0).put(c, cOff, size);
         }
+        execute(s, key, a, b, s.c.position(0));
+        s.c.position(0).get(c, cOff, size);
+    }
+
+    /** Runs the primitive of {@code key} on native operands; {@code c} is read first when accumulating. */
+    private static void execute(ThreadState s, Key key, Pointer a, Pointer b, Pointer c) {
+        Matmul mm = matmul(key);
         if (mm.scratchpadBytes > 0) {
             s.scratchpad = ensure(s.scratchpad, mm.scratchpadBytes);
         }
         Bound bound = s.bind(key, mm);
         check(dnnl_memory_set_data_handle(bound.src, a), "dnnl_memory_set_data_handle(src)");
         check(dnnl_memory_set_data_handle(bound.weights, b), "dnnl_memory_set_data_handle(weights)");
-        check(dnnl_memory_set_data_handle(bound.dst, s.c.position(0)), "dnnl_memory_set_data_handle(dst)");
+        check(dnnl_memory_set_data_handle(bound.dst, c), "dnnl_memory_set_data_handle(dst)");
         int args = 3;
         s.args.position(0).arg(DNNL_ARG_SRC).memory(bound.src);
         s.args.position(1).arg(DNNL_ARG_WEIGHTS).memory(bound.weights);
@@ -178,7 +238,6 @@ final class OneDnnGemmKernel implements GemmKernel {
         }
         check(dnnl_primitive_execute(mm.primitive, s.stream, args, s.args.position(0)), "dnnl_primitive_execute");
         check(dnnl_stream_wait(s.stream), "dnnl_stream_wait");
-        s.c.position(0).get(c, cOff, size);
     }
 
     private static Matmul matmul(Key key) {
@@ -364,8 +423,35 @@ final class OneDnnGemmKernel implements GemmKernel {
         ShortPointer b16;
         FloatPointer c;
         BytePointer scratchpad;
+        final NativeAddress aAddress = new NativeAddress();
+        final NativeAddress bAddress = new NativeAddress();
+        final NativeAddress cAddress = new NativeAddress();
         private float[] wideA = new float[0];
         private float[] wideB = new float[0];
+
+        /** A heap matrix copied into this thread's native buffer for operand A. */
+        Pointer copyA(Matrix m) {
+            if (m.storage().isLow()) {
+                a16 = ensure(a16, m.size());
+                a16.position(0).asByteBuffer().order(ByteOrder.nativeOrder()).put(0, m.buffer(), 0, (int) m.bytes());
+                return a16.position(0);
+            }
+            a32 = ensure(a32, m.size());
+            a32.position(0).asByteBuffer().order(ByteOrder.nativeOrder()).put(0, m.buffer(), 0, (int) m.bytes());
+            return a32.position(0);
+        }
+
+        /** A heap matrix copied into this thread's native buffer for operand B. */
+        Pointer copyB(Matrix m) {
+            if (m.storage().isLow()) {
+                b16 = ensure(b16, m.size());
+                b16.position(0).asByteBuffer().order(ByteOrder.nativeOrder()).put(0, m.buffer(), 0, (int) m.bytes());
+                return b16.position(0);
+            }
+            b32 = ensure(b32, m.size());
+            b32.position(0).asByteBuffer().order(ByteOrder.nativeOrder()).put(0, m.buffer(), 0, (int) m.bytes());
+            return b32.position(0);
+        }
 
         float[] wideA(int size) {
             if (wideA.length < size) {
@@ -392,6 +478,17 @@ final class OneDnnGemmKernel implements GemmKernel {
                 bound.put(key, b);
             }
             return b;
+        }
+    }
+
+    /** A pointer at memory someone else owns (an off-heap {@link Matrix}): no allocation, no deallocator; re-aimed per call. */
+    private static final class NativeAddress extends Pointer {
+        NativeAddress at(Matrix m) {
+            this.address = m.address();
+            this.position = 0;
+            this.limit = m.bytes();
+            this.capacity = m.bytes();
+            return this;
         }
     }
 }

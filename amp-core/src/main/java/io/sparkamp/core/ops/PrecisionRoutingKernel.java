@@ -1,6 +1,7 @@
 package io.sparkamp.core.ops;
 
 import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.tensor.Matrix;
 
 import java.util.EnumMap;
 import java.util.Map;
@@ -44,5 +45,16 @@ final class PrecisionRoutingKernel implements GemmKernel {
     public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k,
                      short[] a, int aOff, short[] b, int bOff, float[] c, int cOff, boolean accumulate) {
         routes.get(precision).gemm(precision, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+    }
+
+    @Override
+    public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k,
+                     Matrix a, Matrix b, Matrix c, boolean accumulate) {
+        routes.get(precision).gemm(precision, transA, transB, m, n, k, a, b, c, accumulate);
+    }
+
+    @Override
+    public Precision operandStorage(Precision precision) {
+        return routes.get(precision).operandStorage(precision);
     }
 }

@@ -23,6 +23,12 @@ public interface ArrowMatrix extends AutoCloseable {
     /** Copies rows {@code [firstRow, firstRow + rowCount)} as exact floats into {@code dst[dstOff..]}. */
     void readFloats(int firstRow, int rowCount, float[] dst, int dstOff);
 
+    /**
+     * Copies rows {@code [firstRow, firstRow + rowCount)} as stored (16-bit codes, or FP32 values) to
+     * element {@code dstIndex} of {@code dst} (native byte order): a memory copy, nothing converted.
+     */
+    void copyRowsTo(int firstRow, int rowCount, java.nio.ByteBuffer dst, int dstIndex);
+
     /** Stores 16-bit codes as they are into rows {@code [firstRow, firstRow + rowCount)}; FP16/BF16 only. */
     void writeCodes(int firstRow, int rowCount, short[] src, int srcOff);
 

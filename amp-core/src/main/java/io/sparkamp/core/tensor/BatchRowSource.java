@@ -1,12 +1,15 @@
 package io.sparkamp.core.tensor;
 
 import io.sparkamp.core.data.RowSource;
+import io.sparkamp.core.numeric.Precision;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
  * The rows of several Arrow training batches as one {@link RowSource}, in batch order. Reads features
- * straight from the Arrow buffers (16-bit codes widened exactly to float). Does not own the batches.
+ * straight from the Arrow buffers: copied as stored by {@link #gatherFeatures} (16-bit codes stay codes),
+ * widened exactly to float by {@link #copyFeatures}. Does not own the batches.
  */
 public final class BatchRowSource implements RowSource {
     private final List<TrainingBatch> batches;
@@ -35,6 +38,12 @@ public final class BatchRowSource implements RowSource {
         this.rows = total;
         this.features = Math.max(f, 0);
         this.targets = Math.max(t, 1);
+        for (int i = 1; i < batches.size(); i++) {
+            if (batches.get(i).features().precision() != batches.get(0).features().precision()) {
+                throw new IllegalArgumentException("batch " + i + " holds " + batches.get(i).features().precision()
+                        + " features, batch 0 " + batches.get(0).features().precision());
+            }
+        }
     }
 
     @Override
@@ -56,6 +65,22 @@ public final class BatchRowSource implements RowSource {
     public void copyFeatures(int row, float[] dst, int off) {
         int b = batchOf(row);
         batches.get(b).features().readFloats(row - firstRows[b], 1, dst, off);
+    }
+
+    /** The batches' own storage: 16-bit codes go on as codes, FP32 as FP32. */
+    @Override
+    public Precision featureStorage() {
+        return batches.isEmpty() ? Precision.FP32 : batches.get(0).features().precision();
+    }
+
+    /** One memory copy per row, straight from the Arrow buffers. */
+    @Override
+    public void gatherFeatures(int[] rows, int from, int count, ByteBuffer dst) {
+        for (int i = 0; i < count; i++) {
+            int row = rows[from + i];
+            int b = batchOf(row);
+            batches.get(b).features().copyRowsTo(row - firstRows[b], 1, dst, i * features);
+        }
     }
 
     @Override

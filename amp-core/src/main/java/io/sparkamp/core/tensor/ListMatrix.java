@@ -11,6 +11,9 @@ import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.FieldType;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 /**
  * The {@link ArrowMatrix} over a {@link FixedSizeListVector}: reads and writes go straight to the element
  * vector's data buffer (row r, column j at element r·cols + j), every slot is valid.
@@ -23,6 +26,8 @@ final class ListMatrix implements ArrowMatrix {
     private final BufferAllocator allocator;
     private final FixedSizeListVector vector;
     private final ArrowBuf data;
+    /** The data buffer as a native-order byte buffer, for bulk row copies (made on first use). */
+    private ByteBuffer view;
     private boolean closed;
 
     private ListMatrix(String name, Precision precision, int rows, int cols, BufferAllocator allocator, FixedSizeListVector vector) {
@@ -181,6 +186,16 @@ final class ListMatrix implements ArrowMatrix {
                     dst[dstOff + i] = data.getFloat((base + i) * 4);
                 }
         }
+    }
+
+    @Override
+    public void copyRowsTo(int firstRow, int rowCount, ByteBuffer dst, int dstIndex) {
+        int width = precision.bytes();
+        int count = checkRows(firstRow, rowCount, dst.capacity() / width, dstIndex, "destination");
+        if (view == null) {
+            view = data.nioBuffer(0, (int) Math.min(data.capacity(), Integer.MAX_VALUE)).order(ByteOrder.nativeOrder());
+        }
+        dst.put(dstIndex * width, view, (int) ((long) firstRow * cols * width), count * width);
     }
 
     @Override

@@ -8,20 +8,25 @@ import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.nn.Sequential;
 import io.sparkamp.core.nn.WorkingWeights;
 import io.sparkamp.core.ops.Gemm;
+import io.sparkamp.core.tensor.Matrix;
+import io.sparkamp.core.tensor.Workspace;
 
 import java.util.SplittableRandom;
 
 /**
  * Forward-only passes over every row of a source, in the run's precision with dropout off: the loss
- * sum and how many rows the model classifies right. Owns a model instance: one per thread.
+ * sum and how many rows the model classifies right. Owns a model instance and its off-heap buffers
+ * (freed by {@link #close()}): one per thread.
  */
-public final class Evaluator {
+public final class Evaluator implements AutoCloseable {
     private final ModelSpec model;
     private final Loss loss;
     private final AutocastPolicy policy;
     private final Gemm gemm;
     private final int chunkRows;
     private final Sequential network;
+    private final Workspace workspace = Workspace.offHeap();
+    private final MicroBatchInput input = new MicroBatchInput(workspace);
 
     public Evaluator(ModelSpec model, Loss loss, AutocastPolicy policy, Gemm gemm, int chunkRows) {
         this.model = model;
@@ -34,13 +39,9 @@ public final class Evaluator {
 
     /** Loss and accuracy of {@code weights} on all rows of {@code source}. */
     public Evaluation evaluate(RowSource source, WorkingWeights weights) {
-        int features = source.featureCount();
-        int width = source.targetWidth();
         int outputs = model.outputSize();
         int rows = source.rowCount();
-        float[] x = new float[Math.min(chunkRows, Math.max(rows, 1)) * features];
-        float[] targets = new float[Math.min(chunkRows, Math.max(rows, 1)) * width];
-        ComputeContext ctx = new ComputeContext(policy, gemm, weights, false, new SplittableRandom(0));
+        ComputeContext ctx = new ComputeContext(policy, gemm, weights, false, new SplittableRandom(0), workspace);
         double lossSum = 0;
         long correct = 0;
         boolean values = loss.predictsValues();
@@ -49,11 +50,10 @@ public final class Evaluator {
         double targetSquares = 0;
         for (int start = 0; start < rows; start += chunkRows) {
             int count = Math.min(chunkRows, rows - start);
-            for (int i = 0; i < count; i++) {
-                source.copyFeatures(start + i, x, i * features);
-                source.copyTargets(start + i, targets, i * width);
-            }
-            float[] output = network.forward(ctx, x, count);
+            int[] chunk = MicroBatchInput.range(start, count);
+            Matrix x = input.features(source, chunk, 0, count);
+            float[] targets = input.targets(source, chunk, 0, count);
+            float[] output = input.outputs(network.forward(ctx, x));
             lossSum += loss.sum(output, targets, count, outputs);
             correct += loss.countCorrect(output, targets, count, outputs);
             if (values) {
@@ -67,5 +67,11 @@ public final class Evaluator {
         }
         return values ? new Evaluation(lossSum, rows, (long) rows * outputs, squaredErrors, targetSum, targetSquares)
                 : new Evaluation(lossSum, correct, rows);
+    }
+
+    /** Frees the evaluator's off-heap buffers. */
+    @Override
+    public void close() {
+        workspace.close();
     }
 }

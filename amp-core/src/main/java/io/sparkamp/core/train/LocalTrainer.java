@@ -27,11 +27,12 @@ public final class LocalTrainer {
 
     /** Loss and accuracy of the current master weights (cast to the run's precision) on {@code data}. */
     public Evaluation evaluate(TrainingState state, List<? extends RowSource> data) {
-        Evaluator evaluator = setup.evaluator();
         WorkingWeights weights = WorkingWeights.cast(state.master(), setup.config().precision());
         Evaluation total = Evaluation.EMPTY;
-        for (RowSource part : data) {
-            total = total.plus(evaluator.evaluate(part, weights));
+        try (Evaluator evaluator = setup.evaluator()) {
+            for (RowSource part : data) {
+                total = total.plus(evaluator.evaluate(part, weights));
+            }
         }
         return total;
     }

@@ -7,7 +7,10 @@ import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.nn.ModelSpec;
 import io.sparkamp.core.nn.Sequential;
 import io.sparkamp.core.nn.WorkingWeights;
+import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.ops.Gemm;
+import io.sparkamp.core.tensor.Matrix;
+import io.sparkamp.core.tensor.Workspace;
 
 import java.util.SplittableRandom;
 
@@ -15,15 +18,20 @@ import java.util.SplittableRandom;
  * The compute half of one training step on one partition, shared by the local trainer and the Spark
  * executors: pick this partition's rows, run forward and backward in micro-batches under the autocast
  * policy with the loss multiplied by the loss scale, and sum the FP32 gradients. Owns one model
- * instance, so it belongs to one thread.
+ * instance and its off-heap buffers (kept across steps, freed by {@link #close()}), so it belongs to one
+ * thread.
  */
-public final class PartitionWorker {
+public final class PartitionWorker implements AutoCloseable {
     private final ModelSpec model;
     private final Loss loss;
     private final AutocastPolicy policy;
     private final Gemm gemm;
     private final int microBatchSize;
     private final Sequential network;
+    /** Off-heap buffers reused across micro-batches and steps: activations, operands, gradients. */
+    private final Workspace workspace = Workspace.offHeap();
+    private final MicroBatchInput input = new MicroBatchInput(workspace);
+    private float[] gradOutput = new float[0];
 
     public PartitionWorker(ModelSpec model, Loss loss, AutocastPolicy policy, Gemm gemm, int microBatchSize) {
         if (microBatchSize <= 0) {
@@ -53,30 +61,36 @@ public final class PartitionWorker {
         }
         int[] rows = BatchPlan.rowsFor(job.seed(), partition, job.step(), job.share(), source.rowCount());
         float gradFactor = (float) ((double) job.lossScale() / job.globalBatch());
-        int features = source.featureCount();
         int outputs = model.outputSize();
-        int width = source.targetWidth();
-        float[] x = new float[Math.min(microBatchSize, rows.length) * features];
-        float[] targets = new float[Math.min(microBatchSize, rows.length) * width];
-        float[] gradOutput = new float[Math.min(microBatchSize, rows.length) * outputs];
+        // Parameter gradients accumulate off-heap, where the native kernel adds dW in place, over all micro-batches.
+        Matrix gradients = workspace.matrix(this, "gradients", Precision.FP32, 1, weights.size());
+        gradients.clear();
         int micro = 0;
         for (int start = 0; start < rows.length; start += microBatchSize, micro++) {
             int count = Math.min(microBatchSize, rows.length - start);
-            for (int i = 0; i < count; i++) {
-                source.copyFeatures(rows[start + i], x, i * features);
-                source.copyTargets(rows[start + i], targets, i * width);
-            }
+            Matrix x = input.features(source, rows, start, count);
+            float[] targets = input.targets(source, rows, start, count);
             SplittableRandom random = new SplittableRandom(Seeds.mix(job.seed(), 0xD50L, job.step(), partition, micro));
-            ComputeContext ctx = new ComputeContext(policy, gemm, weights, true, random);
-            float[] output = network.forward(ctx, x, count);
+            ComputeContext ctx = new ComputeContext(policy, gemm, weights, true, random, workspace);
+            float[] output = input.outputs(network.forward(ctx, x));
+            gradOutput = MicroBatchInput.atLeast(gradOutput, count * outputs);
             double lossSum = loss.sumAndGradient(output, targets, count, outputs, gradFactor, gradOutput);
-            network.backward(ctx, gradOutput, count, partial.gradients());
+            Matrix lossGradient = workspace.matrix(this, "lossGradient", Precision.FP32, count, outputs);
+            lossGradient.writeFloats(gradOutput, 0);
+            network.backward(ctx, lossGradient, gradients);
             partial.addBatch(lossSum, count, loss.countCorrect(output, targets, count, outputs),
                     ctx.stats().gradientValuesCast(), ctx.stats().gradientValuesUnderflowed());
         }
+        gradients.buffer().asFloatBuffer().get(0, partial.gradients());
         partial.checkGradients();
         partial.recordComputeNanos(System.nanoTime() - started);
         return partial;
+    }
+
+    /** Frees the worker's off-heap buffers; it cannot compute afterwards. */
+    @Override
+    public void close() {
+        workspace.close();
     }
 
     /** The model this worker computes. */

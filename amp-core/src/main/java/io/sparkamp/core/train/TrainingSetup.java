@@ -37,7 +37,8 @@ public final class TrainingSetup {
         this.model = ModelSpec.parse(config.model());
         this.loss = loss;
         this.policy = AutocastPolicy.forPrecision(config.precision());
-        this.gemm = new Gemm(GemmProviders.select(config.kernel()));
+        // kernel=auto measures the candidates on this model's own multiplies at its micro-batch size.
+        this.gemm = new Gemm(GemmProviders.select(config.kernel(), config.precision(), model.gemmShapes(config.microBatchSize())));
         this.totalSteps = totalSteps;
     }
 
@@ -112,9 +113,9 @@ public final class TrainingSetup {
         return new Evaluator(model, loss, policy, gemm, config.microBatchSize());
     }
 
-    /** What executors need to build the same workers. */
+    /** What executors need to build the same workers, with the kernel the driver chose (executors do not measure again). */
     public WorkerSpec workerSpec() {
-        return WorkerSpec.of(config);
+        return WorkerSpec.of(config).withKernel(gemm.kernel().name());
     }
 
     public TrainConfig config() {

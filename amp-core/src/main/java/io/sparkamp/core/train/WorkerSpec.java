@@ -19,15 +19,24 @@ public record WorkerSpec(String model, String loss, Precision precision, String 
         return new WorkerSpec(config.model(), config.loss(), config.precision(), config.kernel(), config.microBatchSize());
     }
 
+    /** The same spec computing with {@code kernelName} (e.g. the kernel {@code auto} chose on the driver). */
+    public WorkerSpec withKernel(String kernelName) {
+        return new WorkerSpec(model, loss, precision, kernelName, microBatchSize);
+    }
+
     /** A new worker (one per thread). */
     public PartitionWorker newWorker() {
-        return new PartitionWorker(ModelSpec.parse(model), Losses.byName(loss), AutocastPolicy.forPrecision(precision),
-                new Gemm(GemmProviders.select(kernel)), microBatchSize);
+        ModelSpec spec = ModelSpec.parse(model);
+        return new PartitionWorker(spec, Losses.byName(loss), AutocastPolicy.forPrecision(precision), gemm(spec), microBatchSize);
     }
 
     /** A new evaluator (one per thread). */
     public Evaluator newEvaluator() {
-        return new Evaluator(ModelSpec.parse(model), Losses.byName(loss), AutocastPolicy.forPrecision(precision),
-                new Gemm(GemmProviders.select(kernel)), microBatchSize);
+        ModelSpec spec = ModelSpec.parse(model);
+        return new Evaluator(spec, Losses.byName(loss), AutocastPolicy.forPrecision(precision), gemm(spec), microBatchSize);
+    }
+
+    private Gemm gemm(ModelSpec spec) {
+        return new Gemm(GemmProviders.select(kernel, precision, spec.gemmShapes(microBatchSize)));
     }
 }

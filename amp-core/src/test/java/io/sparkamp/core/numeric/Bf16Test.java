@@ -1,6 +1,8 @@
 package io.sparkamp.core.numeric;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.SplittableRandom;
 
@@ -8,26 +10,35 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** {@link Bf16} against the independent {@link Binary16Reference}. */
+/**
+ * {@link Bf16} against the independent {@link Binary16Reference}, on every bulk conversion path
+ * ({@link Converters#paths}). The ten million random floats are in {@link RandomFloatsTest}.
+ */
 class Bf16Test {
     private static final Binary16Reference REF = Binary16Reference.BF16;
-    private static final int RANDOM_COUNT = 10_000_000;
+    private static final Precision BF16 = Precision.BF16;
 
-    @Test
-    void everyBf16BitPatternSurvivesBf16ToFloatToBf16() {
+    @ParameterizedTest
+    @MethodSource("io.sparkamp.core.numeric.Converters#paths")
+    void everyBf16BitPatternSurvivesBf16ToFloatToBf16(Converters.Path path) {
+        short[] codes = Fp16Test.allCodes();
+        float[] floats = path.decode(BF16, codes);
+        short[] back = path.encode(BF16, floats);
         for (int code = 0; code <= 0xffff; code++) {
-            float f = Bf16.toFloat((short) code);
-            int back = Bf16.fromFloat(f) & 0xffff;
-            if (back != code) {
-                fail("bf16 0x" + Integer.toHexString(code) + " -> " + f + " -> 0x" + Integer.toHexString(back));
+            if ((back[code] & 0xffff) != code) {
+                fail(path + ": bf16 0x" + Integer.toHexString(code) + " -> " + floats[code] + " -> 0x" + Integer.toHexString(back[code] & 0xffff));
             }
         }
     }
 
-    @Test
-    void toFloatMatchesTheReferenceFormulaForEveryCode() {
+    @ParameterizedTest
+    @MethodSource("io.sparkamp.core.numeric.Converters#paths")
+    void toFloatMatchesTheReferenceFormulaForEveryCode(Converters.Path path) {
+        float[] floats = path.decode(BF16, Fp16Test.allCodes());
         for (int code = 0; code <= 0xffff; code++) {
-            float f = Bf16.toFloat((short) code);
+            float f = floats[code];
+            assertEquals(Float.floatToRawIntBits(Bf16.toFloat((short) code)), Float.floatToRawIntBits(f),
+                    path + " and the scalar decode of 0x" + Integer.toHexString(code));
             if (REF.isNaNCode(code)) {
                 assertTrue(Float.isNaN(f), "code 0x" + Integer.toHexString(code) + " must decode to NaN");
             } else {
@@ -37,39 +48,30 @@ class Bf16Test {
         }
     }
 
-    @Test
-    void fromFloatMatchesTheReferenceOnTenMillionRandomFloats() {
-        SplittableRandom random = new SplittableRandom(0xbf16L);
-        int[] lowHalves = {0x8000, 0x7fff, 0x8001, 0x0000, 0x0001, 0xffff};
-        for (int i = 0; i < RANDOM_COUNT; i++) {
-            int bits;
-            switch (i % 4) {
-                case 0: // any float, uniformly over bit patterns
-                    bits = random.nextInt();
-                    break;
-                case 1: // at or next to a halfway point (low 16 bits 0x8000) or a representable value
-                    bits = (random.nextInt() & 0xffff_0000) | lowHalves[random.nextInt(lowHalves.length)];
-                    break;
-                case 2: // float subnormals and the smallest normals: bf16 subnormals and rounding into them
-                    bits = random.nextInt(0x0180_0000) | (random.nextBoolean() ? 0x8000_0000 : 0);
-                    break;
-                default: // the top binade, where rounding overflows to infinity
-                    bits = 0x7f00_0000 | random.nextInt(0x0080_0000) | (random.nextBoolean() ? 0x8000_0000 : 0);
-                    break;
-            }
-            checkOne(Float.intBitsToFloat(bits));
-        }
-    }
-
-    @Test
-    void everyHalfwayPointTiesToEven() {
-        for (int code = 0; code < REF.infinityCode(); code++) {
+    @ParameterizedTest
+    @MethodSource("io.sparkamp.core.numeric.Converters#paths")
+    void everyHalfwayPointTiesToEven(Converters.Path path) {
+        int n = REF.infinityCode();
+        float[] inputs = new float[4 * n];
+        int[] expected = new int[4 * n];
+        for (int code = 0; code < n; code++) {
             float mid = REF.midpoint(code);
             int even = (code & 1) == 0 ? code : code + 1;
-            assertBf16(even, mid);
-            assertBf16(0x8000 | even, -mid);
-            assertBf16(code, Fp16Test.stepMagnitude(mid, -1));
-            assertBf16(code + 1, Fp16Test.stepMagnitude(mid, 1));
+            inputs[4 * code] = mid;
+            expected[4 * code] = even;
+            inputs[4 * code + 1] = -mid;
+            expected[4 * code + 1] = 0x8000 | even;
+            inputs[4 * code + 2] = Fp16Test.stepMagnitude(mid, -1);
+            expected[4 * code + 2] = code;
+            inputs[4 * code + 3] = Fp16Test.stepMagnitude(mid, 1);
+            expected[4 * code + 3] = code + 1;
+        }
+        short[] actual = path.encode(BF16, inputs);
+        for (int i = 0; i < inputs.length; i++) {
+            if ((actual[i] & 0xffff) != expected[i]) {
+                fail(path + ": fromFloat(" + inputs[i] + ") expected 0x" + Integer.toHexString(expected[i]) + " got 0x"
+                        + Integer.toHexString(actual[i] & 0xffff));
+            }
         }
     }
 
@@ -101,12 +103,15 @@ class Bf16Test {
         assertBf16(0x8000, -0f);
     }
 
-    @Test
-    void nanStaysNanWithItsSign() {
+    @ParameterizedTest
+    @MethodSource("io.sparkamp.core.numeric.Converters#paths")
+    void nanStaysNanWithItsSign(Converters.Path path) {
         int[] nanBits = {0x7fc0_0000, 0xffc0_0000, 0x7f80_0001, 0xff80_0001, 0x7fa0_0000, 0x7fff_ffff, 0x7f81_0000};
         for (int bits : nanBits) {
-            short code = Bf16.fromFloat(Float.intBitsToFloat(bits));
-            String what = "NaN 0x" + Integer.toHexString(bits) + " -> 0x" + Integer.toHexString(code & 0xffff);
+            float nan = Float.intBitsToFloat(bits);
+            short code = path.encode(BF16, Converters.copies(nan, 37))[36];
+            String what = path + ": NaN 0x" + Integer.toHexString(bits) + " -> 0x" + Integer.toHexString(code & 0xffff);
+            assertEquals(Bf16.fromFloat(nan), code, what + " differs from the scalar converter");
             assertTrue(REF.isNaNCode(code & 0xffff), what + " is not a NaN bf16");
             assertEquals(bits < 0, code < 0, what + " lost its sign");
             if ((bits & 0x007f_0000) != 0) {
@@ -116,37 +121,41 @@ class Bf16Test {
     }
 
     @Test
-    void isNonFiniteAndRoundAgreeWithTheReference() {
+    void isNonFiniteAgreesWithTheReference() {
         for (int code = 0; code <= 0xffff; code++) {
             boolean nonFinite = REF.isNaNCode(code) || Double.isInfinite(REF.decode(code));
             assertEquals(nonFinite, Bf16.isNonFinite((short) code), "isNonFinite(0x" + Integer.toHexString(code) + ")");
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.sparkamp.core.numeric.Converters#paths")
+    void roundAgreesWithTheReference(Converters.Path path) {
         SplittableRandom random = new SplittableRandom(11);
-        for (int i = 0; i < 100_000; i++) {
-            float x = (float) random.nextDouble(-1e6, 1e6);
-            assertEquals((float) REF.decode(REF.encode(x)), Bf16.round(x), "round(" + x + ")");
-            assertEquals((float) REF.decode(REF.encode(x)), Precision.BF16.round(x), "Precision.BF16.round(" + x + ")");
+        float[] values = new float[100_000];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextDouble(-1e6, 1e6);
+        }
+        float[] rounded = path.round(BF16, values);
+        for (int i = 0; i < values.length; i++) {
+            float x = values[i];
+            assertEquals((float) REF.decode(REF.encode(x)), rounded[i], path + ": round(" + x + ")");
+            assertEquals(rounded[i], Bf16.round(x), "Bf16.round(" + x + ")");
+            assertEquals(rounded[i], BF16.round(x), "Precision.BF16.round(" + x + ")");
         }
     }
 
-    private static void checkOne(float x) {
-        short actual = Bf16.fromFloat(x);
-        if (Float.isNaN(x)) {
-            if (!REF.isNaNCode(actual & 0xffff)) {
-                fail("NaN 0x" + Integer.toHexString(Float.floatToRawIntBits(x)) + " became 0x" + Integer.toHexString(actual & 0xffff));
-            }
-            return;
-        }
-        int expected = REF.encode(x);
-        if ((actual & 0xffff) != expected) {
-            fail("fromFloat(" + x + " = 0x" + Integer.toHexString(Float.floatToRawIntBits(x)) + "): expected 0x"
-                    + Integer.toHexString(expected) + " got 0x" + Integer.toHexString(actual & 0xffff));
-        }
-    }
-
+    /** The reference, the scalar converter, {@link Precision#encode} and every bulk path agree on {@code x}. */
     private static void assertBf16(int expectedCode, float x) {
         assertEquals(expectedCode, REF.encode(x), () -> "the reference itself disagrees on " + x);
         assertEquals(expectedCode, Bf16.fromFloat(x) & 0xffff, () -> "fromFloat(" + x + ")");
-        assertEquals(expectedCode, Precision.BF16.encode(x) & 0xffff, () -> "Precision.BF16.encode(" + x + ")");
+        assertEquals(expectedCode, BF16.encode(x) & 0xffff, () -> "Precision.BF16.encode(" + x + ")");
+        for (Converters.Path path : Converters.paths()) {
+            if (Converters.available(path)) {
+                for (short code : path.encode(BF16, Converters.copies(x, 37))) {
+                    assertEquals(expectedCode, code & 0xffff, () -> path + ": encode(" + x + ")");
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 package io.sparkamp.core.numeric;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.util.SplittableRandom;
 
@@ -8,27 +10,36 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** {@link Fp16} against the independent {@link Binary16Reference}. */
+/**
+ * {@link Fp16} against the independent {@link Binary16Reference}, on every bulk conversion path
+ * ({@link Converters#paths}: scalar and Vector API loops, over arrays and off-heap buffers). The ten
+ * million random floats are in {@link RandomFloatsTest}.
+ */
 class Fp16Test {
     private static final Binary16Reference REF = Binary16Reference.FP16;
-    /** Random inputs per test run, split over three distributions. */
-    private static final int RANDOM_COUNT = 10_000_000;
+    private static final Precision FP16 = Precision.FP16;
 
-    @Test
-    void everyHalfBitPatternSurvivesHalfToFloatToHalf() {
+    @ParameterizedTest
+    @MethodSource("io.sparkamp.core.numeric.Converters#paths")
+    void everyHalfBitPatternSurvivesHalfToFloatToHalf(Converters.Path path) {
+        short[] codes = allCodes();
+        float[] floats = path.decode(FP16, codes);
+        short[] back = path.encode(FP16, floats);
         for (int code = 0; code <= 0xffff; code++) {
-            float f = Fp16.toFloat((short) code);
-            int back = Fp16.fromFloat(f) & 0xffff;
-            if (back != code) {
-                fail("half 0x" + Integer.toHexString(code) + " -> " + f + " -> 0x" + Integer.toHexString(back));
+            if ((back[code] & 0xffff) != code) {
+                fail(path + ": half 0x" + Integer.toHexString(code) + " -> " + floats[code] + " -> 0x" + Integer.toHexString(back[code] & 0xffff));
             }
         }
     }
 
-    @Test
-    void toFloatMatchesTheReferenceFormulaForEveryCode() {
+    @ParameterizedTest
+    @MethodSource("io.sparkamp.core.numeric.Converters#paths")
+    void toFloatMatchesTheReferenceFormulaForEveryCode(Converters.Path path) {
+        float[] floats = path.decode(FP16, allCodes());
         for (int code = 0; code <= 0xffff; code++) {
-            float f = Fp16.toFloat((short) code);
+            float f = floats[code];
+            assertEquals(Float.floatToRawIntBits(Fp16.toFloat((short) code)), Float.floatToRawIntBits(f),
+                    path + " and the scalar decode of 0x" + Integer.toHexString(code));
             if (REF.isNaNCode(code)) {
                 assertTrue(Float.isNaN(f), "code 0x" + Integer.toHexString(code) + " must decode to NaN");
                 assertEquals((code & 0x8000) != 0, Float.floatToRawIntBits(f) < 0, "NaN sign of 0x" + Integer.toHexString(code));
@@ -41,37 +52,32 @@ class Fp16Test {
         }
     }
 
-    @Test
-    void fromFloatMatchesTheReferenceOnTenMillionRandomFloats() {
-        SplittableRandom random = new SplittableRandom(0x5eed_f16L);
-        for (int i = 0; i < RANDOM_COUNT; i++) {
-            int bits;
-            switch (i % 3) {
-                case 0: // any float at all, uniformly over bit patterns
-                    bits = random.nextInt();
-                    break;
-                case 1: // exponent from below 2^-25 (rounds to zero) to above 65536 (overflows)
-                    bits = ((random.nextInt(-27, 18) + 127) << 23) | random.nextInt(1 << 23) | (random.nextBoolean() ? 0x8000_0000 : 0);
-                    break;
-                default: // within a few float ulps of a halfway point between two halves
-                    int code = random.nextInt(REF.infinityCode());
-                    bits = Float.floatToRawIntBits(REF.midpoint(code)) + random.nextInt(-3, 4) | (random.nextBoolean() ? 0x8000_0000 : 0);
-                    break;
-            }
-            checkOne(Float.intBitsToFloat(bits));
-        }
-    }
-
-    @Test
-    void everyHalfwayPointTiesToEvenAndItsNeighboursRoundToNearest() {
-        for (int code = 0; code < REF.infinityCode(); code++) {
+    @ParameterizedTest
+    @MethodSource("io.sparkamp.core.numeric.Converters#paths")
+    void everyHalfwayPointTiesToEvenAndItsNeighboursRoundToNearest(Converters.Path path) {
+        int n = REF.infinityCode();
+        float[] inputs = new float[6 * n];
+        int[] expected = new int[6 * n];
+        for (int code = 0; code < n; code++) {
             float mid = REF.midpoint(code);
             int even = (code & 1) == 0 ? code : code + 1;
-            for (int sign : new int[] {0, 0x8000}) {
-                float signedMid = sign == 0 ? mid : -mid;
-                assertHalf(sign | even, signedMid);
-                assertHalf(sign | code, stepMagnitude(signedMid, -1));
-                assertHalf(sign | (code + 1), stepMagnitude(signedMid, 1));
+            for (int s = 0; s < 2; s++) {
+                int sign = s == 0 ? 0 : 0x8000;
+                float signedMid = s == 0 ? mid : -mid;
+                int at = 6 * code + 3 * s;
+                inputs[at] = signedMid;
+                expected[at] = sign | even;
+                inputs[at + 1] = stepMagnitude(signedMid, -1);
+                expected[at + 1] = sign | code;
+                inputs[at + 2] = stepMagnitude(signedMid, 1);
+                expected[at + 2] = sign | (code + 1);
+            }
+        }
+        short[] actual = path.encode(FP16, inputs);
+        for (int i = 0; i < inputs.length; i++) {
+            if ((actual[i] & 0xffff) != expected[i]) {
+                fail(path + ": fromFloat(" + inputs[i] + ") expected 0x" + Integer.toHexString(expected[i]) + " got 0x"
+                        + Integer.toHexString(actual[i] & 0xffff));
             }
         }
     }
@@ -109,32 +115,46 @@ class Fp16Test {
         assertEquals(Fp16.MIN_VALUE, Fp16.toFloat((short) 0x0001));
     }
 
-    @Test
-    void nanStaysNanKeepsItsSignAndThePayloadThatFits() {
+    @ParameterizedTest
+    @MethodSource("io.sparkamp.core.numeric.Converters#paths")
+    void nanStaysNanKeepsItsSignAndThePayloadThatFits(Converters.Path path) {
         int[] nanBits = {0x7fc0_0000, 0xffc0_0000, 0x7f80_0001, 0xff80_0001, 0x7fa0_0000, 0x7fff_ffff, 0x7f80_2000, 0x7fc0_2000};
         for (int bits : nanBits) {
-            short half = Fp16.fromFloat(Float.intBitsToFloat(bits));
-            String what = "NaN 0x" + Integer.toHexString(bits) + " -> 0x" + Integer.toHexString(half & 0xffff);
+            float nan = Float.intBitsToFloat(bits);
+            short half = path.encode(FP16, Converters.copies(nan, 37))[36];
+            String what = path + ": NaN 0x" + Integer.toHexString(bits) + " -> 0x" + Integer.toHexString(half & 0xffff);
+            assertEquals(Fp16.fromFloat(nan), half, what + " differs from the scalar converter");
             assertTrue(Fp16.isNonFinite(half) && (half & 0x3ff) != 0, what + " is not a NaN half");
             assertEquals(bits < 0, half < 0, what + " lost its sign");
             int topPayload = (bits >>> 13) & 0x3ff;
             if (topPayload != 0) {
                 assertEquals(topPayload, half & 0x3ff, what + " lost payload bits that fit");
             }
-            assertTrue(Float.isNaN(Fp16.round(Float.intBitsToFloat(bits))), what);
+            assertTrue(Float.isNaN(path.round(FP16, Converters.copies(nan, 37))[0]), what);
         }
     }
 
     @Test
-    void isNonFiniteAndRoundAgreeWithTheReference() {
+    void isNonFiniteAgreesWithTheReference() {
         for (int code = 0; code <= 0xffff; code++) {
             boolean nonFinite = REF.isNaNCode(code) || Double.isInfinite(REF.decode(code));
             assertEquals(nonFinite, Fp16.isNonFinite((short) code), "isNonFinite(0x" + Integer.toHexString(code) + ")");
         }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.sparkamp.core.numeric.Converters#paths")
+    void roundAgreesWithTheReference(Converters.Path path) {
         SplittableRandom random = new SplittableRandom(7);
-        for (int i = 0; i < 100_000; i++) {
-            float x = (float) random.nextDouble(-70_000, 70_000);
-            assertEquals((float) REF.decode(REF.encode(x)), Fp16.round(x), "round(" + x + ")");
+        float[] values = new float[100_000];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) random.nextDouble(-70_000, 70_000);
+        }
+        float[] rounded = path.round(FP16, values);
+        for (int i = 0; i < values.length; i++) {
+            float x = values[i];
+            assertEquals((float) REF.decode(REF.encode(x)), rounded[i], path + ": round(" + x + ")");
+            assertEquals(rounded[i], Fp16.round(x), "Fp16.round(" + x + ")");
         }
     }
 
@@ -143,24 +163,27 @@ class Fp16Test {
         return Float.intBitsToFloat(Float.floatToRawIntBits(x) + steps);
     }
 
-    private static void checkOne(float x) {
-        short actual = Fp16.fromFloat(x);
-        if (Float.isNaN(x)) {
-            if (!Fp16.isNonFinite(actual) || (actual & 0x3ff) == 0) {
-                fail("NaN 0x" + Integer.toHexString(Float.floatToRawIntBits(x)) + " became 0x" + Integer.toHexString(actual & 0xffff));
-            }
-            return;
+    /** Every 16-bit pattern, in order. */
+    static short[] allCodes() {
+        short[] codes = new short[0x10000];
+        for (int code = 0; code <= 0xffff; code++) {
+            codes[code] = (short) code;
         }
-        int expected = REF.encode(x);
-        if ((actual & 0xffff) != expected) {
-            fail("fromFloat(" + x + " = 0x" + Integer.toHexString(Float.floatToRawIntBits(x)) + "): expected 0x"
-                    + Integer.toHexString(expected) + " got 0x" + Integer.toHexString(actual & 0xffff));
-        }
+        return codes;
     }
 
+    /** The reference, the scalar converter, {@link Precision#encode} and every bulk path agree on {@code x}. */
     private static void assertHalf(int expectedCode, float x) {
         assertEquals(expectedCode, REF.encode(x), () -> "the reference itself disagrees on " + x);
         assertEquals(expectedCode, Fp16.fromFloat(x) & 0xffff, () -> "fromFloat(" + x + ")");
-        assertEquals(expectedCode, Precision.FP16.encode(x) & 0xffff, () -> "Precision.FP16.encode(" + x + ")");
+        assertEquals(expectedCode, FP16.encode(x) & 0xffff, () -> "Precision.FP16.encode(" + x + ")");
+        for (Converters.Path path : Converters.paths()) {
+            if (Converters.available(path)) {
+                short[] codes = path.encode(FP16, Converters.copies(x, 37));
+                for (short code : codes) {
+                    assertEquals(expectedCode, code & 0xffff, () -> path + ": encode(" + x + ")");
+                }
+            }
+        }
     }
 }

@@ -47,7 +47,7 @@ public final class BenchCommand {
         deleteOldMetrics(precisions);
         try {
             InferenceBench.run(spark, s, base, testData, master, commandLine, out);
-            if (InferenceBench.ONLY.get(s)) {
+            if (InferenceBenchSettings.ONLY.get(s)) {
                 return 0;
             }
             List<BenchReport.Run> runs = new ArrayList<>();
@@ -94,6 +94,7 @@ public final class BenchCommand {
             Path report = Path.of(s.string("out", "BENCHMARKS.md"));
             BenchReport.write(report, commandLine, master, spark.version(), runs, scaling, mllib,
                     Double.parseDouble(s.string("target-accuracy", "0.85")));
+            PytorchPeer.compare(s, runs, master, report, out);
             out.println("bench: results written to " + report);
             return 0;
         } finally {

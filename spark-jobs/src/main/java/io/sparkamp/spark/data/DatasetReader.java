@@ -56,7 +56,7 @@ public final class DatasetReader {
 
         StructField label = field(schema, spec.labelCol(), "--label-col", source);
         if (!(label.dataType() instanceof NumericType)) {
-            requireRows(raw, source);
+            requireRows(raw, spec);
             throw new ConfigException("label column '" + label.name() + "' in " + source + " has type "
                     + label.dataType().simpleString() + "; it must be numeric (--label-col)");
         }
@@ -66,7 +66,7 @@ public final class DatasetReader {
         try {
             featuresOut = featuresColumn(schema, spec, source).as(TrainingTable.FEATURES);
         } catch (ConfigException e) {
-            requireRows(raw, source);
+            requireRows(raw, spec); // a CSV with a header and no rows has only string columns: say "no rows" first
             throw e;
         }
         List<String> featureColumns = spec.assemblesFeatures() ? spec.featureCols() : List.of(spec.featuresCol());
@@ -79,16 +79,6 @@ public final class DatasetReader {
         int featureCount = Math.max(0, stats.getInt(1));
         return new TrainingTable(data, featureCount, rows, source, label.name(), featureColumns,
                 spec.assemblesFeatures());
-    }
-
-    /**
-     * Before blaming a column's type: a CSV file with a header and no rows has only string columns,
-     * and "no rows" is what the user needs to hear.
-     */
-    private static void requireRows(Dataset<Row> raw, String source) {
-        if (raw.isEmpty()) {
-            throw DataValidationException.empty(source);
-        }
     }
 
     /**
@@ -123,6 +113,16 @@ public final class DatasetReader {
             parts.add(column(f.name()).cast(DataTypes.FloatType));
         }
         return array(parts.toArray(new Column[0]));
+    }
+
+    /**
+     * Before blaming a column's type: a CSV file with a header and no rows has only string columns,
+     * and "no rows" is what the user needs to hear.
+     */
+    private static void requireRows(Dataset<Row> raw, DataSpec spec) {
+        if (raw.isEmpty()) {
+            throw DataValidationException.empty(spec.describe());
+        }
     }
 
     private static Dataset<Row> load(SparkSession spark, DataSpec spec) {

@@ -1,0 +1,41 @@
+package io.sparkamp.core.numeric;
+
+/**
+ * Finds the optional Vector API implementations (Lucene's provider pattern): a class that uses
+ * {@code jdk.incubator.vector} is loaded by name, and only where the module is in the boot layer, so
+ * nothing else refers to the incubator and every caller keeps a plain fallback that is always correct.
+ */
+public final class Vectorization {
+    /** The incubating module the fast paths need ({@code --add-modules jdk.incubator.vector}). */
+    public static final String MODULE = "jdk.incubator.vector";
+
+    private Vectorization() {
+    }
+
+    /** An instance of a class that needs the module, or the one reason there is none. */
+    public record Loaded<T>(T instance, String reason) {
+    }
+
+    /** Null when the Vector API can be used in this JVM, else why not. */
+    public static String unavailableReason() {
+        if (ModuleLayer.boot().findModule(MODULE).isEmpty()) {
+            return "module " + MODULE + " is not in the boot layer (start java with --add-modules " + MODULE + ")";
+        }
+        return null;
+    }
+
+    /** A new instance of {@code className} (by its no-argument constructor), if the module is there. */
+    public static <T> Loaded<T> load(String className, Class<T> type) {
+        String unavailable = unavailableReason();
+        if (unavailable != null) {
+            return new Loaded<>(null, unavailable);
+        }
+        try {
+            java.lang.reflect.Constructor<?> constructor = Class.forName(className).getDeclaredConstructor();
+            constructor.setAccessible(true); // implementations are package-private
+            return new Loaded<>(type.cast(constructor.newInstance()), null);
+        } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+            return new Loaded<>(null, "cannot load " + className + ": " + e);
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.sparkamp.core.ops;
+
+import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.tensor.Matrix;
+
+/**
+ * One implementation of the pointwise passes of the layers, over {@link Matrix} operands in any storage
+ * (FP32 values or FP16/BF16 codes, heap or off-heap). {@link Elementwise} checks shapes and storages
+ * once, so implementations need not. Results are stored in the output's storage: encoded (rounding to
+ * nearest-even) when it holds codes, rounded to {@code roundTo} when it holds FP32 values. Bit masks are
+ * {@code long[]} with bit {@code i % 64} of word {@code i / 64} standing for element i. Every
+ * implementation gives the same bits.
+ */
+interface ElementwiseKernel {
+    /** Short name for logs, e.g. "scalar". */
+    String name();
+
+    /**
+     * The epilogue of {@code Y = X·W + b}: {@code out = round_pointwise(round_matmul(product) + bias[biasOff + col])},
+     * each row of the FP32 {@code product} getting the same bias; with a {@code relu} mask, a following ReLU
+     * fused in: {@code max(out, 0)} (NaN gives 0) and the bit of every positive value set.
+     */
+    void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out, long[] relu);
+
+    /** {@code out = max(in, 0)} (NaN gives 0) rounded to {@code roundTo}; sets the bit of every positive input in {@code positive}. */
+    void relu(Matrix in, Precision roundTo, Matrix out, long[] positive);
+
+    /** {@code out = round(in * scale)} where the mask bit is set, 0 elsewhere. */
+    void maskScale(Matrix in, long[] mask, float scale, Precision roundTo, Matrix out);
+
+    /**
+     * {@code out = round(in)} in the output's storage, counting the values that were non-zero and how many
+     * of those became (signed) zero. {@code out} may be {@code in} itself (counting only).
+     */
+    CastCounts convert(Matrix in, Precision roundTo, Matrix out);
+
+    /**
+     * {@code dst[j] += Σ_rows in[r][j]}, each sum accumulated in double, rows in order; {@code dst} is FP32.
+     * Returns how many values of {@code in} are non-zero (NaN counts, both zeros do not).
+     */
+    long addColumnSums(Matrix in, Matrix dst);
+}

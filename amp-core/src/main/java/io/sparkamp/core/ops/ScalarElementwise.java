@@ -1,0 +1,116 @@
+package io.sparkamp.core.ops;
+
+import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.tensor.Matrix;
+
+import java.nio.ByteBuffer;
+
+/** The plain loops: always there, always correct, one element at a time. */
+final class ScalarElementwise implements ElementwiseKernel {
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
+                             long[] relu) {
+        ByteBuffer c = product.buffer();
+        int cols = product.cols();
+        for (int r = 0; r < product.rows(); r++) {
+            int base = r * cols;
+            for (int j = 0; j < cols; j++) {
+                float v = pointwise.round(matmul.round(c.getFloat((base + j) * 4)) + bias[biasOff + j]);
+                if (relu != null) {
+                    int i = base + j;
+                    if (v > 0f) {
+                        relu[i >>> 6] |= 1L << i;
+                    } else {
+                        relu[i >>> 6] &= ~(1L << i);
+                        v = 0f;
+                    }
+                }
+                put(out, base + j, pointwise, v);
+            }
+        }
+    }
+
+    @Override
+    public void relu(Matrix in, Precision roundTo, Matrix out, long[] positive) {
+        int count = in.size();
+        Precision rounding = in.isExactIn(roundTo) ? Precision.FP32 : roundTo;
+        for (int base = 0; base < count; base += 64) { // one mask word at a time: no per-element read-modify-write
+            int end = Math.min(count, base + 64);
+            long bits = 0;
+            for (int i = base; i < end; i++) {
+                float x = in.get(i);
+                if (x > 0f) {
+                    put(out, i, rounding, x);
+                    bits |= 1L << (i - base);
+                } else {
+                    put(out, i, Precision.FP32, 0f);
+                }
+            }
+            positive[base >>> 6] = bits;
+        }
+    }
+
+    @Override
+    public void maskScale(Matrix in, long[] mask, float scale, Precision roundTo, Matrix out) {
+        for (int i = 0; i < in.size(); i++) {
+            boolean set = (mask[i >>> 6] & (1L << i)) != 0;
+            put(out, i, roundTo, set ? in.get(i) * scale : 0f);
+        }
+    }
+
+    @Override
+    public CastCounts convert(Matrix in, Precision roundTo, Matrix out) {
+        long nonZero = 0;
+        long underflowed = 0;
+        boolean inPlace = in == out;
+        for (int i = 0; i < in.size(); i++) {
+            float x = in.get(i);
+            if (!inPlace) {
+                put(out, i, roundTo, x);
+            }
+            if (x != 0f) {
+                nonZero++;
+                if (out.get(i) == 0f) {
+                    underflowed++;
+                }
+            }
+        }
+        return new CastCounts(nonZero, underflowed);
+    }
+
+    @Override
+    public long addColumnSums(Matrix in, Matrix dst) {
+        int cols = in.cols();
+        double[] sums = new double[cols];
+        long nonZero = 0;
+        for (int r = 0; r < in.rows(); r++) {
+            int base = r * cols;
+            for (int j = 0; j < cols; j++) {
+                float v = in.get(base + j);
+                sums[j] += v;
+                if (v != 0f) {
+                    nonZero++;
+                }
+            }
+        }
+        ByteBuffer d = dst.buffer();
+        for (int j = 0; j < cols; j++) {
+            d.putFloat(j * 4, (float) (d.getFloat(j * 4) + sums[j]));
+        }
+        return nonZero;
+    }
+
+    /** Stores {@code value} at {@code i}: encoded when {@code out} holds codes, else rounded to {@code roundTo}. */
+    private static void put(Matrix out, int i, Precision roundTo, float value) {
+        if (out.storage().isLow()) {
+            out.buffer().putShort(i * 2, out.storage().encode(value));
+        } else {
+            out.buffer().putFloat(i * 4, roundTo.round(value));
+        }
+    }
+}

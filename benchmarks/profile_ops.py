@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Per-op table of a task's compute from a Flight Recorder file written by TaskProfile --jfr.
+
+    python3 benchmarks/profile_ops.py /tmp/jfr/task-bf16.jfr [task_cpu_ms]
+
+Reads the 1 ms execution and native-method samples of the thread that ran the task steps, names each
+sample by the innermost frame it recognises (a oneDNN call is a GEMM, an Elementwise pass by its name,
+...), and prints samples, share and, given the task's median CPU ms, the ms per task of every op.
+"""
+import collections
+import json
+import subprocess
+import sys
+
+RULES = [  # (substring of "class.method" of a frame, op name); the first frame from the top that matches wins
+    ("org.bytedeco.dnnl", "GEMM (oneDNN matmul)"),
+    ("OneDnnGemmKernel", "GEMM (oneDNN matmul)"),
+    ("VectorGemmKernel", "GEMM (Vector API)"),
+    ("JavaGemmKernel", "GEMM (Java)"),
+    ("Elementwise.biasEpilogue", "bias epilogue: round, + bias, round"),
+    ("Elementwise.relu", "ReLU forward (+ mask bits)"),
+    ("Elementwise.maskScale", "ReLU backward (mask)"),
+    ("Elementwise.addColumnSums", "bias gradient (column sums, double)"),
+    ("Elementwise.convert", "16-bit casts and roundings (+ underflow count)"),
+    ("BatchRowSource.gatherFeatures", "gather features from Arrow"),
+    ("ListMatrix.copyRowsTo", "gather features from Arrow"),
+    ("MicroBatchInput.targets", "gather targets"),
+    ("MicroBatchInput.outputs", "logits to floats"),
+    ("io.sparkamp.core.loss", "softmax cross-entropy (+ gradient, right answers)"),
+    ("BatchPlan", "row sampling (BatchPlan permutation)"),
+    ("GradientPartial", "gradient partial (allocate, finite check)"),
+    ("Matrix.clear", "zero the gradient buffer"),
+    ("ComputeContext.fillWeights", "weights into the workspace (once per step)"),
+    ("Matrix.writeFloats", "loss gradient into the workspace"),
+    ("PartitionWorker.compute", "gradient copy-out and loop"),
+]
+
+
+def frames(event):
+    stack = event.get("values", {}).get("stackTrace") or {}
+    for frame in stack.get("frames", []):
+        method = frame.get("method", {})
+        owner = method.get("type", {}).get("name", "")
+        yield owner.replace("/", ".") + "." + method.get("name", "")
+
+
+def classify(event):
+    names = list(frames(event))
+    for name in names:
+        for key, op in RULES:
+            if key in name:
+                return op
+    return "other: " + (names[0] if names else "?")
+
+
+def main(path, task_ms=None):
+    out = subprocess.run(["jfr", "print", "--json", "--stack-depth", "64", "--events", "jdk.ExecutionSample,jdk.NativeMethodSample", path],
+                         check=True, capture_output=True, text=True).stdout
+    events = json.loads(out)["recording"]["events"]
+    counts = collections.Counter()
+    for e in events:
+        thread = e.get("values", {}).get("sampledThread") or {}
+        if thread.get("javaName") != "main":
+            continue
+        counts[classify(e)] += 1
+    total = sum(counts.values())
+    print("| op | samples | share |" + (" ms per task |" if task_ms else ""))
+    print("|---|---|---|" + ("---|" if task_ms else ""))
+    for op, n in counts.most_common():
+        row = f"| {op} | {n} | {100.0 * n / total:.1f}% |"
+        if task_ms:
+            row += f" {task_ms * n / total:.2f} |"
+        print(row)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else None)

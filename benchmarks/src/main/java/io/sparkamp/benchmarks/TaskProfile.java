@@ -1,0 +1,132 @@
+package io.sparkamp.benchmarks;
+
+import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.ops.GemmShape;
+import io.sparkamp.core.tensor.Matrix;
+import io.sparkamp.core.tensor.Workspace;
+import jdk.jfr.Recording;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * A task's compute against its GEMM floor, in one JVM, in CPU time (the calling thread's: oneDNN runs on it
+ * with OMP_NUM_THREADS=1), so the other processes of a shared machine change the result less than wall
+ * time: for each precision the median of {@code steps} task steps ({@link TaskFixture}), and the median CPU
+ * time of each of the model's multiplies alone on the same kernel with off-heap operands (×4 micro-batches
+ * per task). With {@code --jfr DIR} the timed steps are recorded by Flight Recorder (1 ms sampling) into
+ * DIR/task-PRECISION.jfr, which {@code benchmarks/profile_ops.py} turns into a per-op table.
+ *
+ * <pre>java --add-modules jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED \
+ *     -cp benchmarks/target/benchmarks.jar io.sparkamp.benchmarks.TaskProfile [--steps 60] [--jfr DIR] [fp32 fp16 bf16]</pre>
+ */
+public final class TaskProfile {
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+    private TaskProfile() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int steps = 60;
+        Path jfr = null;
+        List<String> precisions = List.of("fp32", "fp16", "bf16");
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--steps")) {
+                steps = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--jfr")) {
+                jfr = Path.of(args[++i]);
+            } else {
+                precisions = Arrays.asList(Arrays.copyOfRange(args, i, args.length));
+                break;
+            }
+        }
+        System.out.println("| precision | kernel | task wall ms (median) | task CPU ms (median) | GEMM floor CPU ms (4 x sum) | task / floor |");
+        System.out.println("|---|---|---|---|---|---|");
+        StringBuilder perShape = new StringBuilder();
+        for (String name : precisions) {
+            Precision precision = Precision.parse(name, "precision");
+            try (TaskFixture task = new TaskFixture(precision, "auto")) {
+                for (int i = 0; i < 30; i++) {
+                    task.step();
+                }
+                Recording recording = jfr == null ? null : startRecording();
+                double[] wall = new double[steps];
+                double[] cpu = new double[steps];
+                for (int i = 0; i < steps; i++) {
+                    long cpu0 = THREADS.getCurrentThreadCpuTime();
+                    long wall0 = System.nanoTime();
+                    task.step();
+                    wall[i] = (System.nanoTime() - wall0) / 1e6;
+                    cpu[i] = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e6;
+                }
+                if (recording != null) {
+                    recording.stop();
+                    recording.dump(jfr.resolve("task-" + name + ".jfr"));
+                    recording.close();
+                }
+                double floor = 0;
+                List<GemmShape> shapes = task.model.gemmShapes(TaskFixture.MICRO_BATCH);
+                for (GemmShape shape : shapes) {
+                    double ms = gemmCpuMillis(task, shape);
+                    floor += ms;
+                    perShape.append(String.format(Locale.ROOT, "| %s | %s | %.3f |%n", name, shape, ms));
+                }
+                floor *= TaskFixture.SHARE / TaskFixture.MICRO_BATCH;
+                System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.2f |%n", name, task.gemm.kernel().name(),
+                        median(wall), median(cpu), floor, median(cpu) / floor);
+            }
+        }
+        System.out.println();
+        System.out.println("| precision | multiply (B = 512) | CPU ms per call (median of 100) |");
+        System.out.println("|---|---|---|");
+        System.out.print(perShape);
+    }
+
+    private static Recording startRecording() {
+        Recording recording = new Recording();
+        recording.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(1));
+        recording.enable("jdk.NativeMethodSample").withPeriod(Duration.ofMillis(1));
+        recording.start();
+        return recording;
+    }
+
+    /** Median CPU time of one multiply of {@code shape} on the task's kernel, operands as the layers hold them. */
+    private static double gemmCpuMillis(TaskFixture task, GemmShape shape) {
+        Precision storage = task.gemm.operandStorage(task.precision);
+        try (Workspace ws = Workspace.offHeap()) {
+            SplittableRandom random = new SplittableRandom(5);
+            Matrix a = fill(ws.matrix(shape, "a", storage, shape.m(), shape.k()), task.precision, random);
+            Matrix b = fill(ws.matrix(shape, "b", storage, shape.k(), shape.n()), task.precision, random);
+            Matrix c = ws.matrix(shape, "c", Precision.FP32, shape.m(), shape.n());
+            double[] cpu = new double[100];
+            for (int i = -10; i < cpu.length; i++) {
+                long cpu0 = THREADS.getCurrentThreadCpuTime();
+                task.gemm.multiply(task.precision, shape.transA(), shape.transB(), shape.m(), shape.n(), shape.k(), a, b, c,
+                        shape.accumulate());
+                if (i >= 0) {
+                    cpu[i] = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e6;
+                }
+            }
+            return median(cpu);
+        }
+    }
+
+    private static Matrix fill(Matrix m, Precision precision, SplittableRandom random) {
+        for (int i = 0; i < m.size(); i++) {
+            m.set(i, precision.round((float) random.nextDouble(-1, 1)));
+        }
+        return m;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted.length % 2 == 1 ? sorted[sorted.length / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    }
+}
