@@ -105,9 +105,10 @@ final class VectorElementwise implements ElementwiseKernel {
     }
 
     /*
-     * The loops below are the hot cases written out in full, without calls to VectorCodes: C2 will not inline a
-     * helper it has already compiled on its own into a big method, and every vector crossing such a call is
-     * boxed (measured: the same epilogue 3-5x slower, and which runs get it depends on compile order).
+     * The loops below are the hot cases written out in full, without calls to helpers: C2 will not inline a
+     * helper it has already compiled on its own into a big method (which happens when the interpreter and C1
+     * call it often while the loop warms up), and every vector crossing such a call is boxed. Measured: the
+     * same epilogue 3-5x slower, in some runs and not others, depending on compile order.
      */
 
     /** BF16 run, native 16-bit matmul: round the product to BF16, add the bias, round again, keep the codes. */
@@ -140,8 +141,23 @@ final class VectorElementwise implements ElementwiseKernel {
     private static void epilogueRowFp16Floats(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff, long[] relu) {
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
-            IntVector product = roundFp16(FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretAsInts());
-            IntVector bits = roundFp16(product.reinterpretAsFloats().add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretAsInts());
+            IntVector bits = FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretAsInts();
+            // FP16's nearest value as float bits, twice (product, then sum), written out: see the note above.
+            IntVector abs = bits.and(0x7fff_ffff);
+            IntVector rounded = abs.add(abs.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xfff).and(0xffff_e000);
+            rounded = rounded.blend(abs.reinterpretAsFloats().add(0.5f).sub(0.5f).reinterpretAsInts(), abs.compare(VectorOperators.LT, 0x3880_0000));
+            rounded = rounded.blend(0x7f80_0000, abs.compare(VectorOperators.GE, 0x477f_f000));
+            IntVector payload = abs.and(0x007f_e000);
+            IntVector nan = payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000);
+            bits = rounded.blend(nan, abs.compare(VectorOperators.GT, 0x7f80_0000)).or(bits.and(0x8000_0000));
+            bits = bits.reinterpretAsFloats().add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretAsInts();
+            abs = bits.and(0x7fff_ffff);
+            rounded = abs.add(abs.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xfff).and(0xffff_e000);
+            rounded = rounded.blend(abs.reinterpretAsFloats().add(0.5f).sub(0.5f).reinterpretAsInts(), abs.compare(VectorOperators.LT, 0x3880_0000));
+            rounded = rounded.blend(0x7f80_0000, abs.compare(VectorOperators.GE, 0x477f_f000));
+            payload = abs.and(0x007f_e000);
+            nan = payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000);
+            bits = rounded.blend(nan, abs.compare(VectorOperators.GT, 0x7f80_0000)).or(bits.and(0x8000_0000));
             if (relu != null) {
                 VectorMask<Integer> positive = bits.compare(VectorOperators.GT, 0).and(bits.compare(VectorOperators.LE, 0x7f80_0000));
                 bits = IntVector.zero(INTS).blend(bits, positive);
@@ -154,20 +170,6 @@ final class VectorElementwise implements ElementwiseKernel {
             }
             bits.reinterpretAsFloats().intoByteBuffer(o, i * 4, ORDER);
         }
-    }
-
-    /**
-     * FP16's nearest value as float bits (as {@link VectorCodes}' rounding), a private copy: this class's
-     * loops inline it, so it never becomes a separately compiled method their compiles refuse to inline.
-     */
-    private static IntVector roundFp16(IntVector bits) {
-        IntVector abs = bits.and(0x7fff_ffff);
-        IntVector rounded = abs.add(abs.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xfff).and(0xffff_e000);
-        rounded = rounded.blend(abs.reinterpretAsFloats().add(0.5f).sub(0.5f).reinterpretAsInts(), abs.compare(VectorOperators.LT, 0x3880_0000));
-        rounded = rounded.blend(0x7f80_0000, abs.compare(VectorOperators.GE, 0x477f_f000));
-        IntVector payload = abs.and(0x007f_e000);
-        IntVector nan = payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000);
-        return rounded.blend(nan, abs.compare(VectorOperators.GT, 0x7f80_0000)).or(bits.and(0x8000_0000));
     }
 
     /** FP32 run: add the bias. */
@@ -287,10 +289,17 @@ final class VectorElementwise implements ElementwiseKernel {
     /** FP32 values where the mask is set, rounded to FP16 but kept as floats, 0 elsewhere. */
     private static void maskRoundFp16Floats(ByteBuffer src, ByteBuffer dst, int end, long[] mask) {
         for (int word = 0; word < end; word += 64) {
-            long bits = mask[word >>> 6];
+            long words = mask[word >>> 6];
             for (int i = word; i < word + 64; i += LANES) {
-                VectorMask<Integer> set = BIT_OF_LANE.and((int) (bits >>> (i - word))).compare(VectorOperators.NE, 0);
-                IntVector rounded = roundFp16(FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretAsInts());
+                VectorMask<Integer> set = BIT_OF_LANE.and((int) (words >>> (i - word))).compare(VectorOperators.NE, 0);
+                IntVector bits = FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretAsInts();
+                IntVector abs = bits.and(0x7fff_ffff);
+                IntVector rounded = abs.add(abs.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xfff).and(0xffff_e000);
+                rounded = rounded.blend(abs.reinterpretAsFloats().add(0.5f).sub(0.5f).reinterpretAsInts(), abs.compare(VectorOperators.LT, 0x3880_0000));
+                rounded = rounded.blend(0x7f80_0000, abs.compare(VectorOperators.GE, 0x477f_f000));
+                IntVector payload = abs.and(0x007f_e000);
+                IntVector nan = payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000);
+                rounded = rounded.blend(nan, abs.compare(VectorOperators.GT, 0x7f80_0000)).or(bits.and(0x8000_0000));
                 IntVector.zero(INTS).blend(rounded, set).reinterpretAsFloats().intoByteBuffer(dst, i * 4, ORDER);
             }
         }

@@ -47,7 +47,7 @@ public final class BenchCommand {
         deleteOldMetrics(precisions);
         try {
             InferenceBench.run(spark, s, base, testData, master, commandLine, out);
-            if (InferenceBench.ONLY.get(s)) {
+            if (InferenceBenchSettings.ONLY.get(s)) {
                 return 0;
             }
             List<BenchReport.Run> runs = new ArrayList<>();

@@ -33,19 +33,6 @@ import java.util.Map;
 final class InferenceBench {
     static final String START = "<!-- inference-bench:start (written by bin/amp bench) -->";
     static final String END = "<!-- inference-bench:end -->";
-    static final Setting<Boolean> ONLY = Setting.flag("inference-only", "inference bench", false,
-            "run only the inference benchmark (no training runs)");
-    static final Setting<Boolean> SKIP = Setting.flag("skip-inference", "inference bench", false, "leave out the inference benchmark");
-    static final Setting<String> CHECKPOINT = Setting.text("inference-checkpoint", "inference bench", null,
-            "checkpoint to score with").derivedDefault("the base config's model with its seed's initial weights");
-    static final Setting<Integer> REPLICATE = Setting.integer("inference-replicate", "inference bench", 6,
-            "the test set repeated N times").accepting(v -> v >= 1, ">= 1");
-    static final Setting<Integer> RUNS = Setting.integer("inference-runs", "inference bench", 2,
-            "timed passes per engine").accepting(v -> v >= 1, ">= 1");
-    static final Setting<Integer> BATCH_ROWS = Setting.integer("inference-batch-rows", "inference bench",
-            ScoringOptions.DEFAULT_BATCH_ROWS, "rows per forward pass").accepting(v -> v > 0, "> 0");
-    /** The inference benchmark's settings (part of amp bench's). */
-    static final List<Setting<?>> SETTINGS = List.of(ONLY, SKIP, CHECKPOINT, REPLICATE, RUNS, BATCH_ROWS);
 
     private InferenceBench() {
     }
@@ -56,13 +43,13 @@ final class InferenceBench {
 
     /** Runs the inference benchmark unless {@code --skip-inference}; writes its section of the report. */
     static void run(SparkSession spark, Settings s, Settings base, String testData, String master, String commandLine, PrintStream out) {
-        if (SKIP.get(s)) {
+        if (InferenceBenchSettings.SKIP.get(s)) {
             return;
         }
         TrainedModel model = model(spark, s, base);
-        int replicate = REPLICATE.get(s);
-        int runs = RUNS.get(s);
-        int batchRows = BATCH_ROWS.get(s);
+        int replicate = InferenceBenchSettings.REPLICATE.get(s);
+        int runs = InferenceBenchSettings.RUNS.get(s);
+        int batchRows = InferenceBenchSettings.BATCH_ROWS.get(s);
         Dataset<Row> one = spark.read().parquet(testData).select(functions.col("label").cast("double").as("label"),
                 functions.col("features"));
         Dataset<Row> rows = one;
@@ -92,7 +79,7 @@ final class InferenceBench {
                 out.println("bench: ONNX Runtime is not on the classpath (bin/amp puts it there, the job jar does not): left out");
             }
             Path report = Path.of(s.string("out", "BENCHMARKS.md"));
-            String source = CHECKPOINT.isSet(s) ? "checkpoint " + CHECKPOINT.get(s) + " (step " + model.steps() + ")" : model.source();
+            String source = InferenceBenchSettings.CHECKPOINT.isSet(s) ? "checkpoint " + InferenceBenchSettings.CHECKPOINT.get(s) + " (step " + model.steps() + ")" : model.source();
             BenchReport.splice(report, section(commandLine, master, spark.version(), model, source, count, replicate, batchRows, runs,
                     results), START, END);
             out.println("bench: inference results written to " + report);
@@ -117,8 +104,8 @@ final class InferenceBench {
 
     /** The checkpoint given by --inference-checkpoint, else the base config's model with its seed's initial weights. */
     private static TrainedModel model(SparkSession spark, Settings s, Settings base) {
-        if (CHECKPOINT.isSet(s)) {
-            return TrainedModel.load(spark, CHECKPOINT.get(s));
+        if (InferenceBenchSettings.CHECKPOINT.isSet(s)) {
+            return TrainedModel.load(spark, InferenceBenchSettings.CHECKPOINT.get(s));
         }
         ModelSpec spec = ModelSpec.parse(base.string("model", "mlp 784-512-256-10 relu"));
         long seed = base.longValue("seed", 7);

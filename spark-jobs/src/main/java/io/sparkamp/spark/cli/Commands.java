@@ -9,10 +9,14 @@ import org.apache.spark.sql.SparkSession;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Every {@code amp} command, by name, in the order --help lists them. */
 public final class Commands {
+    private static final Logger LOG = LoggerFactory.getLogger(Commands.class);
     private static final Map<String, Command> BY_NAME = new LinkedHashMap<>();
 
     static {
@@ -42,9 +46,17 @@ public final class Commands {
                 "amp convert-fashion-mnist [--in DIR] --out DIR", DataCommands.CONVERT_SETTINGS, DataCommands::convertFashionMnist));
         // Commands of other packages (bench, predict, export, compare, stream-train) register through the service
         // loader, so this package does not depend on them.
-        for (Command command : ServiceLoader.load(Command.class, Commands.class.getClassLoader())) {
-            register(command);
-        }
+        // A plug-in whose classes cannot load here (e.g. one that needs a library only bin/amp's classpath has) is
+        // left out with a warning instead of taking every other command down with it.
+        ServiceLoader.load(Command.class, Commands.class.getClassLoader()).stream().forEach(provider -> {
+            try {
+                Command command = provider.get();
+                command.settings();
+                register(command);
+            } catch (ServiceConfigurationError | LinkageError e) {
+                LOG.warn("command {} is not available here: {}", provider.type().getName(), e.toString());
+            }
+        });
     }
 
     private Commands() {
