@@ -79,7 +79,8 @@ final class InferenceBench {
                 out.println("bench: ONNX Runtime is not on the classpath (bin/amp puts it there, the job jar does not): left out");
             }
             Path report = Path.of(s.string("out", "BENCHMARKS.md"));
-            String source = InferenceBenchSettings.CHECKPOINT.isSet(s) ? "checkpoint " + InferenceBenchSettings.CHECKPOINT.get(s) + " (step " + model.steps() + ")" : model.source();
+            String source = InferenceBenchSettings.CHECKPOINT.isSet(s)
+                    ? "checkpoint " + InferenceBenchSettings.CHECKPOINT.get(s) + " (step " + model.steps() + ")" : model.source();
             BenchReport.splice(report, section(commandLine, master, spark.version(), model, source, count, replicate, batchRows, runs,
                     results), START, END);
             out.println("bench: inference results written to " + report);
@@ -90,8 +91,8 @@ final class InferenceBench {
 
     /**
      * Whether ONNX Runtime can be loaded. It is a provided dependency: on bin/amp's classpath, not in the
-     * job jar; its classes are touched only by {@link OnnxRuntimeBench}, so the bench's settings (read by
-     * every command's registry) load without it.
+     * job jar; its classes are touched only by {@link OnnxRuntimeBench}, so this class loads without it and
+     * the benchmark leaves the ONNX Runtime rows out where it is missing.
      */
     private static boolean onnxRuntimePresent() {
         try {
