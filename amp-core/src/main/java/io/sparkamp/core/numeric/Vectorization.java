@@ -21,7 +21,25 @@ public final class Vectorization {
         if (ModuleLayer.boot().findModule(MODULE).isEmpty()) {
             return "module " + MODULE + " is not in the boot layer (start java with --add-modules " + MODULE + ")";
         }
+        if (!hasByteBufferAccess()) {
+            // The implementations read and write off-heap operands through ByteBuffers; later JDKs replaced
+            // those methods with MemorySegment ones, and calling them there fails with NoSuchMethodError.
+            return "this JDK's " + MODULE + " has no ByteBuffer access (FloatVector.fromByteBuffer, removed after JDK 21)";
+        }
         return null;
+    }
+
+    private static boolean hasByteBufferAccess() {
+        try {
+            for (java.lang.reflect.Method m : Class.forName(MODULE + ".FloatVector").getMethods()) {
+                if (m.getName().equals("fromByteBuffer")) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     /** A new instance of {@code className} (by its no-argument constructor), if the module is there. */
