@@ -1,9 +1,5 @@
 package io.sparkamp.spark.bench;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtSession;
 import io.sparkamp.core.config.Setting;
 import io.sparkamp.core.config.Settings;
 import io.sparkamp.core.nn.ModelSpec;
@@ -13,8 +9,6 @@ import io.sparkamp.spark.inference.BatchInference;
 import io.sparkamp.spark.inference.ForwardPass;
 import io.sparkamp.spark.inference.ScoringOptions;
 import io.sparkamp.spark.inference.TrainedModel;
-import io.sparkamp.spark.onnx.OnnxExport;
-import io.sparkamp.spark.onnx.OnnxWeights;
 import io.sparkamp.spark.report.Machine;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -23,7 +17,6 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.storage.StorageLevel;
 
 import java.io.PrintStream;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -77,17 +70,36 @@ final class InferenceBench {
                 results.add(forwardOnly(batches, model, precision, runs));
                 out.println("bench: " + results.get(results.size() - 1));
             }
-            for (int threads : new int[] {1, spark.sparkContext().defaultParallelism()}) {
-                results.add(onnxRuntime(batches, model, threads, runs));
-                out.println("bench: " + results.get(results.size() - 1));
+            if (onnxRuntimePresent()) {
+                for (int threads : new int[] {1, spark.sparkContext().defaultParallelism()}) {
+                    results.add(OnnxRuntimeBench.measure(batches, model, threads, runs));
+                    out.println("bench: " + results.get(results.size() - 1));
+                }
+            } else {
+                out.println("bench: ONNX Runtime is not on the classpath (bin/amp puts it there, the job jar does not): left out");
             }
             Path report = Path.of(s.string("out", "BENCHMARKS.md"));
-            String source = InferenceBenchSettings.CHECKPOINT.isSet(s) ? "checkpoint " + InferenceBenchSettings.CHECKPOINT.get(s) + " (step " + model.steps() + ")" : model.source();
+            String source = InferenceBenchSettings.CHECKPOINT.isSet(s)
+                    ? "checkpoint " + InferenceBenchSettings.CHECKPOINT.get(s) + " (step " + model.steps() + ")" : model.source();
             BenchReport.splice(report, section(commandLine, master, spark.version(), model, source, count, replicate, batchRows, runs,
                     results), START, END);
             out.println("bench: inference results written to " + report);
         } finally {
             rows.unpersist(true);
+        }
+    }
+
+    /**
+     * Whether ONNX Runtime can be loaded. It is a provided dependency: on bin/amp's classpath, not in the
+     * job jar; its classes are touched only by {@link OnnxRuntimeBench}, so this class loads without it and
+     * the benchmark leaves the ONNX Runtime rows out where it is missing.
+     */
+    private static boolean onnxRuntimePresent() {
+        try {
+            Class.forName("ai.onnxruntime.OrtEnvironment", false, InferenceBench.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
         }
     }
 
@@ -136,53 +148,8 @@ final class InferenceBench {
                 (double) correct / batches.rows());
     }
 
-    /**
-     * Rows/s of ONNX Runtime on the exported FP32 model, in this JVM, on the same rows made into input
-     * tensors beforehand (so only the runtime's work is timed), with {@code threads} intra-op threads.
-     */
-    private static Result onnxRuntime(Batches batches, TrainedModel model, int threads, int runs) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        List<OnnxTensor> inputs = new ArrayList<>();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            for (float[] x : batches.features()) {
-                inputs.add(OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {x.length / model.inputSize(), model.inputSize()}));
-            }
-            options.setIntraOpNumThreads(threads);
-            try (OrtSession session = env.createSession(OnnxExport.build(model, OnnxWeights.FP32).toByteArray(), options)) {
-                score(session, inputs, batches.labels());
-                List<Double> seconds = new ArrayList<>();
-                long correct = 0;
-                for (int i = 0; i < runs; i++) {
-                    long start = System.nanoTime();
-                    correct = score(session, inputs, batches.labels());
-                    seconds.add((System.nanoTime() - start) / 1e9);
-                }
-                return new Result("ONNX Runtime " + env.getVersion() + " fp32, " + threads + " intra-op thread" + (threads == 1 ? "" : "s"),
-                        batches.rows() / mean(seconds), seconds, (double) correct / batches.rows());
-            }
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime failed on the exported model: " + e.getMessage(), e);
-        } finally {
-            inputs.forEach(OnnxTensor::close);
-        }
-    }
-
-    /** Runs every batch; returns how many rows' arg-max logit is the label. */
-    private static long score(OrtSession session, List<OnnxTensor> inputs, List<int[]> labels) throws OrtException {
-        long correct = 0;
-        for (int b = 0; b < inputs.size(); b++) {
-            try (OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, inputs.get(b)))) {
-                float[][] logits = (float[][]) result.get(OnnxExport.LOGITS).orElseThrow().getValue();
-                for (int i = 0; i < logits.length; i++) {
-                    correct += Reductions.argmaxRow(logits[i], 0, logits[i].length) == labels.get(b)[i] ? 1 : 0;
-                }
-            }
-        }
-        return correct;
-    }
-
     /** The rows (label, features) as row-major float batches of at most {@code batchRows} rows, and their labels. */
-    private record Batches(List<float[]> features, List<int[]> labels, int width, long rows) {
+    record Batches(List<float[]> features, List<int[]> labels, int width, long rows) {
         static Batches of(List<Row> rows, int width, int batchRows) {
             List<float[]> features = new ArrayList<>();
             List<int[]> labels = new ArrayList<>();
@@ -221,7 +188,7 @@ final class InferenceBench {
         }
     }
 
-    private static double mean(List<Double> values) {
+    static double mean(List<Double> values) {
         return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     }
 
