@@ -20,8 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Helpers shared by the training tests: run {@code amp train} in-process, read JSON lines, compare checkpoints bit by bit. */
 public final class TrainRuns {
@@ -138,19 +138,19 @@ public final class TrainRuns {
      * weight, the optimizer's kind, step count and every slot, and the whole scaler state.
      */
     public static void assertSameState(Checkpoint expected, Checkpoint actual) {
-        assertEquals("steps", expected.steps(), actual.steps());
-        assertEquals("optimizer steps", expected.optimizerSteps(), actual.optimizerSteps());
-        assertEquals("skipped steps", expected.skippedSteps(), actual.skippedSteps());
-        assertArrayEquals("master weights", bits(expected.master()), bits(actual.master()));
-        assertEquals("optimizer kind", expected.optimizer().kind(), actual.optimizer().kind());
-        assertEquals("optimizer internal steps", expected.optimizer().steps(), actual.optimizer().steps());
-        assertEquals("optimizer slots", expected.optimizer().slots().keySet(), actual.optimizer().slots().keySet());
+        assertEquals(expected.steps(), actual.steps(), "steps");
+        assertEquals(expected.optimizerSteps(), actual.optimizerSteps(), "optimizer steps");
+        assertEquals(expected.skippedSteps(), actual.skippedSteps(), "skipped steps");
+        assertArrayEquals(bits(expected.master()), bits(actual.master()), "master weights");
+        assertEquals(expected.optimizer().kind(), actual.optimizer().kind(), "optimizer kind");
+        assertEquals(expected.optimizer().steps(), actual.optimizer().steps(), "optimizer internal steps");
+        assertEquals(expected.optimizer().slots().keySet(), actual.optimizer().slots().keySet(), "optimizer slots");
         for (String slot : expected.optimizer().slots().keySet()) {
-            assertArrayEquals("optimizer slot " + slot, bits(expected.optimizer().slots().get(slot)),
-                    bits(actual.optimizer().slots().get(slot)));
+            assertArrayEquals(bits(expected.optimizer().slots().get(slot)),
+                    bits(actual.optimizer().slots().get(slot)), "optimizer slot " + slot);
         }
-        assertEquals("loss scale bits", Float.floatToRawIntBits(expected.scaler().scale()),
-                Float.floatToRawIntBits(actual.scaler().scale()));
-        assertEquals("scaler state", expected.scaler(), actual.scaler());
+        assertEquals(Float.floatToRawIntBits(expected.scaler().scale()),
+                Float.floatToRawIntBits(actual.scaler().scale()), "loss scale bits");
+        assertEquals(expected.scaler(), actual.scaler(), "scaler state");
     }
 }

@@ -6,11 +6,10 @@ import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
-import org.junit.Assert;
-import org.junit.Before;
-import org.junit.ClassRule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -24,9 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotEquals;
-import static org.junit.Assert.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * A run owns its checkpoint directory, through {@code amp train}'s command ({@link io.sparkamp.spark.cli.TrainCommand}):
@@ -38,8 +37,8 @@ import static org.junit.Assert.assertThrows;
  * exit 2 (checked end to end, with a second JVM, by {@code DriverFaultIT}).
  */
 public class CheckpointDirectoryTest extends AmpSparkTestBase {
-    @ClassRule
-    public static final TemporaryFolder TMP = new TemporaryFolder();
+    @TempDir
+    static Path TMP;
 
     private static String data;
     private static String otherData;
@@ -47,17 +46,17 @@ public class CheckpointDirectoryTest extends AmpSparkTestBase {
     private static Path base;
     private static String baseRunId;
 
-    @Before
+    @BeforeEach
     public void dataAndABaseRunOnce() throws Exception {
         if (data == null) {
-            data = TMP.newFolder("data").toString();
+            data = newFolder(TMP, "data").toString();
             SyntheticDataWriter.write(spark(), data, new SyntheticDataWriter.Options(200, 40, 16, 4, 1.0f, 3L), true);
-            otherData = TMP.newFolder("other").toString();
+            otherData = newFolder(TMP, "other").toString();
             SyntheticDataWriter.write(spark(), otherData, new SyntheticDataWriter.Options(200, 40, 16, 4, 1.0f, 4L), true);
-            base = TMP.newFolder("base").toPath();
+            base = newFolder(TMP, "base").toPath();
             train(base, "steps", "6");
             baseRunId = runIdOf(base.resolve("step-00000006"));
-            assertEquals("one run, one id in every manifest", baseRunId, runIdOf(base.resolve("step-00000003")));
+            assertEquals(baseRunId, runIdOf(base.resolve("step-00000003")), "one run, one id in every manifest");
         }
     }
 
@@ -71,7 +70,7 @@ public class CheckpointDirectoryTest extends AmpSparkTestBase {
     private void assertRefused(Path dir, String[] settings, String... mentions) {
         ConfigException e = assertThrows(ConfigException.class, () -> train(dir, settings));
         for (String m : mentions) {
-            Assert.assertTrue("'" + m + "' missing from: " + e.getMessage(), e.getMessage().contains(m));
+            Assertions.assertTrue(e.getMessage().contains(m), "'" + m + "' missing from: " + e.getMessage());
         }
     }
 
@@ -92,7 +91,7 @@ public class CheckpointDirectoryTest extends AmpSparkTestBase {
     }
 
     private static Path copyOfBase(String name) throws IOException {
-        Path dir = TMP.newFolder(name).toPath();
+        Path dir = newFolder(TMP, name).toPath();
         try (Stream<Path> paths = Files.walk(base)) {
             paths.filter(p -> !p.equals(base) && !p.getFileName().toString().startsWith(DirectoryLock.NAME)).forEach(p -> {
                 try {
@@ -148,11 +147,11 @@ public class CheckpointDirectoryTest extends AmpSparkTestBase {
 
         String newRun = runIdOf(dir.resolve("step-00000006"));
         assertNotEquals(baseRunId, newRun);
-        assertEquals("no checkpoint of the old run is left under step-*", newRun, runIdOf(dir.resolve("step-00000003")));
-        assertEquals("the corrupt checkpoint is kept, aside: " + names(dir), 1,
-                names(dir).stream().filter(n -> n.startsWith("corrupt-step-00000003-")).count());
-        assertEquals("one line per step of the new run", List.of(1L, 2L, 3L, 4L, 5L, 6L), steps(metrics));
-        Assert.assertTrue(TrainRuns.jsonLines(metrics).stream().noneMatch(l -> l.containsKey("old")));
+        assertEquals(newRun, runIdOf(dir.resolve("step-00000003")), "no checkpoint of the old run is left under step-*");
+        assertEquals(1,
+                names(dir).stream().filter(n -> n.startsWith("corrupt-step-00000003-")).count(), "the corrupt checkpoint is kept, aside: " + names(dir));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), steps(metrics), "one line per step of the new run");
+        Assertions.assertTrue(TrainRuns.jsonLines(metrics).stream().noneMatch(l -> l.containsKey("old")));
     }
 
     @Test
@@ -168,7 +167,7 @@ public class CheckpointDirectoryTest extends AmpSparkTestBase {
         List<String> before = names(dir);
         assertRefused(dir, kv("steps", "9", "resume", "true"), "every checkpoint in", "is corrupt",
                 "step-00000006 (no MANIFEST.json", "step-00000003 (", "left as they are", "--overwrite instead of --resume");
-        assertEquals("nothing moved, nothing deleted", before, names(dir));
+        assertEquals(before, names(dir), "nothing moved, nothing deleted");
     }
 
     @Test
@@ -185,18 +184,18 @@ public class CheckpointDirectoryTest extends AmpSparkTestBase {
         Files.writeString(metrics, lines + "{\"step\":8,\"lo", StandardCharsets.UTF_8);
         List<String> before = names(dir);
         assertRefused(dir, kv("steps", "9", "resume", "true", "lr", "0.02"), "lr: checkpoint 0.01, now 0.02");
-        assertEquals("a refused resume moves nothing", before, names(dir));
+        assertEquals(before, names(dir), "a refused resume moves nothing");
 
         TrainRuns.Run run = train(dir, "steps", "9", "resume", "true", "metrics", metrics.toString());
         assertEquals(9, ((Number) run.printed().get("steps")).intValue());
-        assertEquals(names(dir).toString(), 1, names(dir).stream().filter(n -> n.startsWith("corrupt-step-00000006-")).count());
-        assertEquals("a resume continues the same run", baseRunId, runIdOf(dir.resolve("step-00000009")));
-        Assert.assertTrue(load(dir.resolve("step-00000009")).provenance().get("resumed_from").endsWith(dir.resolve("step-00000003").toString()));
+        assertEquals(1, names(dir).stream().filter(n -> n.startsWith("corrupt-step-00000006-")).count(), names(dir).toString());
+        assertEquals(baseRunId, runIdOf(dir.resolve("step-00000009")), "a resume continues the same run");
+        Assertions.assertTrue(load(dir.resolve("step-00000009")).provenance().get("resumed_from").endsWith(dir.resolve("step-00000003").toString()));
 
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), steps(metrics));
         List<Map<String, Object>> parsed = TrainRuns.jsonLines(metrics);
         for (int i = 0; i < parsed.size(); i++) {
-            assertEquals("steps up to the checkpoint are the old run's: line " + (i + 1), i < 3, parsed.get(i).containsKey("old"));
+            assertEquals(i < 3, parsed.get(i).containsKey("old"), "steps up to the checkpoint are the old run's: line " + (i + 1));
         }
     }
 
@@ -208,7 +207,7 @@ public class CheckpointDirectoryTest extends AmpSparkTestBase {
             assertRefused(dir, kv("steps", "9", "resume", "true"), "in use by another run",
                     "pid " + ProcessHandle.current().pid(), dir.resolve(DirectoryLock.NAME).toString());
         }
-        Assert.assertFalse(Files.exists(dir.resolve(DirectoryLock.NAME)));
+        Assertions.assertFalse(Files.exists(dir.resolve(DirectoryLock.NAME)));
     }
 
     @Test
@@ -218,13 +217,13 @@ public class CheckpointDirectoryTest extends AmpSparkTestBase {
                 "loss-scale: checkpoint dynamic, now none", "--allow-changed precision,loss-scale");
 
         TrainRuns.Run run = train(dir, "steps", "9", "resume", "true", "precision", "bf16", "allow-changed", "precision,loss-scale");
-        assertEquals("bf16 runs unscaled: the scaler restarted", 1.0, ((Number) run.printed().get("loss_scale")).doubleValue(), 0);
+        assertEquals(1.0, ((Number) run.printed().get("loss_scale")).doubleValue(), 0, "bf16 runs unscaled: the scaler restarted");
         Checkpoint after = load(dir.resolve("step-00000009"));
         assertEquals("bf16", after.config().get("precision"));
         assertEquals(load(dir.resolve("step-00000006")).scaler().totalSkips(), after.scaler().totalSkips());
         String changes = after.provenance().get("setting_changes");
-        Assert.assertTrue(changes, changes.startsWith("step 6: ") && changes.contains("precision fp16 -> bf16")
-                && changes.contains("loss-scale dynamic -> none") && changes.contains("steps 6 -> 9"));
+        Assertions.assertTrue(changes.startsWith("step 6: ") && changes.contains("precision fp16 -> bf16")
+                && changes.contains("loss-scale dynamic -> none") && changes.contains("steps 6 -> 9"), changes);
     }
 
     @Test
@@ -244,7 +243,7 @@ public class CheckpointDirectoryTest extends AmpSparkTestBase {
         assertRefused(dir, kv("steps", "9", "resume", "true", "data", otherData + "/train"), "data: checkpoint xxhash64-sum:",
                 "content fingerprint", "--allow-changed data");
         train(dir, "steps", "9", "resume", "true", "data", otherData + "/train", "allow-changed", "data");
-        Assert.assertTrue(load(dir.resolve("step-00000009")).provenance().get("setting_changes").contains("data xxhash64-sum:"));
+        Assertions.assertTrue(load(dir.resolve("step-00000009")).provenance().get("setting_changes").contains("data xxhash64-sum:"));
     }
 
     @Test
@@ -258,7 +257,7 @@ public class CheckpointDirectoryTest extends AmpSparkTestBase {
     /** A checkpoint of the first format (no extras column, no run id in its manifest) still loads to the bit and resumes. */
     @Test
     public void aCheckpointOfTheFirstFormatLoadsAndResumes() throws Exception {
-        Path dir = TMP.newFolder("format-1").toPath();
+        Path dir = newFolder(TMP, "format-1").toPath();
         Path old = dir.resolve("step-00000006");
         Path current = base.resolve("step-00000006");
         spark().read().parquet(current.resolve(CheckpointCodec.STATE).toString()).drop("extras")
@@ -275,6 +274,6 @@ public class CheckpointDirectoryTest extends AmpSparkTestBase {
 
         train(dir, "steps", "9", "resume", "true");
         String newRun = runIdOf(dir.resolve("step-00000009"));
-        Assert.assertTrue("a resumed old run gets a run id: " + newRun, newRun.matches("[0-9a-f-]{36}"));
+        Assertions.assertTrue(newRun.matches("[0-9a-f-]{36}"), "a resumed old run gets a run id: " + newRun);
     }
 }

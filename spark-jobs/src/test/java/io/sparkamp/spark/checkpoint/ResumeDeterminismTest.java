@@ -2,9 +2,9 @@ package io.sparkamp.spark.checkpoint;
 
 import static io.sparkamp.spark.TrainRuns.assertSameState;
 import static io.sparkamp.spark.TrainRuns.bits;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotEquals;
-import static org.junit.Assert.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.sparkamp.spark.AmpSparkTestBase;
 import io.sparkamp.spark.TrainRuns;
@@ -19,10 +19,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.Before;
-import org.junit.ClassRule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Determinism and resume (docs/architecture.md §1, §4): a run of 2N steps, a run resumed at N, a rerun with the same
@@ -33,8 +33,8 @@ import org.junit.rules.TemporaryFolder;
  * clean steps, and a cosine schedule with warm-up whose learning rate depends on the step.
  */
 public class ResumeDeterminismTest extends AmpSparkTestBase {
-    @ClassRule
-    public static final TemporaryFolder TMP = new TemporaryFolder();
+    @TempDir
+    static Path TMP;
 
     private static final int N = 6;
     private static String data;
@@ -61,12 +61,12 @@ public class ResumeDeterminismTest extends AmpSparkTestBase {
         return TrainRuns.train(spark(), TrainRuns.settings(kv.toArray(new String[0])));
     }
 
-    @Before
+    @BeforeEach
     public void referenceRunOnce() throws Exception {
         if (data == null) {
-            data = TMP.newFolder("data").toString();
+            data = newFolder(TMP, "data").toString();
             SyntheticDataWriter.write(spark(), data, new SyntheticDataWriter.Options(300, 20, 16, 4, 1.0f, 5L), true);
-            Path dir = TMP.newFolder("reference").toPath();
+            Path dir = newFolder(TMP, "reference").toPath();
             train(dir, 7, N, false, null);
             reference = dir;
         }
@@ -82,18 +82,18 @@ public class ResumeDeterminismTest extends AmpSparkTestBase {
         Checkpoint middle = checkpoint(reference, N);
         Checkpoint end = checkpoint(reference, 2 * N);
         assertEquals(2 * N, end.steps());
-        org.junit.Assert.assertTrue("some steps skipped: " + end.scaler(), end.skippedSteps() > 0);
-        org.junit.Assert.assertTrue("some steps applied", end.optimizerSteps() > 0);
+        Assertions.assertTrue(end.skippedSteps() > 0, "some steps skipped: " + end.scaler());
+        Assertions.assertTrue(end.optimizerSteps() > 0, "some steps applied");
         assertEquals(end.optimizerSteps(), end.optimizer().steps());
         assertEquals(List.of("m", "v"), List.copyOf(end.optimizer().slots().keySet()));
-        assertNotEquals("the scaler state changes between N and 2N", middle.scaler(), end.scaler());
-        org.junit.Assert.assertFalse("weights change between N and 2N", Arrays.equals(bits(middle.master()), bits(end.master())));
+        assertNotEquals(middle.scaler(), end.scaler(), "the scaler state changes between N and 2N");
+        Assertions.assertFalse(Arrays.equals(bits(middle.master()), bits(end.master())), "weights change between N and 2N");
     }
 
     /** 2N steps in one go equal N steps, a stop, and a second run with --resume that does the other N. */
     @Test
     public void resumingAtNEqualsTheUninterruptedRun() throws Exception {
-        Path dir = TMP.newFolder("resumed").toPath();
+        Path dir = newFolder(TMP, "resumed").toPath();
         copyTree(reference.resolve(step(N)), dir.resolve(step(N)));
         Path metrics = dir.resolve("metrics.jsonl");
         TrainRuns.Run run = train(dir, 7, N, true, metrics);
@@ -104,14 +104,14 @@ public class ResumeDeterminismTest extends AmpSparkTestBase {
 
     @Test
     public void sameSeedGivesTheSameBitsAndAnotherSeedDoesNot() throws Exception {
-        Path again = TMP.newFolder("again").toPath();
+        Path again = newFolder(TMP, "again").toPath();
         train(again, 7, 0, false, null);
         assertSameState(checkpoint(reference, 2 * N), checkpoint(again, 2 * N));
 
-        Path other = TMP.newFolder("other-seed").toPath();
+        Path other = newFolder(TMP, "other-seed").toPath();
         train(other, 8, 0, false, null);
-        org.junit.Assert.assertFalse("seed 8 must give other weights than seed 7",
-                Arrays.equals(bits(checkpoint(reference, 2 * N).master()), bits(checkpoint(other, 2 * N).master())));
+        Assertions.assertFalse(
+                Arrays.equals(bits(checkpoint(reference, 2 * N).master()), bits(checkpoint(other, 2 * N).master())), "seed 8 must give other weights than seed 7");
     }
 
     @Test
@@ -137,14 +137,14 @@ public class ResumeDeterminismTest extends AmpSparkTestBase {
         }
         CheckpointStore store = new CheckpointStore(spark(), dir.toString());
         String problem = store.verify(new org.apache.hadoop.fs.Path(dir.resolve(step(2 * N)).toString()));
-        assertNotNull("a flipped byte must fail verification", problem);
-        org.junit.Assert.assertTrue(problem, problem.contains(parquet.getFileName().toString()) && problem.toLowerCase().contains("checksum"));
+        assertNotNull(problem, "a flipped byte must fail verification");
+        Assertions.assertTrue(problem.contains(parquet.getFileName().toString()) && problem.toLowerCase().contains("checksum"), problem);
         assertResumesFromNAndEndsLikeTheReference(dir, null);
     }
 
     @Test
     public void leftoverTemporaryDirectoryIsIgnoredAndRemoved() throws Exception {
-        Path dir = TMP.newFolder("leftover-tmp").toPath();
+        Path dir = newFolder(TMP, "leftover-tmp").toPath();
         copyTree(reference.resolve(step(N)), dir.resolve(step(N)));
         // a complete copy of the next checkpoint that was never renamed into place (crash before the commit)
         Path leftover = dir.resolve("_tmp-" + step(2 * N) + "-0badc0de");
@@ -153,25 +153,25 @@ public class ResumeDeterminismTest extends AmpSparkTestBase {
     }
 
     private void assertResumesFromNAndEndsLikeTheReference(Path dir, Path leftover) {
-        assertEquals("newest complete checkpoint", N, new CheckpointStore(spark(), dir.toString()).loadNewest().orElseThrow().steps());
+        assertEquals(N, new CheckpointStore(spark(), dir.toString()).loadNewest().orElseThrow().steps(), "newest complete checkpoint");
         Path metrics = dir.resolve("metrics.jsonl");
         train(dir, 7, N, true, metrics);
         assertResumedAt(N, metrics);
         assertSameState(checkpoint(reference, 2 * N), checkpoint(dir, 2 * N));
         if (leftover != null) {
-            org.junit.Assert.assertFalse("the leftover of a dead writer is removed at start", Files.exists(leftover));
+            Assertions.assertFalse(Files.exists(leftover), "the leftover of a dead writer is removed at start");
         }
     }
 
     /** The resumed run's metrics start at step {@code from + 1} and cover exactly the remaining steps. */
     private static void assertResumedAt(long from, Path metrics) {
         List<Map<String, Object>> lines = TrainRuns.jsonLines(metrics);
-        assertEquals("steps run after the resume", 2 * N - from, lines.size());
-        assertEquals("first step after the resume", from + 1, ((Number) lines.get(0).get("step")).longValue());
+        assertEquals(2 * N - from, lines.size(), "steps run after the resume");
+        assertEquals(from + 1, ((Number) lines.get(0).get("step")).longValue(), "first step after the resume");
     }
 
     private Path copyOfReference(String name) throws IOException {
-        Path dir = TMP.newFolder(name).toPath();
+        Path dir = newFolder(TMP, name).toPath();
         copyTree(reference.resolve(step(N)), dir.resolve(step(N)));
         copyTree(reference.resolve(step(2 * N)), dir.resolve(step(2 * N)));
         return dir;

@@ -20,11 +20,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.Assert;
-import org.junit.Before;
-import org.junit.ClassRule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code amp compare} end to end in local[2]: four runs of a deep sigmoid network (the case where loss
@@ -33,8 +32,8 @@ import org.junit.rules.TemporaryFolder;
  * large share of the 16-bit gradient values underflows, with dynamic scaling none does.
  */
 public class CompareCommandTest extends AmpSparkTestBase {
-    @ClassRule
-    public static final TemporaryFolder TMP = new TemporaryFolder();
+    @TempDir
+    static Path TMP;
     static final int STEPS = 6;
     static final int EVAL_EVERY = 2;
     static final List<String> RUNS = List.of("fp32", "fp16", "bf16", "fp16-noscale");
@@ -44,14 +43,14 @@ public class CompareCommandTest extends AmpSparkTestBase {
     static String printed;
     static Map<String, Object> lastLine;
 
-    @Before
+    @BeforeEach
     public void compareOnce() throws Exception {
         if (out != null) {
             return;
         }
-        String data = TMP.newFolder("data").toString();
+        String data = newFolder(TMP, "data").toString();
         SyntheticDataWriter.write(spark(), data, new SyntheticDataWriter.Options(2000, 400, 16, 4, 1.0f, 5L), true);
-        Path dir = TMP.newFolder("compare").toPath();
+        Path dir = newFolder(TMP, "compare").toPath();
         StringBuilder model = new StringBuilder("input 16");
         for (int i = 0; i < 8; i++) {
             model.append(" | linear 16 | layernorm | sigmoid");
@@ -89,32 +88,32 @@ public class CompareCommandTest extends AmpSparkTestBase {
     public void everyRunHasAStepLineAndTheEvaluationsInItsMetricsFile() throws Exception {
         for (String name : RUNS) {
             RunMetrics m = RunMetrics.read(out.resolve("metrics").resolve(name + ".jsonl"));
-            Assert.assertEquals(name, List.of(1L, 2L, 3L, 4L, 5L, 6L), m.steps().stream().map(RunMetrics.Step::step).toList());
-            Assert.assertEquals(name, List.of(2L, 4L, 6L), m.evaluations().stream().map(RunMetrics.Evaluation::step).toList());
+            Assertions.assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), m.steps().stream().map(RunMetrics.Step::step).toList(), name);
+            Assertions.assertEquals(List.of(2L, 4L, 6L), m.evaluations().stream().map(RunMetrics.Evaluation::step).toList(), name);
             double previous = 0;
             for (RunMetrics.Step s : m.steps()) {
-                Assert.assertTrue(name + ": wall time runs forward", s.elapsedSeconds() > previous);
+                Assertions.assertTrue(s.elapsedSeconds() > previous, name + ": wall time runs forward");
                 previous = s.elapsedSeconds();
             }
             RunMetrics.Evaluation last = m.evaluations().get(m.evaluations().size() - 1);
-            Assert.assertEquals(name, num(summary(name), "test_accuracy"), last.testAccuracy(), 0.0);
-            Assert.assertEquals(name, num(summary(name), "test_loss"), last.testLoss(), 0.0);
+            Assertions.assertEquals(num(summary(name), "test_accuracy"), last.testAccuracy(), 0.0, name);
+            Assertions.assertEquals(num(summary(name), "test_loss"), last.testLoss(), 0.0, name);
         }
-        Assert.assertTrue("no checkpoints are written", !Files.exists(out.resolve("never")));
+        Assertions.assertTrue(!Files.exists(out.resolve("never")), "no checkpoints are written");
     }
 
     @Test
     public void runsDifferOnlyInPrecisionAndScaling() throws Exception {
         List<Map<String, Object>> runs = runs();
-        Assert.assertEquals(RUNS, runs.stream().map(r -> r.get("name")).toList());
-        Assert.assertEquals(List.of("fp32", "fp16", "bf16", "fp16"), runs.stream().map(r -> ((Map<?, ?>) r.get("summary")).get("precision")).toList());
-        Assert.assertEquals(List.of("none", "dynamic", "none", "none"), runs.stream().map(r -> r.get("loss_scale")).toList());
+        Assertions.assertEquals(RUNS, runs.stream().map(r -> r.get("name")).toList());
+        Assertions.assertEquals(List.of("fp32", "fp16", "bf16", "fp16"), runs.stream().map(r -> ((Map<?, ?>) r.get("summary")).get("precision")).toList());
+        Assertions.assertEquals(List.of("none", "dynamic", "none", "none"), runs.stream().map(r -> r.get("loss_scale")).toList());
         for (String name : RUNS) {
-            Assert.assertEquals(name, STEPS, num(summary(name), "steps"), 0);
-            Assert.assertEquals(name, 2000, num(summary(name), "train_rows"), 0);
+            Assertions.assertEquals(STEPS, num(summary(name), "steps"), 0, name);
+            Assertions.assertEquals(2000, num(summary(name), "train_rows"), 0, name);
         }
-        Assert.assertEquals(65536.0, num(summary("fp16"), "loss_scale"), 0);
-        Assert.assertEquals(1.0, num(summary("fp16-noscale"), "loss_scale"), 0);
+        Assertions.assertEquals(65536.0, num(summary("fp16"), "loss_scale"), 0);
+        Assertions.assertEquals(1.0, num(summary("fp16-noscale"), "loss_scale"), 0);
     }
 
     /** The mechanism the comparison exists to show, measured: the engine's underflow count per step. */
@@ -122,9 +121,9 @@ public class CompareCommandTest extends AmpSparkTestBase {
     public void withoutScalingGradientValuesUnderflowAndWithDynamicScalingTheyDoNot() {
         double unscaled = RunMetrics.read(out.resolve("metrics/fp16-noscale.jsonl")).maxUnderflowFraction();
         double scaled = RunMetrics.read(out.resolve("metrics/fp16.jsonl")).maxUnderflowFraction();
-        Assert.assertTrue("fp16 without scaling: " + unscaled, unscaled > 0.05);
-        Assert.assertTrue("fp16 with dynamic scaling: " + scaled, scaled < 0.001);
-        Assert.assertEquals(0.0, RunMetrics.read(out.resolve("metrics/fp32.jsonl")).maxUnderflowFraction(), 0);
+        Assertions.assertTrue(unscaled > 0.05, "fp16 without scaling: " + unscaled);
+        Assertions.assertTrue(scaled < 0.001, "fp16 with dynamic scaling: " + scaled);
+        Assertions.assertEquals(0.0, RunMetrics.read(out.resolve("metrics/fp32.jsonl")).maxUnderflowFraction(), 0);
     }
 
     @Test
@@ -138,41 +137,41 @@ public class CompareCommandTest extends AmpSparkTestBase {
             String difference = String.format(Locale.ROOT, "%+.4f", num(s, "test_accuracy") - num(summary("fp32"), "test_accuracy"));
             String row = "| " + name + " | ";
             String line = printed.lines().filter(l -> l.startsWith(row)).findFirst().orElseThrow(() -> new AssertionError("no row " + name));
-            Assert.assertTrue(line, line.contains("| " + accuracy + " |") && line.contains("| " + speedup + " |") && line.contains("| " + difference + " |"));
+            Assertions.assertTrue(line.contains("| " + accuracy + " |") && line.contains("| " + speedup + " |") && line.contains("| " + difference + " |"), line);
             String htmlRow = html.substring(html.indexOf("<tr><td>" + name + "</td>"));
             htmlRow = htmlRow.substring(0, htmlRow.indexOf("</tr>"));
-            Assert.assertTrue(htmlRow, htmlRow.contains("<td>" + accuracy + "</td>") && htmlRow.contains("<td>" + speedup + "</td>"));
+            Assertions.assertTrue(htmlRow.contains("<td>" + accuracy + "</td>") && htmlRow.contains("<td>" + speedup + "</td>"), htmlRow);
         }
         Map<String, Object> verdicts = castMap(lastLine.get("verdicts"));
-        Assert.assertEquals(RUNS, new ArrayList<>(verdicts.keySet()));
-        Assert.assertEquals("reference", verdicts.get("fp32"));
-        Assert.assertEquals("compare", lastLine.get("command"));
-        Assert.assertEquals(0.01, num(lastLine, "tolerance"), 0);
+        Assertions.assertEquals(RUNS, new ArrayList<>(verdicts.keySet()));
+        Assertions.assertEquals("reference", verdicts.get("fp32"));
+        Assertions.assertEquals("compare", lastLine.get("command"));
+        Assertions.assertEquals(0.01, num(lastLine, "tolerance"), 0);
 
-        Assert.assertEquals("one chart per curve and x axis", 12, count(html, "<svg "));
+        Assertions.assertEquals(12, count(html, "<svg "), "one chart per curve and x axis");
         for (String title : List.of("Training loss", "Test accuracy", "Loss scale", "Skipped steps", "Underflow fraction", "Samples/s")) {
-            Assert.assertTrue(title, html.contains(">" + title + " vs step</text>") && html.contains(">" + title + " vs wall time</text>"));
+            Assertions.assertTrue(html.contains(">" + title + " vs step</text>") && html.contains(">" + title + " vs wall time</text>"), title);
         }
         String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
                 .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown");
-        Assert.assertTrue("CPU model", html.contains(ReportPage.escape(cpu)));
-        Assert.assertTrue("Spark version", html.contains(spark().version()));
-        Assert.assertTrue("Java version", html.contains(System.getProperty("java.version")));
-        Assert.assertTrue("kernel", html.contains(System.getProperty("os.version")));
-        Assert.assertTrue("no script, nothing fetched", !html.contains("<script") && !html.contains("http://cdn") && !html.contains("src=\"http"));
+        Assertions.assertTrue(html.contains(ReportPage.escape(cpu)), "CPU model");
+        Assertions.assertTrue(html.contains(spark().version()), "Spark version");
+        Assertions.assertTrue(html.contains(System.getProperty("java.version")), "Java version");
+        Assertions.assertTrue(html.contains(System.getProperty("os.version")), "kernel");
+        Assertions.assertTrue(!html.contains("<script") && !html.contains("http://cdn") && !html.contains("src=\"http"), "no script, nothing fetched");
     }
 
     /** Opens report.html in headless Chromium and checks that every run's curves were drawn. */
     @Test
     public void chartsRenderInHeadlessChromium() throws Exception {
         Path report = out.resolve("report.html");
-        ChromiumPage page = ChromiumPage.load(report, TMP.newFolder("chromium").toPath());
-        Assert.assertEquals("charts in the DOM Chromium built", 12, count(page.dom(), "<svg "));
+        ChromiumPage page = ChromiumPage.load(report, newFolder(TMP, "chromium").toPath());
+        Assertions.assertEquals(12, count(page.dom(), "<svg "), "charts in the DOM Chromium built");
         for (String name : RUNS) {
             int pixels = page.pixelsOfColour(ComparisonCharts.COLORS.get(name));
-            Assert.assertTrue(name + "'s colour covers " + pixels + " pixels of the screenshot", pixels > 500);
+            Assertions.assertTrue(pixels > 500, name + "'s colour covers " + pixels + " pixels of the screenshot");
         }
-        Assert.assertTrue("non-white share of the screenshot: " + page.nonWhiteShare(), page.nonWhiteShare() > 0.03);
+        Assertions.assertTrue(page.nonWhiteShare() > 0.03, "non-white share of the screenshot: " + page.nonWhiteShare());
     }
 
     @Test
@@ -187,8 +186,8 @@ public class CompareCommandTest extends AmpSparkTestBase {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = AmpCli.run(args, new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true));
         String message = err.toString(StandardCharsets.UTF_8);
-        Assert.assertEquals(message, 2, code);
-        Assert.assertTrue(message, message.startsWith("amp: error: ") && message.contains(expected) && message.strip().lines().count() == 1);
+        Assertions.assertEquals(2, code, message);
+        Assertions.assertTrue(message.startsWith("amp: error: ") && message.contains(expected) && message.strip().lines().count() == 1, message);
     }
 
     @SuppressWarnings("unchecked")

@@ -2,13 +2,14 @@ package io.sparkamp.spark.data;
 
 import static org.hamcrest.CoreMatchers.containsString;
 import static org.hamcrest.MatcherAssert.assertThat;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.sparkamp.core.config.ConfigException;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -16,9 +17,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.Rule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 public class DataValidatorTest extends SparkDataTestBase {
     private static final StructType SCHEMA = new StructType()
@@ -28,8 +28,8 @@ public class DataValidatorTest extends SparkDataTestBase {
     private static final int FEATURES = 4;
     private static final ValidationRules TEN_CLASSES = ValidationRules.classification(10);
 
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
+    @TempDir
+    Path tmp;
 
     /** 300 valid rows: label i % 10, features [i, i + 1, i + 2, i + 3] / 100. */
     private static List<Row> validRows() {
@@ -179,7 +179,7 @@ public class DataValidatorTest extends SparkDataTestBase {
 
     @Test
     public void rowIndexOfAFileIsItsDataLineAndTheFileIsNamed() throws Exception {
-        File csv = tmp.newFile("train.csv");
+        File csv = newFile(tmp, "train.csv");
         Files.writeString(csv.toPath(), "f1,f2,y\n0.1,0.2,1\n0.3,0.4,2\n0.5,0.6,0\n0.7,0.8,12\n0.9,1.0,3\n",
                 StandardCharsets.UTF_8);
         TrainingTable t = DatasetReader.read(spark(), DataSpec.of(csv.getPath(), DataSpec.Format.CSV)

@@ -3,9 +3,9 @@ package io.sparkamp.spark.datasets;
 import io.sparkamp.spark.data.ValidationRules;
 import static org.hamcrest.CoreMatchers.containsString;
 import static org.hamcrest.MatcherAssert.assertThat;
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.spark.data.DataSpec;
@@ -18,13 +18,12 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.Rule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 public class FashionMnistConverterTest extends SparkDataTestBase {
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
+    @TempDir
+    Path tmp;
 
     /** Image {@code i}: pixel j = (7 * i + j) mod 256, label (3 * i) mod 10. */
     private static void writeSplit(Path dir, String prefix, int n, int labelCount) throws Exception {
@@ -44,10 +43,10 @@ public class FashionMnistConverterTest extends SparkDataTestBase {
 
     @Test
     public void roundTripOfTinyIdxFiles() throws Exception {
-        Path src = tmp.newFolder("src").toPath();
+        Path src = newFolder(tmp, "src").toPath();
         writeSplit(src, "train", 5, 5);
         writeSplit(src, "t10k", 3, 3);
-        String out = tmp.getRoot() + "/out";
+        String out = tmp.toFile() + "/out";
 
         DatasetSummary summary = FashionMnistConverter.convert(spark(), src, out, false);
 
@@ -77,34 +76,34 @@ public class FashionMnistConverterTest extends SparkDataTestBase {
 
     @Test
     public void mismatchedCountsAndBadLabelsNameTheFiles() throws Exception {
-        Path src = tmp.newFolder("bad").toPath();
+        Path src = newFolder(tmp, "bad").toPath();
         writeSplit(src, "train", 4, 3);
         writeSplit(src, "t10k", 2, 2);
         ConfigException counts = assertThrows(ConfigException.class,
-                () -> FashionMnistConverter.convert(spark(), src, tmp.getRoot() + "/o1", false));
+                () -> FashionMnistConverter.convert(spark(), src, tmp.toFile() + "/o1", false));
         assertThat(counts.getMessage(), containsString(src.resolve("train-labels-idx1-ubyte.gz").toString()));
         assertThat(counts.getMessage(), containsString("4 images but 3 labels"));
 
         IdxFileTest.writeIdx(src.resolve("train-labels-idx1-ubyte.gz"), 0x08, new int[] {4}, new byte[] {1, 2, 10, 3}, true);
         ConfigException label = assertThrows(ConfigException.class,
-                () -> FashionMnistConverter.convert(spark(), src, tmp.getRoot() + "/o2", false));
+                () -> FashionMnistConverter.convert(spark(), src, tmp.toFile() + "/o2", false));
         assertThat(label.getMessage(), containsString("label 2 is 10"));
 
         Files.delete(src.resolve("t10k-images-idx3-ubyte.gz"));
         IdxFileTest.writeIdx(src.resolve("train-labels-idx1-ubyte.gz"), 0x08, new int[] {4}, new byte[] {1, 2, 0, 3}, true);
         ConfigException missing = assertThrows(ConfigException.class,
-                () -> FashionMnistConverter.convert(spark(), src, tmp.getRoot() + "/o3", false));
+                () -> FashionMnistConverter.convert(spark(), src, tmp.toFile() + "/o3", false));
         assertThat(missing.getMessage(), containsString("t10k-images-idx3-ubyte.gz not found"));
         assertThat(missing.getMessage(), containsString("t10k-labels-idx1-ubyte.gz"));
     }
 
     @Test
     public void imagesMustBe28By28() throws Exception {
-        Path src = tmp.newFolder("small").toPath();
+        Path src = newFolder(tmp, "small").toPath();
         IdxFileTest.writeIdx(src.resolve("train-images-idx3-ubyte.gz"), 0x08, new int[] {1, 2, 2}, new byte[4], true);
         IdxFileTest.writeIdx(src.resolve("train-labels-idx1-ubyte.gz"), 0x08, new int[] {1}, new byte[1], true);
         ConfigException e = assertThrows(ConfigException.class,
-                () -> FashionMnistConverter.convert(spark(), src, tmp.getRoot() + "/o", false));
+                () -> FashionMnistConverter.convert(spark(), src, tmp.toFile() + "/o", false));
         assertThat(e.getMessage(), containsString("images are 2x2"));
     }
 }

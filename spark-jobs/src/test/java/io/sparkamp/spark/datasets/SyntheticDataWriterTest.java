@@ -1,9 +1,9 @@
 package io.sparkamp.spark.datasets;
 
 import io.sparkamp.spark.data.ValidationRules;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotEquals;
-import static org.junit.Assert.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.spark.data.DataSpec;
@@ -13,23 +13,23 @@ import io.sparkamp.spark.data.SparkDataTestBase;
 import io.sparkamp.spark.data.TrainingTable;
 import io.sparkamp.core.data.ArrayRowSource;
 import io.sparkamp.core.data.SyntheticClassification;
+import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.Rule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 public class SyntheticDataWriterTest extends SparkDataTestBase {
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
+    @TempDir
+    Path tmp;
 
     private static final SyntheticDataWriter.Options OPTIONS = new SyntheticDataWriter.Options(300, 60, 8, 10, 0.5f, 7L);
 
     @Test
     public void sameOptionsWriteTheSameRows() {
-        String a = tmp.getRoot() + "/a";
-        String b = tmp.getRoot() + "/b";
+        String a = tmp.toFile() + "/a";
+        String b = tmp.toFile() + "/b";
         DatasetSummary summary = SyntheticDataWriter.write(spark(), a, OPTIONS, false);
         SyntheticDataWriter.write(spark(), b, OPTIONS, false);
 
@@ -46,7 +46,7 @@ public class SyntheticDataWriterTest extends SparkDataTestBase {
 
     @Test
     public void rowsAreTheGeneratorsRowsInOrder() {
-        String out = tmp.getRoot() + "/gen";
+        String out = tmp.toFile() + "/gen";
         SyntheticDataWriter.write(spark(), out, OPTIONS, false);
         ArrayRowSource expected = new SyntheticClassification(8, 10, 0.5f, 7L).generate(300, SyntheticDataWriter.TRAIN_STREAM);
 
@@ -56,10 +56,10 @@ public class SyntheticDataWriterTest extends SparkDataTestBase {
         for (int r = 0; r < 300; r++) {
             expected.copyFeatures(r, x, 0);
             expected.copyTargets(r, y, 0);
-            assertEquals("label of row " + r, (int) y[0], rows.get(r).getInt(0));
+            assertEquals((int) y[0], rows.get(r).getInt(0), "label of row " + r);
             List<Object> f = rows.get(r).getList(1);
             for (int j = 0; j < 8; j++) {
-                assertEquals("row " + r + " feature " + j, x[j], (Float) f.get(j), 0f);
+                assertEquals(x[j], (Float) f.get(j), 0f, "row " + r + " feature " + j);
             }
         }
         DataValidator.validate(DatasetReader.read(spark(), DataSpec.of(out + "/train", DataSpec.Format.PARQUET)), 8,

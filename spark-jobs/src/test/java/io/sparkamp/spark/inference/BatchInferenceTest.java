@@ -3,11 +3,10 @@ package io.sparkamp.spark.inference;
 import static io.sparkamp.spark.TrainRuns.assertAtLeast;
 import static io.sparkamp.spark.TrainRuns.num;
 import static org.apache.spark.sql.functions.col;
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertNotNull;
-import static org.junit.Assert.fail;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.numeric.Precision;
@@ -15,6 +14,7 @@ import io.sparkamp.spark.AmpSparkTestBase;
 import io.sparkamp.spark.RegressionRows;
 import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.datasets.SyntheticDataWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,10 +32,10 @@ import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.Before;
-import org.junit.ClassRule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Batch inference through {@link BatchInference#transform} on a model trained here by {@code amp train}
@@ -44,8 +44,8 @@ import org.junit.rules.TemporaryFolder;
  * one, and refuses bad feature rows naming the column and the row.
  */
 public class BatchInferenceTest extends AmpSparkTestBase {
-    @ClassRule
-    public static final TemporaryFolder TMP = new TemporaryFolder();
+    @TempDir
+    static Path TMP;
 
     static final int FEATURES = 16;
     static final int CLASSES = 4;
@@ -53,12 +53,12 @@ public class BatchInferenceTest extends AmpSparkTestBase {
     private static TrainRuns.Run run;
     private static TrainedModel model;
 
-    @Before
+    @BeforeEach
     public void trainOnce() throws Exception {
         if (model == null) {
-            data = TMP.newFolder("synthetic").toString();
+            data = newFolder(TMP, "synthetic").toString();
             SyntheticDataWriter.write(spark(), data, new SyntheticDataWriter.Options(600, 300, FEATURES, CLASSES, 1.0f, 5L), true);
-            String checkpoints = TMP.newFolder("ckpt").toString();
+            String checkpoints = newFolder(TMP, "ckpt").toString();
             run = TrainRuns.train(spark(), TrainRuns.settings("data", data + "/train", "test-data", data + "/test",
                     "model", "mlp 16-32-4 relu", "precision", "fp16", "steps", "60", "batch-size", "64", "lr", "0.01",
                     "partitions", "2", "seed", "3", "log-every", "1000", "checkpoint-dir", checkpoints));
@@ -81,7 +81,7 @@ public class BatchInferenceTest extends AmpSparkTestBase {
         assertEquals("softmax_ce", model.loss());
         assertEquals(Precision.FP16, model.precision());
         assertEquals(60, model.steps());
-        org.junit.Assert.assertTrue(model.source(), model.source().endsWith(run.checkpoint()));
+        Assertions.assertTrue(model.source().endsWith(run.checkpoint()), model.source());
         assertEquals("3", model.provenance().get("seed"));
         assertArrayEquals(TrainRuns.bits(TrainRuns.load(spark(), run.checkpoint()).master()), TrainRuns.bits(model.weights()));
     }
@@ -93,8 +93,8 @@ public class BatchInferenceTest extends AmpSparkTestBase {
         // Classes with noise 1.0 around their centres: 60 steps reach about 0.95 on the test set (chance: 0.25).
         assertAtLeast("test accuracy of the scored rows", accuracy, 0.85);
         // Same forward pass as the evaluator: features rounded to FP16 as the cache holds them, dropout off.
-        assertEquals("accuracy of transform vs the training run's test evaluation", num(run.printed(), "test_accuracy"),
-                accuracy, 1.0 / 300);
+        assertEquals(num(run.printed(), "test_accuracy"),
+                accuracy, 1.0 / 300, "accuracy of transform vs the training run's test evaluation");
     }
 
     @Test
@@ -129,7 +129,7 @@ public class BatchInferenceTest extends AmpSparkTestBase {
         assertEquals(List.of("label", "features", "id", "note", "maybe", "rawPrediction", "probability", "prediction"),
                 List.of(scored.columns()));
         Dataset<Row> kept = scored.select("label", "features", "id", "note", "maybe");
-        org.junit.Assert.assertTrue("every input column is kept unchanged", kept.exceptAll(input).isEmpty() && input.exceptAll(kept).isEmpty());
+        Assertions.assertTrue(kept.exceptAll(input).isEmpty() && input.exceptAll(kept).isEmpty(), "every input column is kept unchanged");
     }
 
     @Test
@@ -182,7 +182,7 @@ public class BatchInferenceTest extends AmpSparkTestBase {
         }
         // Probabilities move by about the logits' FP16 error (2 layers, unit roundoff 2^-11 on values of a few units);
         // an FP32 run that were not FP32 (or rounded nothing) would give 0 or a large difference.
-        org.junit.Assert.assertTrue("largest probability difference fp16 vs fp32: " + worst, worst > 0 && worst < 0.02);
+        Assertions.assertTrue(worst > 0 && worst < 0.02, "largest probability difference fp16 vs fp32: " + worst);
     }
 
     @Test
@@ -192,9 +192,9 @@ public class BatchInferenceTest extends AmpSparkTestBase {
         assertEquals(List.of("label", "features", "logits", "pred"), List.of(scored.columns()));
         try {
             BatchInference.transform(test(), model, ScoringOptions.defaults().withOutputCols("label", "probability", "rawPrediction"));
-            fail("an output column that exists must be refused");
+            Assertions.fail("an output column that exists must be refused");
         } catch (ConfigException e) {
-            org.junit.Assert.assertTrue(e.getMessage(), e.getMessage().contains("predictionCol: output column 'label' already exists"));
+            Assertions.assertTrue(e.getMessage().contains("predictionCol: output column 'label' already exists"), e.getMessage());
         }
     }
 
@@ -223,9 +223,9 @@ public class BatchInferenceTest extends AmpSparkTestBase {
                 "feature column 'pixels' element 2 is NaN in row 0 of partition 0; features must be finite numbers");
         try {
             BatchInference.transform(spark().createDataFrame(rows, schema), model, ScoringOptions.defaults());
-            fail("a missing features column must be refused");
+            Assertions.fail("a missing features column must be refused");
         } catch (ConfigException e) {
-            org.junit.Assert.assertTrue(e.getMessage(), e.getMessage().contains("features column (featuresCol) 'features' not found"));
+            Assertions.assertTrue(e.getMessage().contains("features column (featuresCol) 'features' not found"), e.getMessage());
         }
     }
 
@@ -233,13 +233,13 @@ public class BatchInferenceTest extends AmpSparkTestBase {
         Dataset<Row> frame = spark().createDataFrame(rows, schema).coalesce(1);
         try {
             BatchInference.transform(frame, model, options).collectAsList();
-            fail("expected a failure: " + message);
+            Assertions.fail("expected a failure: " + message);
         } catch (Exception e) { // SparkException is checked, though Scala does not declare it
             Throwable t = e;
             while (t != null && !(t instanceof ConfigException)) {
                 t = t.getCause();
             }
-            assertNotNull("no ConfigException in the cause chain of " + e, t);
+            assertNotNull(t, "no ConfigException in the cause chain of " + e);
             assertEquals(message, t.getMessage());
         }
     }
@@ -248,9 +248,9 @@ public class BatchInferenceTest extends AmpSparkTestBase {
     public void regressionModelWritesOnlyThePrediction() throws Exception {
         StructType schema = RegressionRows.SCHEMA;
         List<Row> rows = RegressionRows.rows(800, 8);
-        String train = TMP.newFolder("regression").toString() + "/train";
+        String train = newFolder(TMP, "regression").toString() + "/train";
         spark().createDataFrame(rows.subList(0, 600), schema).write().parquet(train);
-        String checkpoints = TMP.newFolder("regression-ckpt").toString();
+        String checkpoints = newFolder(TMP, "regression-ckpt").toString();
         TrainRuns.train(spark(), TrainRuns.settings("data", train, "label-col", "y", "features-col", "x", "model", "mlp 8-32-1 relu",
                 "loss", "mse", "precision", "bf16", "steps", "150", "batch-size", "64", "lr", "0.01", "partitions", "2", "seed", "2",
                 "log-every", "1000", "checkpoint-dir", checkpoints));
@@ -265,26 +265,26 @@ public class BatchInferenceTest extends AmpSparkTestBase {
         }
         double rmse = Math.sqrt(squares / 200);
         // Predicting the mean would give about 1.1; the linear target is easy for 150 steps of a 32-unit layer.
-        org.junit.Assert.assertTrue("held-out RMSE " + rmse, rmse < 0.25);
+        Assertions.assertTrue(rmse < 0.25, "held-out RMSE " + rmse);
     }
 
     @Test
     public void streamingDataFrameIsScoredLikeTheBatchOne() throws Exception {
-        String in = TMP.newFolder("stream-in").toString();
+        String in = newFolder(TMP, "stream-in").toString();
         test().withColumn("id", functions.monotonically_increasing_id()).repartition(3).write().mode("overwrite").parquet(in);
         Dataset<Row> whole = spark().read().parquet(in);
         Dataset<Row> stream = spark().readStream().schema(whole.schema()).option("maxFilesPerTrigger", 1).parquet(in);
-        org.junit.Assert.assertTrue(stream.isStreaming());
+        Assertions.assertTrue(stream.isStreaming());
         Dataset<Row> scored = BatchInference.transform(stream, model, ScoringOptions.defaults());
-        org.junit.Assert.assertTrue(scored.isStreaming());
-        String out = TMP.newFolder("stream-out").toString();
+        Assertions.assertTrue(scored.isStreaming());
+        String out = newFolder(TMP, "stream-out").toString();
         // foreachBatch: each micro-batch (the streaming plan, scoring included) is written by the batch writer.
         StreamingQuery query = scored.writeStream()
                 .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> batch.write().mode("append").parquet(out))
-                .option("checkpointLocation", TMP.newFolder("stream-state").toString())
+                .option("checkpointLocation", newFolder(TMP, "stream-state").toString())
                 .trigger(Trigger.AvailableNow()).start();
         try {
-            org.junit.Assert.assertTrue(query.awaitTermination(TimeUnit.MINUTES.toMillis(2)));
+            Assertions.assertTrue(query.awaitTermination(TimeUnit.MINUTES.toMillis(2)));
         } finally {
             query.stop();
         }

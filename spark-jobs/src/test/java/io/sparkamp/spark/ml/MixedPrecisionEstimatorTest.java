@@ -2,9 +2,9 @@ package io.sparkamp.spark.ml;
 
 import static io.sparkamp.spark.TrainRuns.assertAtLeast;
 import static org.apache.spark.sql.functions.col;
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.config.EngineSettings;
@@ -13,15 +13,16 @@ import io.sparkamp.spark.RegressionRows;
 import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.config.JobSettings;
 import io.sparkamp.spark.datasets.SyntheticDataWriter;
+import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
-import org.junit.Before;
-import org.junit.ClassRule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link MixedPrecisionClassifier} and {@link MixedPrecisionRegressor} through Spark ML's API: fit on a
@@ -30,15 +31,15 @@ import org.junit.rules.TemporaryFolder;
  * RMSE and R², and Param validation names the Param and the bad value.
  */
 public class MixedPrecisionEstimatorTest extends AmpSparkTestBase {
-    @ClassRule
-    public static final TemporaryFolder TMP = new TemporaryFolder();
+    @TempDir
+    static Path TMP;
 
     private static String data;
 
-    @Before
+    @BeforeEach
     public void writeDataOnce() throws Exception {
         if (data == null) {
-            data = TMP.newFolder("synthetic").toString();
+            data = newFolder(TMP, "synthetic").toString();
             SyntheticDataWriter.write(spark(), data, new SyntheticDataWriter.Options(600, 300, 16, 4, 1.0f, 5L), true);
         }
     }
@@ -59,9 +60,9 @@ public class MixedPrecisionEstimatorTest extends AmpSparkTestBase {
 
         TrainRuns.Run cli = TrainRuns.train(spark(), TrainRuns.settings("data", data + "/train", "model", "mlp 16-32-4 relu",
                 "steps", "60", "batch-size", "64", "lr", "0.01", "seed", "3", "partitions", "2", "log-every", "1000",
-                "checkpoint-dir", TMP.newFolder("cli").toString()));
-        assertArrayEquals("fit's weights are amp train's, bit for bit", TrainRuns.bits(TrainRuns.load(spark(), cli.checkpoint()).master()),
-                TrainRuns.bits(model.trainedModel().weights()));
+                "checkpoint-dir", newFolder(TMP, "cli").toString()));
+        assertArrayEquals(TrainRuns.bits(TrainRuns.load(spark(), cli.checkpoint()).master()),
+                TrainRuns.bits(model.trainedModel().weights()), "fit's weights are amp train's, bit for bit");
 
         double accuracy = accuracy(model.transform(spark().read().parquet(data + "/test")));
         // 4 classes (chance 0.25) with noise 1.0 around their centres: 60 steps reach about 0.95.
@@ -73,7 +74,7 @@ public class MixedPrecisionEstimatorTest extends AmpSparkTestBase {
         assertEquals(65536.0, summary.lossScale(), 0.0);
         assertAtLeast("samples/s", summary.samplesPerSecond(), 1);
         double[] loss = summary.lossHistory();
-        org.junit.Assert.assertTrue("loss fell from " + loss[0] + " to " + loss[59], loss[59] < 0.5 * loss[0]);
+        Assertions.assertTrue(loss[59] < 0.5 * loss[0], "loss fell from " + loss[0] + " to " + loss[59]);
         assertEquals("fp16", model.trainedModel().precision().label());
         assertEquals(4, model.numClasses());
         assertEquals(16, model.numFeatures());
@@ -81,13 +82,13 @@ public class MixedPrecisionEstimatorTest extends AmpSparkTestBase {
 
     @Test
     public void savedModelAndCheckpointLoadWithBitIdenticalPredictions() throws Exception {
-        String checkpoints = TMP.newFolder("fit-ckpt").toString();
+        String checkpoints = newFolder(TMP, "fit-ckpt").toString();
         MixedPrecisionClassificationModel model = classifier().setSteps(20).setCheckpointDir(checkpoints)
                 .fit(spark().read().parquet(data + "/train"));
         Dataset<Row> test = spark().read().parquet(data + "/test");
         List<Row> expected = model.transform(test).collectAsList();
 
-        String saved = TMP.getRoot().toPath().resolve("saved-model").toString();
+        String saved = TMP.toFile().toPath().resolve("saved-model").toString();
         model.save(saved);
         MixedPrecisionClassificationModel loaded = MixedPrecisionClassificationModel.load(saved);
         assertEquals(model.uid(), loaded.uid());
@@ -100,9 +101,9 @@ public class MixedPrecisionEstimatorTest extends AmpSparkTestBase {
 
         try {
             MixedPrecisionRegressionModel.load(saved);
-            org.junit.Assert.fail("a classifier must not load as a regressor");
+            Assertions.fail("a classifier must not load as a regressor");
         } catch (ConfigException e) {
-            org.junit.Assert.assertTrue(e.getMessage(), e.getMessage().contains("load it as a MixedPrecisionClassificationModel"));
+            Assertions.assertTrue(e.getMessage().contains("load it as a MixedPrecisionClassificationModel"), e.getMessage());
         }
     }
 
@@ -110,7 +111,7 @@ public class MixedPrecisionEstimatorTest extends AmpSparkTestBase {
     public void regressorReportsRmseAndR2() throws Exception {
         StructType schema = RegressionRows.SCHEMA;
         List<Row> rows = RegressionRows.rows(800, 8);
-        String test = TMP.getRoot().toPath().resolve("regression-test").toString();
+        String test = TMP.toFile().toPath().resolve("regression-test").toString();
         spark().createDataFrame(rows.subList(600, 800), schema).write().parquet(test);
         MixedPrecisionRegressionModel model = new MixedPrecisionRegressor().setModel("mlp 8-32-1 relu").setPrecision("bf16")
                 .setSteps(150).setBatchSize(64).setLr(0.01f).setSeed(2).setLabelCol("y").setFeaturesCol("x")
@@ -130,14 +131,14 @@ public class MixedPrecisionEstimatorTest extends AmpSparkTestBase {
         double rmse = Math.sqrt(squares / out.size());
         double r2 = 1 - squares / total;
         // std(y) is about 1.1; a linear target is easy for 150 steps
-        org.junit.Assert.assertTrue("held-out RMSE " + rmse, rmse < 0.25);
-        org.junit.Assert.assertTrue("held-out R² " + r2, r2 > 0.95);
+        Assertions.assertTrue(rmse < 0.25, "held-out RMSE " + rmse);
+        Assertions.assertTrue(r2 > 0.95, "held-out R² " + r2);
         TrainingSummary summary = model.summary();
         assertEquals(rmse, summary.metric("test_rmse"), 0.01);
         assertEquals(r2, summary.metric("test_r2"), 0.01);
-        org.junit.Assert.assertTrue("test loss is half the mean squared error", Math.abs(summary.metric("test_loss")
-                - 0.5 * summary.metric("test_rmse") * summary.metric("test_rmse")) < 1e-6);
-        org.junit.Assert.assertTrue(Double.isNaN(summary.metric("test_accuracy")));
+        Assertions.assertTrue(Math.abs(summary.metric("test_loss")
+                - 0.5 * summary.metric("test_rmse") * summary.metric("test_rmse")) < 1e-6, "test loss is half the mean squared error");
+        Assertions.assertTrue(Double.isNaN(summary.metric("test_accuracy")));
     }
 
     @Test
@@ -156,18 +157,18 @@ public class MixedPrecisionEstimatorTest extends AmpSparkTestBase {
         String explained = clf.explainParams();
         for (String name : List.of("featuresCol", "labelCol", "predictionCol", "probabilityCol", "rawPredictionCol", "lr",
                 "batchSize", "microBatchSize", "lossScale", "precision", "checkpointDir", "targetAccuracy")) {
-            org.junit.Assert.assertTrue(name + " in explainParams:\n" + explained, explained.contains(name + ": "));
+            Assertions.assertTrue(explained.contains(name + ": "), name + " in explainParams:\n" + explained);
         }
-        org.junit.Assert.assertTrue(explained, explained.contains("lr: base learning rate (> 0) (default: 0.001)"));
+        Assertions.assertTrue(explained.contains("lr: base learning rate (> 0) (default: 0.001)"), explained);
     }
 
     private static void expect(Runnable action, String message) {
         try {
             action.run();
-            org.junit.Assert.fail("expected: " + message);
+            Assertions.fail("expected: " + message);
         } catch (ConfigException e) {
-            org.junit.Assert.assertTrue("message '" + e.getMessage() + "' should contain '" + message + "'",
-                    e.getMessage().contains(message));
+            Assertions.assertTrue(
+                    e.getMessage().contains(message), "message '" + e.getMessage() + "' should contain '" + message + "'");
         }
     }
 }

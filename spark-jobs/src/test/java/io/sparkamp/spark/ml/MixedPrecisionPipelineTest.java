@@ -4,13 +4,14 @@ import static io.sparkamp.spark.TrainRuns.assertAtLeast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
-import static org.junit.Assert.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sparkamp.core.config.EngineSettings;
 import io.sparkamp.spark.cli.SparkSessions;
 import io.sparkamp.spark.config.JobSettings;
 import io.sparkamp.spark.data.SparkDataTestBase;
 import io.sparkamp.spark.datasets.SyntheticDataWriter;
+import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.ml.Model;
@@ -30,10 +31,9 @@ import org.apache.spark.ml.tuning.TrainValidationSplitModel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.junit.Before;
-import org.junit.ClassRule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import scala.collection.JavaConverters;
 
 /**
@@ -44,8 +44,8 @@ import scala.collection.JavaConverters;
  * theirs).
  */
 public class MixedPrecisionPipelineTest extends SparkDataTestBase {
-    @ClassRule
-    public static final TemporaryFolder TMP = new TemporaryFolder();
+    @TempDir
+    static Path TMP;
 
     static final int FEATURES = 16;
     private static String data;
@@ -56,10 +56,10 @@ public class MixedPrecisionPipelineTest extends SparkDataTestBase {
         return SparkSessions.applyKryoDefaults(super.conf()).set("spark.kryo.registrationRequired", "false");
     }
 
-    @Before
+    @BeforeEach
     public void writeDataOnce() throws Exception {
         if (data == null) {
-            data = TMP.newFolder("synthetic").toString();
+            data = newFolder(TMP, "synthetic").toString();
             SyntheticDataWriter.write(spark(), data, new SyntheticDataWriter.Options(800, 300, FEATURES, 4, 1.0f, 7L), true);
         }
     }
@@ -113,7 +113,7 @@ public class MixedPrecisionPipelineTest extends SparkDataTestBase {
         // Text labels, unscaled columns: the indexer, assembler and scaler feed the classifier; chance is 0.25.
         assertAtLeast("test accuracy through the pipeline", accuracy().evaluate(scored), 0.85);
 
-        String path = TMP.getRoot().toPath().resolve("pipeline-model").toString();
+        String path = TMP.toFile().toPath().resolve("pipeline-model").toString();
         model.write().save(path);
         PipelineModel loaded = PipelineModel.load(path);
         assertEquals(scored.select("rawPrediction", "probability", "prediction").collectAsList(),

@@ -3,7 +3,7 @@ package io.sparkamp.spark.ml;
 import static io.sparkamp.spark.TrainRuns.assertAtLeast;
 import static org.apache.spark.ml.functions.array_to_vector;
 import static org.apache.spark.sql.functions.col;
-import static org.junit.Assert.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sparkamp.spark.cli.SparkSessions;
 import io.sparkamp.spark.data.SparkDataTestBase;
@@ -22,17 +22,17 @@ import org.apache.spark.ml.feature.StandardScaler;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.ClassRule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Pipeline example of the README's "Use the model" section, compiled and run here on a small
  * quickstart-like set; the test also checks that the README shows exactly this code.
  */
 public class ReadmeExampleTest extends SparkDataTestBase {
-    @ClassRule
-    public static final TemporaryFolder TMP = new TemporaryFolder();
+    @TempDir
+    static Path TMP;
 
     @Override
     public SparkConf conf() {
@@ -70,9 +70,9 @@ public class ReadmeExampleTest extends SparkDataTestBase {
 
     @Test
     public void exampleRunsAsTheReadmeShowsIt() throws Exception {
-        String data = TMP.newFolder("quickstart").toString();
+        String data = newFolder(TMP, "quickstart").toString();
         SyntheticDataWriter.write(spark(), data, SyntheticDataWriter.Options.quickstart(2000), true);
-        String modelPath = TMP.getRoot().toPath().resolve("model").toString();
+        String modelPath = TMP.toFile().toPath().resolve("model").toString();
         double accuracy = example(spark(), data + "/train", data + "/test", modelPath);
         // 10 classes (chance 0.1) 0.5 apart from their centres' noise: separable, 1.0 when measured
         assertAtLeast("test accuracy of the README example", accuracy, 0.95);
@@ -83,6 +83,6 @@ public class ReadmeExampleTest extends SparkDataTestBase {
         String code = Arrays.stream(block.split("\n")).map(line -> line.length() >= 8 ? line.substring(8) : line.strip())
                 .collect(Collectors.joining("\n")).strip();
         String readme = Files.readString(Path.of("../README.md"));
-        org.junit.Assert.assertTrue("README.md shows the example exactly as compiled here:\n" + code, readme.contains(code));
+        Assertions.assertTrue(readme.contains(code), "README.md shows the example exactly as compiled here:\n" + code);
     }
 }

@@ -1,7 +1,7 @@
 package io.sparkamp.spark.onnx;
 
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
@@ -25,7 +25,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.Test;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Test;
 
 /**
  * The exported ONNX file, run in ONNX Runtime, against {@link BatchInference#transform} on the same rows.
@@ -105,9 +106,9 @@ public class OnnxExportTest extends AmpSparkTestBase {
     }
 
     private static void assertClose(String what, double[][] expected, float[][] actual, double relative) {
-        assertEquals(what + ": rows", expected.length, actual.length);
+        assertEquals(expected.length, actual.length, what + ": rows");
         for (int i = 0; i < expected.length; i++) {
-            assertEquals(what + ": width of row " + i, expected[i].length, actual[i].length);
+            assertEquals(expected[i].length, actual[i].length, what + ": width of row " + i);
             for (int j = 0; j < expected[i].length; j++) {
                 double bound = relative * Math.max(1.0, Math.abs(expected[i][j]));
                 if (!(Math.abs(expected[i][j] - actual[i][j]) <= bound)) {
@@ -175,11 +176,11 @@ public class OnnxExportTest extends AmpSparkTestBase {
         float[][] x = rows(48, 12, 0, 6);
         OnnxMl.ModelProto half = OnnxExport.build(model(spec, "softmax_ce", w), OnnxWeights.FP16);
         OnnxMl.ModelProto full = OnnxExport.build(model(spec, "softmax_ce", w), OnnxWeights.FP32);
-        assertEquals("weight bytes in FP32", 4L * w.length, weightBytes(full));
-        assertEquals("weight bytes in FP16", 2L * w.length, weightBytes(half));
+        assertEquals(4L * w.length, weightBytes(full), "weight bytes in FP32");
+        assertEquals(2L * w.length, weightBytes(half), "weight bytes in FP16");
         for (OnnxMl.TensorProto t : half.getGraph().getInitializerList()) {
             if (t.getDimsCount() > 0) {
-                assertEquals(t.getName() + " stored as FLOAT16", OnnxMl.TensorProto.DataType.FLOAT16.getNumber(), t.getDataType());
+                assertEquals(OnnxMl.TensorProto.DataType.FLOAT16.getNumber(), t.getDataType(), t.getName() + " stored as FLOAT16");
             }
         }
         assertClose("logits with FP16 weights", scored(model(spec, "softmax_ce", rounded), x, Precision.FP32, "rawPrediction"),
@@ -215,7 +216,7 @@ public class OnnxExportTest extends AmpSparkTestBase {
             }
         }
         // The FP16 path did round: a zero error everywhere would mean it computed in FP32.
-        org.junit.Assert.assertTrue("largest error / bound " + worstRatio, worstRatio > 0);
+        Assertions.assertTrue(worstRatio > 0, "largest error / bound " + worstRatio);
     }
 
     /** The logits of the ReLU MLP with every weight, bias and input replaced by its absolute value, in double. */
