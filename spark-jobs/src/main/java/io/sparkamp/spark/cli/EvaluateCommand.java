@@ -11,6 +11,7 @@ import io.sparkamp.spark.data.DataSpec;
 import io.sparkamp.spark.data.InputStorage;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.driver.DistributedTrainer;
+import io.sparkamp.spark.executor.ExecutorMemory;
 import io.sparkamp.spark.report.EvaluationFields;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -51,7 +52,8 @@ final class EvaluateCommand {
             InputStorage storage = InputStorage.parse(checkpoint.config().getOrDefault("input-storage", "auto"),
                     checkpoint.path() + " config");
             CachedTrainingData data = TrainingTables.loadAndCache(spark, spec, setup.model(), setup.loss(), config.precision(),
-                    storage, io.sparkamp.spark.config.JobSettings.PARTITIONS.get(s), "evaluation data", 1);
+                    storage, io.sparkamp.spark.config.JobSettings.PARTITIONS.get(s), "evaluation data", 1,
+                    ExecutorMemory::sharedRoot);
             try {
                 Evaluation eval = new DistributedTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), setup, data)
                         .evaluate(state, data);
@@ -66,7 +68,7 @@ final class EvaluateCommand {
                 return ExitCodes.OK;
             } finally {
                 data.unpersist();
-                io.sparkamp.spark.executor.ExecutorMemory.releaseDecoded(); // executors in this JVM (local mode)
+                ExecutorMemory.releaseDecoded(); // executors in this JVM (local mode)
             }
         } finally {
             spark.stop();

@@ -14,6 +14,7 @@ import io.sparkamp.spark.checkpoint.CheckpointedRun;
 import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.driver.DistributedTrainer;
+import io.sparkamp.spark.executor.ExecutorMemory;
 import io.sparkamp.spark.json.Json;
 import io.sparkamp.spark.report.EvaluationFields;
 import io.sparkamp.spark.report.MetricsReporter;
@@ -44,10 +45,10 @@ public final class TrainCommand {
         ModelSpec model = parseModel(job);
         Loss loss = io.sparkamp.core.loss.Losses.byName(job.train().loss());
         CachedTrainingData train = TrainingTables.loadAndCache(spark, job.data(), model, loss, job.train().precision(),
-                job.inputStorage(), job.partitions(), "training data", job.replicate());
+                job.inputStorage(), job.partitions(), "training data", job.replicate(), ExecutorMemory::sharedRoot);
         CachedTrainingData test = job.testData() == null ? null
                 : TrainingTables.loadAndCache(spark, job.testData(), model, loss, job.train().precision(), job.inputStorage(),
-                job.partitions(), "test data", 1);
+                job.partitions(), "test data", 1, ExecutorMemory::sharedRoot);
         try {
             return train(job, spark, train, test, (state, outcome, timing) -> { }, wallStart, out).summary();
         } finally {
@@ -55,7 +56,7 @@ public final class TrainCommand {
             if (test != null) {
                 test.unpersist();
             }
-            io.sparkamp.spark.executor.ExecutorMemory.releaseDecoded(); // executors in this JVM (local mode)
+            ExecutorMemory.releaseDecoded(); // executors in this JVM (local mode)
         }
     }
 

@@ -2,7 +2,6 @@ package io.sparkamp.spark.data;
 
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.tensor.TrainingBatch;
-import io.sparkamp.spark.executor.ExecutorMemory;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -19,7 +18,8 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
  * {@link #BATCH_BYTES} of feature values: a task's working memory (the float rows, the Arrow batch and
  * its IPC bytes, about four batches) is bounded whatever the size of its partition, and Spark's cache,
  * which checks its memory only every 16 values it stores, can spill a partition to disk in time. Rows
- * are read as Spark's internal rows, so feature arrays are copied without boxing every value.
+ * are read as Spark's internal rows, so feature arrays are copied without boxing every value. The Arrow
+ * memory of a batch is a child of the executor's root allocator, closed as soon as its IPC bytes exist.
  */
 final class BatchEncoder implements FlatMapFunction<Iterator<InternalRow>, CachedBatch> {
     private static final long serialVersionUID = 1L;
@@ -31,8 +31,10 @@ final class BatchEncoder implements FlatMapFunction<Iterator<InternalRow>, Cache
     private final Precision precision;
     private final int featureCount;
     private final int batchRows;
+    private final ExecutorAllocator memory;
 
-    BatchEncoder(Precision precision, int featureCount) {
+    BatchEncoder(Precision precision, int featureCount, ExecutorAllocator memory) {
+        this.memory = memory;
         this.precision = precision;
         this.featureCount = featureCount;
         this.batchRows = rowsPerBatch(featureCount, precision);
@@ -78,7 +80,7 @@ final class BatchEncoder implements FlatMapFunction<Iterator<InternalRow>, Cache
     }
 
     private CachedBatch encode(float[] x, float[] y, int rows) {
-        try (BufferAllocator allocator = ExecutorMemory.get().allocator().newChildAllocator("encode", 0, Long.MAX_VALUE);
+        try (BufferAllocator allocator = memory.root().newChildAllocator("encode", 0, Long.MAX_VALUE);
              TrainingBatch batch = TrainingBatch.fromRows(allocator, precision, rows, featureCount, x, 1, y)) {
             return new CachedBatch(batch.toIpcBytes(), rows);
         }

@@ -71,9 +71,10 @@ public final class CachedTrainingData {
      * partitions (0 = Spark's default parallelism, one task per core), and materialises the cache.
      *
      * @param valuesFlushedToZero what validation counted, reported with the data
+     * @param memory where the encoding tasks take their Arrow memory on the executors
      */
     public static CachedTrainingData build(TrainingTable table, Precision storage, int partitions, String fingerprint,
-                                           long valuesFlushedToZero) {
+                                           long valuesFlushedToZero, ExecutorAllocator memory) {
         // Repartition as a DataFrame: Spark SQL shuffles its own binary rows (no Kryo of Row objects) and
         // sorts before a round-robin split, so the partitioning is the same on every run and retry.
         Dataset<Row> frame = table.data();
@@ -90,7 +91,7 @@ public final class CachedTrainingData {
             LOG.warn("{}: about {} MiB of cached batches, more than the {} MiB of storage memory free on the executors:"
                     + " caching them on disk", table.source(), expected >> 20, free >> 20);
         }
-        JavaRDD<CachedBatch> batches = rows.mapPartitions(new BatchEncoder(storage, table.featureCount()))
+        JavaRDD<CachedBatch> batches = rows.mapPartitions(new BatchEncoder(storage, table.featureCount(), memory))
                 .setName("spark-amp " + storage.label() + " batches of " + table.source())
                 .persist(level);
         List<Long> counts = batches.mapPartitions(it -> {

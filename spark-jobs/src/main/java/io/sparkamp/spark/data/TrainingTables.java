@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Source → validated table → cached Arrow batches, the path every dataset of a job takes. Nothing is
  * cached, let alone trained on, before validation passed. A failure of Spark while reading the files
- * becomes a {@link DataReadException} naming the file.
+ * becomes a {@link DataReadException} naming the file. The caller lends the executors' memory the
+ * batches are encoded in ({@link ExecutorAllocator}).
  */
 public final class TrainingTables {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingTables.class);
@@ -28,33 +29,27 @@ public final class TrainingTables {
      * @param role "training data", "test data", ... for messages
      */
     public static CachedTrainingData loadAndCache(SparkSession spark, DataSpec spec, ModelSpec model, Loss loss,
-                                                  Precision precision, int partitions, String role) {
-        return loadAndCache(spark, spec, model, loss, precision, InputStorage.AUTO, partitions, role, 1);
-    }
-
-    /**
-     * As above, with every row repeated {@code replicate} times (a benchmark aid: the same data at a
-     * multiple of its size, to see that throughput does not depend on the dataset's size).
-     */
-    public static CachedTrainingData loadAndCache(SparkSession spark, DataSpec spec, ModelSpec model, Loss loss,
-                                                  Precision precision, int partitions, String role, int replicate) {
-        return loadAndCache(spark, spec, model, loss, precision, InputStorage.AUTO, partitions, role, replicate);
+                                                  Precision precision, int partitions, String role,
+                                                  ExecutorAllocator memory) {
+        return loadAndCache(spark, spec, model, loss, precision, InputStorage.AUTO, partitions, role, 1, memory);
     }
 
     /**
      * As above, with the features stored as {@code storage} says (see {@link InputStorage}) and checked
-     * against the precision the model reads them in.
+     * against the precision the model reads them in, and every row repeated {@code replicate} times (a
+     * benchmark aid: the same data at a multiple of its size, to see that throughput does not depend on
+     * the dataset's size).
      */
     public static CachedTrainingData loadAndCache(SparkSession spark, DataSpec spec, ModelSpec model, Loss loss,
                                                   Precision precision, InputStorage storage, int partitions, String role,
-                                                  int replicate) {
+                                                  int replicate, ExecutorAllocator memory) {
         if (replicate < 1) {
             throw new ConfigException("replicate must be >= 1, got " + replicate);
         }
         requireOneTarget(model, loss, role, spec.labelCol());
         try {
             TrainingTable table = DatasetReader.read(spark, spec);
-            return validateAndCache(table, model, loss, precision, storage, partitions, role, replicate);
+            return validateAndCache(table, model, loss, precision, storage, partitions, role, replicate, memory);
         } catch (Exception e) {
             throw ReadFailures.translate(e, spark, spec);
         }
@@ -65,9 +60,10 @@ public final class TrainingTables {
      * checked against the model and loss and cached for a run computing in {@code precision}.
      */
     public static CachedTrainingData validateAndCache(TrainingTable table, ModelSpec model, Loss loss, Precision precision,
-                                                      InputStorage storage, int partitions, String role) {
+                                                      InputStorage storage, int partitions, String role,
+                                                      ExecutorAllocator memory) {
         requireOneTarget(model, loss, role, table.labelColumn());
-        return validateAndCache(table, model, loss, precision, storage, partitions, role, 1);
+        return validateAndCache(table, model, loss, precision, storage, partitions, role, 1, memory);
     }
 
     private static void requireOneTarget(ModelSpec model, Loss loss, String role, String labelCol) {
@@ -79,7 +75,8 @@ public final class TrainingTables {
     }
 
     private static CachedTrainingData validateAndCache(TrainingTable table, ModelSpec model, Loss loss, Precision precision,
-                                                       InputStorage storage, int partitions, String role, int replicate) {
+                                                       InputStorage storage, int partitions, String role, int replicate,
+                                                       ExecutorAllocator memory) {
         Precision stored = storage.storage(precision, model);
         Precision checked = storage.checkedPrecision(precision, model);
         ValidationRules rules = ValidationRules.of(loss.labelRules(model.outputSize())).withInputPrecision(checked);
@@ -93,7 +90,7 @@ public final class TrainingTables {
             table = replicated(table, replicate);
         }
         CachedTrainingData cached = CachedTrainingData.build(table, stored, partitions, fingerprint(table),
-                report.valuesFlushedToZero() * replicate);
+                report.valuesFlushedToZero() * replicate, memory);
         LOG.info("{}: {} rows x {} features cached as {} Arrow batches in {} partitions, {} bytes ({} bytes per value,"
                         + " {} on disk)", role, cached.rowCount(), cached.featureCount(), stored.label(),
                 cached.partitionRows().length, cached.cachedBytes(), String.format("%.3f", cached.cachedBytesPerValue()),

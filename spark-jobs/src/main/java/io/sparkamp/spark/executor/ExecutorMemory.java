@@ -43,6 +43,14 @@ public final class ExecutorMemory implements AutoCloseable {
         return jvmInstance;
     }
 
+    /**
+     * This JVM's root allocator, for data code that borrows executor memory: callers lend it as
+     * {@code ExecutorMemory::sharedRoot} (an {@link io.sparkamp.spark.data.ExecutorAllocator}).
+     */
+    public static BufferAllocator sharedRoot() {
+        return get().allocator();
+    }
+
     /** Closes the partitions this JVM keeps decoded, if any (the end of a job in local mode). */
     public static synchronized void releaseDecoded() {
         if (jvmInstance != null) {

@@ -18,6 +18,7 @@ import io.sparkamp.spark.data.TrainingTable;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.data.ValidationRules;
 import io.sparkamp.spark.driver.SparkJobGradients;
+import io.sparkamp.spark.executor.ExecutorMemory;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
@@ -153,7 +154,7 @@ final class MicroBatchTrainer implements VoidFunction2<Dataset<Row>, Long> {
                                                   long batchId) {
         try {
             return TrainingTables.validateAndCache(table, setup.model(), setup.loss(), setup.config().precision(),
-                    config.inputStorage(), config.partitions(), source);
+                    config.inputStorage(), config.partitions(), source, ExecutorMemory::sharedRoot);
         } catch (DataValidationException e) {
             DataValidationException exact = files.size() > 1 ? firstBadFile(frame, files, batchId).orElse(e) : e;
             throw new ConfigException((exact == e ? "" : source + ": ") + exact.getMessage() + "\nNo update from micro-batch " + batchId

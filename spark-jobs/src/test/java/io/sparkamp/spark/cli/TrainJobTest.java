@@ -3,8 +3,8 @@ package io.sparkamp.spark.cli;
 import static io.sparkamp.spark.TrainRuns.assertAtLeast;
 import static io.sparkamp.spark.TrainRuns.assertBetween;
 import static io.sparkamp.spark.TrainRuns.num;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.sparkamp.core.loss.Losses;
 import io.sparkamp.core.nn.ModelSpec;
@@ -16,16 +16,17 @@ import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.data.DataSpec;
 import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import io.sparkamp.spark.data.TrainingTables;
+import io.sparkamp.spark.executor.ExecutorMemory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.spark.storage.RDDInfo;
-import org.junit.Before;
-import org.junit.ClassRule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code amp train} end to end through {@link TrainCommand#run}: a tiny synthetic classification problem
@@ -33,8 +34,8 @@ import org.junit.rules.TemporaryFolder;
  * the cache costs what docs/architecture.md §1 says per feature value, and the metrics file has one line per step.
  */
 public class TrainJobTest extends AmpSparkTestBase {
-    @ClassRule
-    public static final TemporaryFolder TMP = new TemporaryFolder();
+    @TempDir
+    static Path TMP;
 
     static final int FEATURES = 128;
     static final int CLASSES = 4;
@@ -42,16 +43,16 @@ public class TrainJobTest extends AmpSparkTestBase {
     static final int STEPS = 20;
     private static String data;
 
-    @Before
+    @BeforeEach
     public void writeDataOnce() throws Exception {
         if (data == null) {
-            data = TMP.newFolder("synthetic").toString();
+            data = newFolder(TMP, "synthetic").toString();
             SyntheticDataWriter.write(spark(), data, new SyntheticDataWriter.Options(400, 200, FEATURES, CLASSES, 1.0f, 3L), true);
         }
     }
 
     private TrainRuns.Run train(String precision, String name, String... extra) throws Exception {
-        Path dir = TMP.newFolder(name).toPath();
+        Path dir = newFolder(TMP, name).toPath();
         String[] base = {"data", data + "/train", "test-data", data + "/test", "model", MODEL, "precision", precision,
                 "steps", Integer.toString(STEPS), "batch-size", "32", "lr", "0.01", "partitions", "2", "seed", "11",
                 "log-every", "1000", "checkpoint-dir", dir.resolve("ckpt").toString(), "metrics", dir.resolve("metrics.jsonl").toString()};
@@ -64,7 +65,7 @@ public class TrainJobTest extends AmpSparkTestBase {
         Map<String, Object> s = run.printed();
         for (String key : List.of("steps", "skipped_steps", "loss_scale", "train_loss", "test_accuracy", "samples_per_second",
                 "checkpoint", "cached_bytes_per_value")) {
-            org.junit.Assert.assertTrue(precision + " summary lacks " + key + ": " + s, s.containsKey(key) && s.get(key) != null);
+            Assertions.assertTrue(s.containsKey(key) && s.get(key) != null, precision + " summary lacks " + key + ": " + s);
         }
         assertEquals(STEPS, ((Number) s.get("steps")).intValue());
         assertEquals(precision, s.get("precision"));
@@ -80,8 +81,8 @@ public class TrainJobTest extends AmpSparkTestBase {
         assertBetween(precision + " test accuracy", num(s, "test_accuracy"), 0.7, 1.0);
         assertEquals(200, ((Number) s.get("test_rows")).intValue());
         double trainedRows = STEPS * 32.0;
-        assertEquals("samples/s = rows trained / training seconds", trainedRows / num(s, "training_seconds"),
-                num(s, "samples_per_second"), 1e-6 * num(s, "samples_per_second"));
+        assertEquals(trainedRows / num(s, "training_seconds"),
+                num(s, "samples_per_second"), 1e-6 * num(s, "samples_per_second"), "samples/s = rows trained / training seconds");
 
         Checkpoint checkpoint = TrainRuns.load(spark(), run.checkpoint());
         assertEquals(STEPS, checkpoint.steps());
@@ -104,7 +105,7 @@ public class TrainJobTest extends AmpSparkTestBase {
     public void bf16TrainsAndCachesTwoBytesPerValue() throws Exception {
         TrainRuns.Run run = train("bf16", "bf16");
         assertTrained(run, "bf16");
-        assertEquals("bf16 runs unscaled by default", 1.0, ((Number) run.printed().get("loss_scale")).doubleValue(), 0.0);
+        assertEquals(1.0, ((Number) run.printed().get("loss_scale")).doubleValue(), 0.0, "bf16 runs unscaled by default");
         assertBetween("cached bytes per value", num(run.printed(), "cached_bytes_per_value"), 1.9, 2.2);
     }
 
@@ -127,14 +128,14 @@ public class TrainJobTest extends AmpSparkTestBase {
         double[] perValue = new double[precisions.length];
         for (int i = 0; i < precisions.length; i++) {
             CachedTrainingData cached = TrainingTables.loadAndCache(spark(), spec, ModelSpec.parse(MODEL), Losses.byName("softmax_ce"),
-                    precisions[i], 2, "training data");
+                    precisions[i], 2, "training data", ExecutorMemory::sharedRoot);
             try {
                 // the UI status store behind getRDDStorageInfo is filled by the listener bus: let it catch up
                 spark().sparkContext().listenerBus().waitUntilEmpty();
                 long stored = -1;
                 for (RDDInfo info : spark().sparkContext().getRDDStorageInfo()) {
                     if (info.id() == cached.batches().id()) {
-                        assertEquals("every partition cached", 2, info.numCachedPartitions());
+                        assertEquals(2, info.numCachedPartitions(), "every partition cached");
                         stored = info.memSize() + info.diskSize();
                     }
                 }
@@ -156,7 +157,7 @@ public class TrainJobTest extends AmpSparkTestBase {
      */
     private static void assertMetricsFile(TrainRuns.Run run) {
         Path metrics = Path.of(run.checkpoint()).getParent().getParent().resolve("metrics.jsonl");
-        org.junit.Assert.assertTrue(Files.exists(metrics));
+        Assertions.assertTrue(Files.exists(metrics));
         List<Map<String, Object>> all = TrainRuns.jsonLines(metrics);
         List<Map<String, Object>> lines = all.stream().filter(l -> !l.containsKey("test_loss")).toList();
         assertEquals(STEPS, lines.size());
@@ -171,21 +172,21 @@ public class TrainJobTest extends AmpSparkTestBase {
             Map<String, Object> line = lines.get(i);
             for (String key : Set.of("step", "loss", "loss_scale", "skipped", "grad_norm", "lr", "samples_per_second",
                     "underflow_fraction", "elapsed_s")) {
-                org.junit.Assert.assertTrue("line " + (i + 1) + " lacks " + key + ": " + line, line.containsKey(key));
+                Assertions.assertTrue(line.containsKey(key), "line " + (i + 1) + " lacks " + key + ": " + line);
             }
             assertEquals(i + 1, ((Number) line.get("step")).intValue());
             boolean wasSkipped = (Boolean) line.get("skipped");
             if (wasSkipped) {
                 skipped++;
-                assertEquals("a skipped step has no gradient norm", null, line.get("grad_norm"));
-                org.junit.Assert.assertTrue("a skipped step backs the scale off", ((Number) line.get("next_loss_scale")).doubleValue()
-                        < ((Number) line.get("loss_scale")).doubleValue());
+                assertEquals(null, line.get("grad_norm"), "a skipped step has no gradient norm");
+                Assertions.assertTrue(((Number) line.get("next_loss_scale")).doubleValue()
+                        < ((Number) line.get("loss_scale")).doubleValue(), "a skipped step backs the scale off");
             } else {
                 assertNotNull(line.get("grad_norm"));
                 assertAtLeast("grad norm", num(line, "grad_norm"), 0);
             }
-            org.junit.Assert.assertTrue(Double.isFinite(((Number) line.get("loss")).doubleValue()));
-            assertEquals("the scale step " + (i + 1) + " used", scale, num(line, "loss_scale"), 0.0);
+            Assertions.assertTrue(Double.isFinite(((Number) line.get("loss")).doubleValue()));
+            assertEquals(scale, num(line, "loss_scale"), 0.0, "the scale step " + (i + 1) + " used");
             if (wasSkipped) {
                 scale /= 2;
                 clean = 0;
@@ -193,15 +194,15 @@ public class TrainJobTest extends AmpSparkTestBase {
                 scale *= 2;
                 clean = 0;
             }
-            assertEquals("the scale after step " + (i + 1), scale, num(line, "next_loss_scale"), 0.0);
+            assertEquals(scale, num(line, "next_loss_scale"), 0.0, "the scale after step " + (i + 1));
             assertEquals(0.01, ((Number) line.get("lr")).doubleValue(), 1e-9);
-            assertEquals("samples/s = the step's rows / its seconds", 32.0 / (num(line, "step_ms") / 1000.0),
-                    num(line, "samples_per_second"), 1e-6 * num(line, "samples_per_second"));
+            assertEquals(32.0 / (num(line, "step_ms") / 1000.0),
+                    num(line, "samples_per_second"), 1e-6 * num(line, "samples_per_second"), "samples/s = the step's rows / its seconds");
             assertBetween("underflow fraction", num(line, "underflow_fraction"), 0, 1);
             if (i > 0) {
-                assertEquals("the scale a step runs with is the one the step before handed on",
+                assertEquals(
                         ((Number) lines.get(i - 1).get("next_loss_scale")).doubleValue(),
-                        ((Number) line.get("loss_scale")).doubleValue(), 0.0);
+                        ((Number) line.get("loss_scale")).doubleValue(), 0.0, "the scale a step runs with is the one the step before handed on");
             }
         }
         assertEquals(((Number) run.printed().get("skipped_steps")).intValue(), skipped);
@@ -209,7 +210,7 @@ public class TrainJobTest extends AmpSparkTestBase {
                 ((Number) lines.get(lines.size() - 1).get("next_loss_scale")).doubleValue(), 0.0);
         assertEquals(((Number) run.printed().get("train_loss")).doubleValue(),
                 ((Number) lines.get(lines.size() - 1).get("loss")).doubleValue(), 0.0);
-        org.junit.Assert.assertFalse("growth interval 5 over 30 steps must move the scale",
-                lines.stream().allMatch(l -> ((Number) l.get("loss_scale")).doubleValue() == 65536.0));
+        Assertions.assertFalse(
+                lines.stream().allMatch(l -> ((Number) l.get("loss_scale")).doubleValue() == 65536.0), "growth interval 5 over 30 steps must move the scale");
     }
 }

@@ -1,8 +1,8 @@
 package io.sparkamp.spark.driver;
 
 import static io.sparkamp.spark.TrainRuns.bits;
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sparkamp.core.config.TrainConfig;
 import io.sparkamp.core.data.ArrayRowSource;
@@ -20,6 +20,8 @@ import io.sparkamp.spark.data.DataValidator;
 import io.sparkamp.spark.data.DatasetReader;
 import io.sparkamp.spark.data.TrainingTable;
 import io.sparkamp.spark.data.ValidationRules;
+import io.sparkamp.spark.executor.ExecutorMemory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -29,10 +31,10 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.Before;
-import org.junit.ClassRule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One step implementation serves both trainers (docs/architecture.md §1): {@link DistributedTrainer} over Spark's cached
@@ -42,20 +44,20 @@ import org.junit.rules.TemporaryFolder;
  * the batch plan split the global batch unevenly and let tasks finish in any order.
  */
 public class LocalDistributedEquivalenceTest extends AmpSparkTestBase {
-    @ClassRule
-    public static final TemporaryFolder TMP = new TemporaryFolder();
+    @TempDir
+    static Path TMP;
 
     private static final int FEATURES = 16;
     private static final int[] PARTITION_SIZES = {100, 130, 70};
     private static final long STEPS = 12;
     private static String data;
 
-    @Before
+    @BeforeEach
     public void writeThreeFilesOnce() throws Exception {
         if (data != null) {
             return;
         }
-        data = TMP.newFolder("three-files").toString() + "/train";
+        data = newFolder(TMP, "three-files").toString() + "/train";
         StructType schema = new StructType()
                 .add("label", DataTypes.IntegerType, false)
                 .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
@@ -94,8 +96,8 @@ public class LocalDistributedEquivalenceTest extends AmpSparkTestBase {
         for (Row row : table.data().withColumn("_partition", functions.spark_partition_id()).collectAsList()) {
             partitions.get(row.getInt(2)).add(row);
         }
-        org.junit.Assert.assertTrue("several partitions: " + partitions.size(), partitions.size() >= 2);
-        org.junit.Assert.assertTrue("partitions of unequal size", partitions.stream().mapToInt(List::size).distinct().count() > 1);
+        Assertions.assertTrue(partitions.size() >= 2, "several partitions: " + partitions.size());
+        Assertions.assertTrue(partitions.stream().mapToInt(List::size).distinct().count() > 1, "partitions of unequal size");
         List<ArrayRowSource> local = new ArrayList<>();
         for (List<Row> part : partitions) {
             float[] x = new float[part.size() * FEATURES];
@@ -110,10 +112,11 @@ public class LocalDistributedEquivalenceTest extends AmpSparkTestBase {
             local.add(new ArrayRowSource(x, FEATURES, y, 1));
         }
 
-        CachedTrainingData cached = CachedTrainingData.build(table, config.precision(), 0, "equivalence test", 0);
+        CachedTrainingData cached = CachedTrainingData.build(table, config.precision(), 0, "equivalence test", 0,
+                ExecutorMemory::sharedRoot);
         try {
             long[] expectedRows = partitions.stream().mapToLong(List::size).toArray();
-            assertArrayEquals("cached partitions are the table's", expectedRows, cached.partitionRows());
+            assertArrayEquals(expectedRows, cached.partitionRows(), "cached partitions are the table's");
 
             List<StepOutcome> distributedOutcomes = new ArrayList<>();
             TrainingState distributed = new DistributedTrainer(JavaSparkContext.fromSparkContext(spark().sparkContext()), setup, cached)
@@ -122,19 +125,19 @@ public class LocalDistributedEquivalenceTest extends AmpSparkTestBase {
             TrainingState alone = new LocalTrainer(setup, local).train(setup.freshState(), STEPS, localOutcomes::add);
 
             assertEquals(STEPS, distributed.steps());
-            org.junit.Assert.assertTrue("some steps applied", distributed.optimizerSteps() > 0);
-            assertEquals("step outcomes (loss, scale, skipped, norm, lr, ...)", localOutcomes, distributedOutcomes);
-            assertArrayEquals("master weights", bits(alone.master()), bits(distributed.master()));
+            Assertions.assertTrue(distributed.optimizerSteps() > 0, "some steps applied");
+            assertEquals(localOutcomes, distributedOutcomes, "step outcomes (loss, scale, skipped, norm, lr, ...)");
+            assertArrayEquals(bits(alone.master()), bits(distributed.master()), "master weights");
             assertEquals(alone.optimizerSteps(), distributed.optimizerSteps());
             assertEquals(alone.skippedSteps(), distributed.skippedSteps());
             assertEquals(alone.scaler().state(), distributed.scaler().state());
             assertEquals(alone.optimizer().state().steps(), distributed.optimizer().state().steps());
             for (String slot : alone.optimizer().state().slots().keySet()) {
-                assertArrayEquals("optimizer slot " + slot, bits(alone.optimizer().state().slots().get(slot)),
-                        bits(distributed.optimizer().state().slots().get(slot)));
+                assertArrayEquals(bits(alone.optimizer().state().slots().get(slot)),
+                        bits(distributed.optimizer().state().slots().get(slot)), "optimizer slot " + slot);
             }
-            org.junit.Assert.assertFalse("training moved the weights",
-                    java.util.Arrays.equals(bits(setup.freshState().master()), bits(distributed.master())));
+            Assertions.assertFalse(
+                    java.util.Arrays.equals(bits(setup.freshState().master()), bits(distributed.master())), "training moved the weights");
             assertEquals(ModelSpec.parse(config.model()).parameterCount(), distributed.master().length);
         } finally {
             cached.unpersist();
