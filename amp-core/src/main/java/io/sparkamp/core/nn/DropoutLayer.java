@@ -6,28 +6,17 @@ import io.sparkamp.core.ops.Elementwise;
 import io.sparkamp.core.tensor.Matrix;
 
 /** The computing form of {@link DropoutSpec}: applies the mask in training, the identity in evaluation. */
-final class DropoutLayer implements Layer, ActivationMemory {
+final class DropoutLayer extends ShapePreservingLayer {
     private final double probability;
     private final float scale;
-    private final int size;
     /** Kept values of the last training forward; null after an evaluation forward (identity). */
     private long[] kept;
     private int savedRows = -1;
 
     DropoutLayer(double probability, int size) {
+        super(size);
         this.probability = probability;
         this.scale = (float) (1.0 / (1.0 - probability));
-        this.size = size;
-    }
-
-    @Override
-    public int inputSize() {
-        return size;
-    }
-
-    @Override
-    public int outputSize() {
-        return size;
     }
 
     @Override

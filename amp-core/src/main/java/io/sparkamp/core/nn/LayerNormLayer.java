@@ -1,31 +1,19 @@
 package io.sparkamp.core.nn;
 
 import io.sparkamp.core.autocast.OpClass;
-import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.tensor.Matrix;
 
 /** The computing form of {@link LayerNormSpec}. */
-final class LayerNormLayer implements Layer, ActivationMemory {
-    private final int size;
+final class LayerNormLayer extends ShapePreservingLayer {
     private final int gammaOffset;
     private final int betaOffset;
     private SavedTensor normalized;
     private float[] reciprocalStd;
 
     LayerNormLayer(int size, int paramOffset) {
-        this.size = size;
+        super(size);
         this.gammaOffset = paramOffset;
         this.betaOffset = paramOffset + size;
-    }
-
-    @Override
-    public int inputSize() {
-        return size;
-    }
-
-    @Override
-    public int outputSize() {
-        return size;
     }
 
     @Override
@@ -36,10 +24,7 @@ final class LayerNormLayer implements Layer, ActivationMemory {
     @Override
     public Matrix forward(ComputeContext ctx, Matrix input) {
         Checks.requireCols(LayerNormSpec.KIND, "input", input, size);
-        float[] output = forward(ctx, input.toFloats(), input.rows());
-        Matrix out = ctx.workspace().matrix(this, "output", Precision.FP32, input.rows(), size);
-        out.writeFloats(output, 0);
-        return out;
+        return fp32Rows(ctx, "output", forward(ctx, input.toFloats(), input.rows()), input.rows());
     }
 
     @Override
@@ -56,9 +41,7 @@ final class LayerNormLayer implements Layer, ActivationMemory {
         if (gradInput == null) {
             return null;
         }
-        Matrix out = ctx.workspace().matrix(this, "gradInput", Precision.FP32, gradOutput.rows(), size);
-        out.writeFloats(gradInput, 0);
-        return out;
+        return fp32Rows(ctx, "gradInput", gradInput, gradOutput.rows());
     }
 
     @Override

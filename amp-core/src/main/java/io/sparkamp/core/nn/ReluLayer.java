@@ -9,8 +9,7 @@ import io.sparkamp.core.tensor.Matrix;
  * The computing form of {@link ReluSpec}: keeps one bit per value (was it positive) for backward. The
  * output keeps the input's storage (ReLU of a 16-bit value is one), rounded to the pointwise precision.
  */
-final class ReluLayer implements Layer, ActivationMemory {
-    private final int size;
+final class ReluLayer extends ShapePreservingLayer {
     private long[] positive = new long[0];
     private int maskWords;
     private int savedRows = -1;
@@ -20,17 +19,7 @@ final class ReluLayer implements Layer, ActivationMemory {
     private Matrix maskedGradient;
 
     ReluLayer(int size) {
-        this.size = size;
-    }
-
-    @Override
-    public int inputSize() {
-        return size;
-    }
-
-    @Override
-    public int outputSize() {
-        return size;
+        super(size);
     }
 
     @Override

@@ -1,29 +1,17 @@
 package io.sparkamp.core.nn;
 
 import io.sparkamp.core.autocast.OpClass;
-import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.tensor.Matrix;
 
 /** The computing form of {@link SmoothActivationSpec}: evaluates in FP32, keeps the input for backward. */
-final class SmoothActivationLayer implements Layer, ActivationMemory {
+final class SmoothActivationLayer extends ShapePreservingLayer {
     private final SmoothActivation function;
-    private final int size;
     private SavedTensor savedInput;
     private int savedRows;
 
     SmoothActivationLayer(SmoothActivation function, int size) {
+        super(size);
         this.function = function;
-        this.size = size;
-    }
-
-    @Override
-    public int inputSize() {
-        return size;
-    }
-
-    @Override
-    public int outputSize() {
-        return size;
     }
 
     @Override
@@ -34,20 +22,14 @@ final class SmoothActivationLayer implements Layer, ActivationMemory {
     @Override
     public Matrix forward(ComputeContext ctx, Matrix input) {
         Checks.requireCols(function.kind(), "input", input, size);
-        return toMatrix(ctx, "output", forward(ctx, input.toFloats(), input.rows()), input.rows());
+        return fp32Rows(ctx, "output", forward(ctx, input.toFloats(), input.rows()), input.rows());
     }
 
     @Override
     public Matrix backward(ComputeContext ctx, Matrix gradOutput, Matrix paramGrads, boolean needInputGrad) {
         Checks.requireCols(function.kind(), "output gradient", gradOutput, size);
         float[] gradInput = backward(ctx, gradOutput.toFloats(), gradOutput.rows(), null, needInputGrad);
-        return gradInput == null ? null : toMatrix(ctx, "gradInput", gradInput, gradOutput.rows());
-    }
-
-    private Matrix toMatrix(ComputeContext ctx, String slot, float[] values, int rows) {
-        Matrix out = ctx.workspace().matrix(this, slot, Precision.FP32, rows, size);
-        out.writeFloats(values, 0);
-        return out;
+        return gradInput == null ? null : fp32Rows(ctx, "gradInput", gradInput, gradOutput.rows());
     }
 
     @Override
