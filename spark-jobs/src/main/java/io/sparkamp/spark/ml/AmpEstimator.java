@@ -2,7 +2,6 @@ package io.sparkamp.spark.ml;
 
 import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.config.EngineSettings;
-import io.sparkamp.core.config.Setting;
 import io.sparkamp.core.config.Settings;
 import io.sparkamp.core.loss.Loss;
 import io.sparkamp.core.loss.Losses;
@@ -71,25 +70,8 @@ public abstract class AmpEstimator<M extends AmpModel<M>, S extends AmpEstimator
     }
 
     @Override
-    public boolean hasParam(String name) {
-        return params.has(name);
-    }
-
-    @Override
     public Param<Object> getParam(String name) {
         return params.get(name);
-    }
-
-    /** The Param of a setting, e.g. {@code param(EngineSettings.LR)} for a ParamGridBuilder. */
-    public <T> Param<T> param(Setting<T> setting) {
-        return params.of(setting);
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <T> S setSetting(Setting<T> setting, T value) {
-        set(params.of(setting), value);
-        return (S) this;
     }
 
     public S setLabelCol(String column) {
@@ -140,12 +122,12 @@ public abstract class AmpEstimator<M extends AmpModel<M>, S extends AmpEstimator
         long start = System.nanoTime();
         CachedTrainingData train = TrainingTables.validateAndCache(DatasetReader.fromFrame(dataset.toDF(), job.data(),
                 "the DataFrame given to " + uid + ".fit"), model, loss, job.train().precision(), job.inputStorage(), job.partitions(),
-                "training data");
+                "training data", ExecutorMemory::sharedRoot);
         CachedTrainingData test = null;
         try {
             if (job.testData() != null) {
                 test = TrainingTables.loadAndCache(spark, job.testData(), model, loss, job.train().precision(), job.inputStorage(),
-                        job.partitions(), "test data", 1);
+                        job.partitions(), "test data", 1, ExecutorMemory::sharedRoot);
             }
             TrainingSummary.Recorder steps = new TrainingSummary.Recorder();
             TrainCommand.Outcome outcome = TrainCommand.train(job, spark, train, test, steps, start,

@@ -2,7 +2,6 @@ package io.sparkamp.spark.ml;
 
 import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.config.EngineSettings;
-import io.sparkamp.core.config.Setting;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.spark.config.JobSettings;
 import io.sparkamp.spark.inference.BatchInference;
@@ -58,25 +57,8 @@ public abstract class AmpModel<M extends AmpModel<M>> extends Model<M> implement
     }
 
     @Override
-    public boolean hasParam(String name) {
-        return params.has(name);
-    }
-
-    @Override
     public Param<Object> getParam(String name) {
         return params.get(name);
-    }
-
-    /** The Param of a setting. */
-    public <T> Param<T> param(Setting<T> setting) {
-        return params.of(setting);
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public <T> M setSetting(Setting<T> setting, T value) {
-        set(params.of(setting), value);
-        return (M) this;
     }
 
     /** The weights, model spec, loss, training precision and provenance. */

@@ -3,16 +3,31 @@ package io.sparkamp.spark.ml;
 import io.sparkamp.core.config.EngineSettings;
 import io.sparkamp.core.config.Setting;
 import io.sparkamp.spark.config.JobSettings;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.Params;
 
 /**
  * The typed setters the project's estimators and models share, each a shorthand for setting the Param of
- * one declaration; any other setting is set through {@link #setSetting}.
+ * one declaration; any other setting is set through {@link #setSetting}. A stage implementing it is a
+ * Spark {@link Params} whose {@code getParam} answers the Params made from the declarations
+ * ({@link SettingParams}); Spark's base classes differ between estimators and models, so what they share
+ * beyond the three methods Spark makes them override lives here.
  *
  * @param <S> the stage, so setters chain
  */
 public interface StageSettings<S> {
+    /** The Param of a setting, e.g. {@code param(EngineSettings.LR)} for a ParamGridBuilder. */
+    @SuppressWarnings("unchecked")
+    default <T> Param<T> param(Setting<T> setting) {
+        return (Param<T>) (Param<?>) ((Params) this).getParam(SettingParams.paramName(setting.key()));
+    }
+
     /** Sets the Param of {@code setting} (validated by the setting's declaration). */
-    <T> S setSetting(Setting<T> setting, T value);
+    @SuppressWarnings("unchecked")
+    default <T> S setSetting(Setting<T> setting, T value) {
+        ((Params) this).set(param(setting), value);
+        return (S) this;
+    }
 
     /** Spark's featuresCol: a vector or {@code array<numeric>} column. */
     default S setFeaturesCol(String column) {
