@@ -2,6 +2,7 @@ package io.sparkamp.spark.bench;
 
 import io.sparkamp.spark.json.Json;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ class PytorchPeerTest {
 
     /** The script trains the same MLP on IDX files and prints one JSON line (only where PyTorch is installed). */
     @Test
+    @Tag("slow") // trains PyTorch for seconds: left out of the fast set (-DexcludedGroups=slow)
     void theScriptTrainsAndReportsSamplesPerSecond(@TempDir Path dir) throws Exception {
         String python = PytorchPeer.findPython();
         Assumptions.assumeTrue(python != null, "no python3 with torch (apt-get install -y python3-torch)");

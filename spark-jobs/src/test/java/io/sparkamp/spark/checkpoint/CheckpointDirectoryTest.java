@@ -8,6 +8,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * step once. Every refusal is a {@link ConfigException}, which the CLI turns into one {@code amp: error:} line and
  * exit 2 (checked end to end, with a second JVM, by {@code DriverFaultIT}).
  */
+@Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
 public class CheckpointDirectoryTest extends AmpSparkTestBase {
     @TempDir
     static Path TMP;

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * dynamic scale that starts too high (so steps are skipped and the scale backs off) and grows every 5
  * clean steps, and a cosine schedule with warm-up whose learning rate depends on the step.
  */
+@Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
 public class ResumeDeterminismTest extends AmpSparkTestBase {
     @TempDir
     static Path TMP;

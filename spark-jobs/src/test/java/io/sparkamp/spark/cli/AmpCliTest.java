@@ -19,6 +19,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code inspect} / {@code evaluate} agreeing with what {@code train} reported. AmpCli creates and stops its
  * own SparkSession per command (with Kryo and registrationRequired), so this class shares no context.
  */
+@Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
 class AmpCliTest {
     private static final String MODEL = "mlp 16-32-4 relu";
     private static final StructType SCHEMA = new StructType()

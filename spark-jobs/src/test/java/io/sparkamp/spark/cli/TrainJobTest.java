@@ -25,6 +25,7 @@ import java.util.Set;
 import org.apache.spark.storage.RDDInfo;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (4 classes, 128 features) is learned in every precision, the summary carries what the README promises,
  * the cache costs what docs/architecture.md §1 says per feature value, and the metrics file has one line per step.
  */
+@Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
 public class TrainJobTest extends AmpSparkTestBase {
     @TempDir
     static Path TMP;

@@ -27,6 +27,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * writes here: exit 0 with a JSON last line and the promised output; exit 2 with one {@code amp: error}
  * naming the flag, column, row or path for every kind of bad input, and nothing written.
  */
+@Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
 class PredictExportCliTest {
     private static final StructType NARROW = new StructType().add("label", DataTypes.IntegerType)
             .add("features", DataTypes.createArrayType(DataTypes.FloatType, false));

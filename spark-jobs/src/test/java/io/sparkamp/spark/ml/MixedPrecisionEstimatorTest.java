@@ -21,6 +21,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * accuracy, save → load (and a checkpoint directory) give bit-identical predictions, regression reports
  * RMSE and R², and Param validation names the Param and the bad value.
  */
+@Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
 public class MixedPrecisionEstimatorTest extends AmpSparkTestBase {
     @TempDir
     static Path TMP;

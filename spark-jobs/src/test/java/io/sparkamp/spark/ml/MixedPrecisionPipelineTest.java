@@ -32,6 +32,7 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import scala.collection.JavaConverters;
@@ -43,6 +44,7 @@ import scala.collection.JavaConverters;
  * defaults as a user's session has them (registration not enforced: Spark ML's own stages send classes of
  * theirs).
  */
+@Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
 public class MixedPrecisionPipelineTest extends SparkDataTestBase {
     @TempDir
     static Path TMP;

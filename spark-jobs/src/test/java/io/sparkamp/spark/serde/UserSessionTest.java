@@ -21,6 +21,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * project's tests otherwise run with {@code spark.kryo.registrationRequired=true} (a system property set
  * by the build); this test removes it, as a user's JVM does not have it.
  */
+@Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
 class UserSessionTest {
     private static final String REQUIRED = "spark.kryo.registrationRequired";
 
