@@ -10,9 +10,8 @@ import io.sparkamp.core.nn.SmoothActivation;
 public final class BinaryCrossEntropyWithLogits extends FusedLoss {
     public static final String NAME = "bce_logits";
 
-    @Override
-    public String name() {
-        return NAME;
+    public BinaryCrossEntropyWithLogits() {
+        super(NAME);
     }
 
     @Override
@@ -32,8 +31,7 @@ public final class BinaryCrossEntropyWithLogits extends FusedLoss {
     }
 
     @Override
-    public void validateTargets(float[] targets, int rows, int outputSize) {
-        LossChecks.requireShapes(NAME, null, targets, rows, outputSize, outputSize);
+    void checkTargetValues(float[] targets, int rows, int outputSize) {
         for (int i = 0; i < rows * outputSize; i++) {
             float t = targets[i];
             if (!(t >= 0f && t <= 1f)) {
@@ -45,8 +43,6 @@ public final class BinaryCrossEntropyWithLogits extends FusedLoss {
 
     @Override
     double compute(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
-        LossChecks.requireShapes(NAME, output, targets, rows, outputSize, outputSize);
-        validateTargets(targets, rows, outputSize);
         double total = 0.0;
         for (int i = 0; i < rows * outputSize; i++) {
             double x = output[i];

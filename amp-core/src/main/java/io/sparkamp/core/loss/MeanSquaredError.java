@@ -8,9 +8,8 @@ package io.sparkamp.core.loss;
 public final class MeanSquaredError extends FusedLoss {
     public static final String NAME = "mse";
 
-    @Override
-    public String name() {
-        return NAME;
+    public MeanSquaredError() {
+        super(NAME);
     }
 
     @Override
@@ -34,15 +33,12 @@ public final class MeanSquaredError extends FusedLoss {
     }
 
     @Override
-    public void validateTargets(float[] targets, int rows, int outputSize) {
-        LossChecks.requireShapes(NAME, null, targets, rows, outputSize, outputSize);
+    void checkTargetValues(float[] targets, int rows, int outputSize) {
         LossChecks.requireFinite(NAME, targets, rows, outputSize);
     }
 
     @Override
     double compute(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
-        LossChecks.requireShapes(NAME, output, targets, rows, outputSize, outputSize);
-        validateTargets(targets, rows, outputSize);
         double total = 0.0;
         for (int i = 0; i < rows * outputSize; i++) {
             double error = (double) output[i] - targets[i];

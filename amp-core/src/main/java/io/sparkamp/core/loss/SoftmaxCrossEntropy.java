@@ -10,9 +10,8 @@ import io.sparkamp.core.ops.Reductions;
 public final class SoftmaxCrossEntropy extends FusedLoss {
     public static final String NAME = "softmax_ce";
 
-    @Override
-    public String name() {
-        return NAME;
+    public SoftmaxCrossEntropy() {
+        super(NAME);
     }
 
     @Override
@@ -42,8 +41,7 @@ public final class SoftmaxCrossEntropy extends FusedLoss {
     }
 
     @Override
-    public void validateTargets(float[] targets, int rows, int outputSize) {
-        LossChecks.requireShapes(NAME, null, targets, rows, outputSize, 1);
+    void checkTargetValues(float[] targets, int rows, int outputSize) {
         for (int r = 0; r < rows; r++) {
             float t = targets[r];
             if (!(t >= 0f && t < outputSize) || t != Math.rint(t)) {
@@ -55,8 +53,6 @@ public final class SoftmaxCrossEntropy extends FusedLoss {
 
     @Override
     double compute(float[] output, float[] targets, int rows, int outputSize, float gradFactor, float[] gradOutput) {
-        LossChecks.requireShapes(NAME, output, targets, rows, outputSize, 1);
-        validateTargets(targets, rows, outputSize);
         double total = 0.0;
         double[] exps = new double[outputSize]; // one exp per logit, reused by the gradient
         for (int r = 0; r < rows; r++) {
