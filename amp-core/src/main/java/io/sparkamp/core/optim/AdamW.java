@@ -6,38 +6,15 @@ package io.sparkamp.core.optim;
  * (the moments never see the decay). So even a zero gradient shrinks the weights. Moments are FP32 (see
  * {@link AdamMoments}).
  */
-public final class AdamW implements Optimizer {
+public final class AdamW extends AdamFamily {
     public static final String KIND = "adamw";
 
-    private final AdamMoments moments;
-    private final double weightDecay;
-
     public AdamW(int parameterCount, OptimizerConfig config) {
-        this.moments = new AdamMoments(KIND, parameterCount, config);
-        this.weightDecay = config.weightDecay();
-    }
-
-    @Override
-    public String name() {
-        return KIND;
-    }
-
-    public int parameterCount() {
-        return moments.parameterCount();
+        super(KIND, parameterCount, config);
     }
 
     @Override
     public void step(float[] params, float[] grads, float lr) {
         moments.step(params, grads, lr, 0.0, weightDecay);
-    }
-
-    @Override
-    public OptimizerState state() {
-        return moments.state();
-    }
-
-    @Override
-    public void restore(OptimizerState state) {
-        moments.restore(state);
     }
 }
