@@ -3,13 +3,9 @@ package io.sparkamp.core.tensor;
 import io.sparkamp.core.numeric.Bf16;
 import io.sparkamp.core.numeric.Fp16;
 import io.sparkamp.core.numeric.Precision;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.Float2Vector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -22,20 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class ArrowMatrixTest {
-    private BufferAllocator root;
-
-    @BeforeEach
-    void openAllocator() {
-        root = new RootAllocator();
-    }
-
-    @AfterEach
-    void closeAllocator() {
-        // Throws IllegalStateException when any buffer is still outstanding: a leak fails the test.
-        root.close();
-    }
-
+class ArrowMatrixTest extends LeakCheckedAllocator {
     static float[] randomValues(int n, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         float[] v = new float[n];

@@ -2,14 +2,10 @@ package io.sparkamp.core.tensor;
 
 import io.sparkamp.core.numeric.Bf16;
 import io.sparkamp.core.numeric.Precision;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -23,19 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class TrainingBatchTest {
-    private BufferAllocator root;
-
-    @BeforeEach
-    void openAllocator() {
-        root = new RootAllocator();
-    }
-
-    @AfterEach
-    void closeAllocator() {
-        root.close(); // throws on any leaked buffer
-    }
-
+class TrainingBatchTest extends LeakCheckedAllocator {
     private static float[] labels(int n) {
         float[] l = new float[n];
         for (int i = 0; i < n; i++) {

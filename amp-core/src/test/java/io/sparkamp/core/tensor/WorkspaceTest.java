@@ -3,10 +3,6 @@ package io.sparkamp.core.tensor;
 import io.sparkamp.core.numeric.Bf16;
 import io.sparkamp.core.numeric.Fp16;
 import io.sparkamp.core.numeric.Precision;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,20 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class WorkspaceTest {
-    private BufferAllocator root;
-
-    @BeforeEach
-    void openAllocator() {
-        root = new RootAllocator();
-    }
-
-    @AfterEach
-    void closeAllocator() {
-        // Throws when any buffer is still outstanding: a leak fails the test.
-        root.close();
-    }
-
+class WorkspaceTest extends LeakCheckedAllocator {
     @Test
     void slotsAreReusedAlignedAndGrowOnlyWhenTooSmall() {
         try (Workspace ws = Workspace.offHeap(root, "test")) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkamp.spark.SparkUiOff;
 import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.datasets.SyntheticDataWriter;
 import java.nio.file.Files;
@@ -17,10 +18,10 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * own SparkSession per command (with Kryo and registrationRequired), so this class shares no context.
  */
 @Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
+@ExtendWith(SparkUiOff.class)
 class AmpCliTest {
     private static final String MODEL = "mlp 16-32-4 relu";
     private static final StructType SCHEMA = new StructType()
@@ -42,7 +44,6 @@ class AmpCliTest {
     private static String nanFeature;
     private static String badLabel;
     private static String eightFeatures;
-    private static String previousUi;
 
     /** 40 rows of 16 features, labels i % 4; {@code edit} may spoil one row. */
     private interface RowEdit {
@@ -63,7 +64,6 @@ class AmpCliTest {
 
     @BeforeAll
     static void writeData() {
-        previousUi = System.setProperty("spark.ui.enabled", "false");
         SparkSession spark = SparkSessions.create("local[2]", "AmpCliTest data");
         try {
             good = tmp.resolve("good").toString();
@@ -84,14 +84,6 @@ class AmpCliTest {
         }
     }
 
-    @AfterAll
-    static void restore() {
-        if (previousUi == null) {
-            System.clearProperty("spark.ui.enabled");
-        } else {
-            System.setProperty("spark.ui.enabled", previousUi);
-        }
-    }
 
     private static TrainRuns.Cli amp(String... args) {
         return TrainRuns.cli(args);

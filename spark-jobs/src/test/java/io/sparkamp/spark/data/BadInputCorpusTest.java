@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
+import io.sparkamp.spark.SparkUiOff;
 import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.cli.SparkSessions;
 import java.io.IOException;
@@ -21,11 +22,11 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * </ul>
  */
 @Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
+@ExtendWith(SparkUiOff.class)
 class BadInputCorpusTest {
     private static final String MODEL = "mlp 4-8-4 relu";
     private static final String HEADER = "f0,f1,f2,f3,label";
@@ -61,11 +63,9 @@ class BadInputCorpusTest {
     private static String parquet;
     private static List<String> typedParquet;
     private static Map<String, Object> parquetBaseline;
-    private static String previousUi;
 
     @BeforeAll
     static void writeData() throws IOException {
-        previousUi = System.setProperty("spark.ui.enabled", "false");
         Random random = new Random(7);
         StringBuilder text = new StringBuilder(HEADER).append('\n');
         for (int r = 0; r < ROWS; r++) {
@@ -99,14 +99,6 @@ class BadInputCorpusTest {
         parquetBaseline = baseline.json();
     }
 
-    @AfterAll
-    static void restore() {
-        if (previousUi == null) {
-            System.clearProperty("spark.ui.enabled");
-        } else {
-            System.setProperty("spark.ui.enabled", previousUi);
-        }
-    }
 
     @TestFactory
     Stream<DynamicTest> everyCaseEndsInATrainedRunOrOneAmpError() throws IOException {

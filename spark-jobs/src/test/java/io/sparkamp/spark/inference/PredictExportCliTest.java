@@ -9,6 +9,7 @@ import ai.onnx.proto.OnnxMl;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import io.sparkamp.spark.SparkUiOff;
 import io.sparkamp.spark.TrainRuns;
 import io.sparkamp.spark.cli.SparkSessions;
 import io.sparkamp.spark.datasets.SyntheticDataWriter;
@@ -25,10 +26,10 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * naming the flag, column, row or path for every kind of bad input, and nothing written.
  */
 @Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
+@ExtendWith(SparkUiOff.class)
 class PredictExportCliTest {
     private static final StructType NARROW = new StructType().add("label", DataTypes.IntegerType)
             .add("features", DataTypes.createArrayType(DataTypes.FloatType, false));
@@ -46,11 +48,9 @@ class PredictExportCliTest {
     private static String data;
     private static String checkpoints;
     private static String eightFeatures;
-    private static String previousUi;
 
     @BeforeAll
     static void trainOnce() {
-        previousUi = System.setProperty("spark.ui.enabled", "false");
         SparkSession spark = SparkSessions.create("local[2]", "PredictExportCliTest data");
         try {
             data = tmp.resolve("data").toString();
@@ -71,14 +71,6 @@ class PredictExportCliTest {
         assertEquals(0, trained.code(), trained.err());
     }
 
-    @AfterAll
-    static void restore() {
-        if (previousUi == null) {
-            System.clearProperty("spark.ui.enabled");
-        } else {
-            System.setProperty("spark.ui.enabled", previousUi);
-        }
-    }
 
     /** Exit 2, one "amp: error:" message (which may list several problems) mentioning every string, and no stack trace. */
     private static void assertBadInput(TrainRuns.Cli r, String... mentions) {
