@@ -112,8 +112,8 @@ public class ResumeDeterminismTest extends AmpSparkTestBase {
 
         Path other = newFolder(TMP, "other-seed").toPath();
         train(other, 8, 0, false, null);
-        Assertions.assertFalse(
-                Arrays.equals(bits(checkpoint(reference, 2 * N).master()), bits(checkpoint(other, 2 * N).master())), "seed 8 must give other weights than seed 7");
+        Assertions.assertFalse(Arrays.equals(bits(checkpoint(reference, 2 * N).master()), bits(checkpoint(other, 2 * N).master())),
+                "seed 8 must give other weights than seed 7");
     }
 
     @Test

@@ -202,9 +202,9 @@ public class TrainJobTest extends AmpSparkTestBase {
                     num(line, "samples_per_second"), 1e-6 * num(line, "samples_per_second"), "samples/s = the step's rows / its seconds");
             assertBetween("underflow fraction", num(line, "underflow_fraction"), 0, 1);
             if (i > 0) {
-                assertEquals(
-                        ((Number) lines.get(i - 1).get("next_loss_scale")).doubleValue(),
-                        ((Number) line.get("loss_scale")).doubleValue(), 0.0, "the scale a step runs with is the one the step before handed on");
+                assertEquals(((Number) lines.get(i - 1).get("next_loss_scale")).doubleValue(),
+                        ((Number) line.get("loss_scale")).doubleValue(), 0.0,
+                        "the scale a step runs with is the one the step before handed on");
             }
         }
         assertEquals(((Number) run.printed().get("skipped_steps")).intValue(), skipped);
@@ -212,7 +212,7 @@ public class TrainJobTest extends AmpSparkTestBase {
                 ((Number) lines.get(lines.size() - 1).get("next_loss_scale")).doubleValue(), 0.0);
         assertEquals(((Number) run.printed().get("train_loss")).doubleValue(),
                 ((Number) lines.get(lines.size() - 1).get("loss")).doubleValue(), 0.0);
-        Assertions.assertFalse(
-                lines.stream().allMatch(l -> ((Number) l.get("loss_scale")).doubleValue() == 65536.0), "growth interval 5 over 30 steps must move the scale");
+        Assertions.assertFalse(lines.stream().allMatch(l -> ((Number) l.get("loss_scale")).doubleValue() == 65536.0),
+                "growth interval 5 over 30 steps must move the scale");
     }
 }

@@ -138,8 +138,8 @@ public class LocalDistributedEquivalenceTest extends AmpSparkTestBase {
                 assertArrayEquals(bits(alone.optimizer().state().slots().get(slot)),
                         bits(distributed.optimizer().state().slots().get(slot)), "optimizer slot " + slot);
             }
-            Assertions.assertFalse(
-                    java.util.Arrays.equals(bits(setup.freshState().master()), bits(distributed.master())), "training moved the weights");
+            Assertions.assertFalse(java.util.Arrays.equals(bits(setup.freshState().master()), bits(distributed.master())),
+                    "training moved the weights");
             assertEquals(ModelSpec.parse(config.model()).parameterCount(), distributed.master().length);
         } finally {
             cached.unpersist();

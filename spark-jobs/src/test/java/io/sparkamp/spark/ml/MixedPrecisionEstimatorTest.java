@@ -169,8 +169,8 @@ public class MixedPrecisionEstimatorTest extends AmpSparkTestBase {
             action.run();
             Assertions.fail("expected: " + message);
         } catch (ConfigException e) {
-            Assertions.assertTrue(
-                    e.getMessage().contains(message), "message '" + e.getMessage() + "' should contain '" + message + "'");
+            Assertions.assertTrue(e.getMessage().contains(message),
+                    "message '" + e.getMessage() + "' should contain '" + message + "'");
         }
     }
 }
