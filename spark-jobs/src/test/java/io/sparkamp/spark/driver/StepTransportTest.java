@@ -18,6 +18,7 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,6 +32,7 @@ import scala.collection.JavaConverters;
  * skipped and the scale backs off on both sides. A barrier task that fails makes Spark relaunch the whole
  * stage, and training continues from the driver's last applied step to the same bits.
  */
+@Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
 class StepTransportTest {
     @TempDir
     static Path work;
