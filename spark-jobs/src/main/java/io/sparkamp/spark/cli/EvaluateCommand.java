@@ -53,7 +53,7 @@ final class EvaluateCommand {
                     checkpoint.path() + " config");
             CachedTrainingData data = TrainingTables.loadAndCache(spark, spec, setup.model(), setup.loss(), config.precision(),
                     storage, io.sparkamp.spark.config.JobSettings.PARTITIONS.get(s), "evaluation data", 1,
-                    ExecutorMemory::sharedRoot);
+                    ExecutorMemory.SHARED_ROOT);
             try {
                 Evaluation eval = new DistributedTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), setup, data)
                         .evaluate(state, data);

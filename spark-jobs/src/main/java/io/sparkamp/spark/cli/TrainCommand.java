@@ -46,10 +46,10 @@ public final class TrainCommand {
         ModelSpec model = parseModel(job);
         Loss loss = io.sparkamp.core.loss.Losses.byName(job.train().loss());
         CachedTrainingData train = TrainingTables.loadAndCache(spark, job.data(), model, loss, job.train().precision(),
-                job.inputStorage(), job.partitions(), "training data", job.replicate(), ExecutorMemory::sharedRoot);
+                job.inputStorage(), job.partitions(), "training data", job.replicate(), ExecutorMemory.SHARED_ROOT);
         CachedTrainingData test = job.testData() == null ? null
                 : TrainingTables.loadAndCache(spark, job.testData(), model, loss, job.train().precision(), job.inputStorage(),
-                job.partitions(), "test data", 1, ExecutorMemory::sharedRoot);
+                job.partitions(), "test data", 1, ExecutorMemory.SHARED_ROOT);
         try {
             return train(job, spark, train, test, (state, outcome, timing) -> { }, wallStart, out).summary();
         } finally {

@@ -1,5 +1,6 @@
 package io.sparkamp.spark.executor;
 
+import io.sparkamp.spark.data.ExecutorAllocator;
 import java.util.function.LongSupplier;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -43,13 +44,8 @@ public final class ExecutorMemory implements AutoCloseable {
         return jvmInstance;
     }
 
-    /**
-     * This JVM's root allocator, for data code that borrows executor memory: callers lend it as
-     * {@code ExecutorMemory::sharedRoot} (an {@link io.sparkamp.spark.data.ExecutorAllocator}).
-     */
-    public static BufferAllocator sharedRoot() {
-        return get().allocator();
-    }
+    /** This JVM's root allocator, as lent to data code that runs on executors (the batch encoder). */
+    public static final ExecutorAllocator SHARED_ROOT = new SharedRoot();
 
     /** Closes the partitions this JVM keeps decoded, if any (the end of a job in local mode). */
     public static synchronized void releaseDecoded() {
@@ -80,6 +76,16 @@ public final class ExecutorMemory implements AutoCloseable {
             close();
         } catch (RuntimeException e) { // tasks killed with the JVM may still hold buffers: nothing to free them for
             LOG.debug("executor memory at exit: {}", e.getMessage());
+        }
+    }
+
+    /** {@link #SHARED_ROOT}: asks {@link #get()} on the executor it was sent to. */
+    private static final class SharedRoot implements ExecutorAllocator {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public BufferAllocator root() {
+            return get().allocator();
         }
     }
 

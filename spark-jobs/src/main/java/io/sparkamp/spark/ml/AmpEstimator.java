@@ -122,12 +122,12 @@ public abstract class AmpEstimator<M extends AmpModel<M>, S extends AmpEstimator
         long start = System.nanoTime();
         CachedTrainingData train = TrainingTables.validateAndCache(DatasetReader.fromFrame(dataset.toDF(), job.data(),
                 "the DataFrame given to " + uid + ".fit"), model, loss, job.train().precision(), job.inputStorage(), job.partitions(),
-                "training data", ExecutorMemory::sharedRoot);
+                "training data", ExecutorMemory.SHARED_ROOT);
         CachedTrainingData test = null;
         try {
             if (job.testData() != null) {
                 test = TrainingTables.loadAndCache(spark, job.testData(), model, loss, job.train().precision(), job.inputStorage(),
-                        job.partitions(), "test data", 1, ExecutorMemory::sharedRoot);
+                        job.partitions(), "test data", 1, ExecutorMemory.SHARED_ROOT);
             }
             TrainingSummary.Recorder steps = new TrainingSummary.Recorder();
             TrainCommand.Outcome outcome = TrainCommand.train(job, spark, train, test, steps, start,

@@ -154,7 +154,7 @@ final class MicroBatchTrainer implements VoidFunction2<Dataset<Row>, Long> {
                                                   long batchId) {
         try {
             return TrainingTables.validateAndCache(table, setup.model(), setup.loss(), setup.config().precision(),
-                    config.inputStorage(), config.partitions(), source, ExecutorMemory::sharedRoot);
+                    config.inputStorage(), config.partitions(), source, ExecutorMemory.SHARED_ROOT);
         } catch (DataValidationException e) {
             DataValidationException exact = files.size() > 1 ? firstBadFile(frame, files, batchId).orElse(e) : e;
             throw new ConfigException((exact == e ? "" : source + ": ") + exact.getMessage() + "\nNo update from micro-batch " + batchId

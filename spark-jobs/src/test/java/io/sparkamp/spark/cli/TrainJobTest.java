@@ -130,7 +130,7 @@ public class TrainJobTest extends AmpSparkTestBase {
         double[] perValue = new double[precisions.length];
         for (int i = 0; i < precisions.length; i++) {
             CachedTrainingData cached = TrainingTables.loadAndCache(spark(), spec, ModelSpec.parse(MODEL), Losses.byName("softmax_ce"),
-                    precisions[i], 2, "training data", ExecutorMemory::sharedRoot);
+                    precisions[i], 2, "training data", ExecutorMemory.SHARED_ROOT);
             try {
                 // the UI status store behind getRDDStorageInfo is filled by the listener bus: let it catch up
                 spark().sparkContext().listenerBus().waitUntilEmpty();

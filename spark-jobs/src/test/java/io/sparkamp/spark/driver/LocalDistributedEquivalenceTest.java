@@ -115,7 +115,7 @@ public class LocalDistributedEquivalenceTest extends AmpSparkTestBase {
         }
 
         CachedTrainingData cached = CachedTrainingData.build(table, config.precision(), 0, "equivalence test", 0,
-                ExecutorMemory::sharedRoot);
+                ExecutorMemory.SHARED_ROOT);
         try {
             long[] expectedRows = partitions.stream().mapToLong(List::size).toArray();
             assertArrayEquals(expectedRows, cached.partitionRows(), "cached partitions are the table's");
