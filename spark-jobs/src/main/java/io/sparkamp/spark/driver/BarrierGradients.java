@@ -9,6 +9,7 @@ import io.sparkamp.spark.data.CachedBatch;
 import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.executor.BarrierGradientTask;
 import io.sparkamp.spark.transport.StepBoard;
+import io.sparkamp.spark.transport.StepBoards;
 import io.sparkamp.spark.transport.StepServer;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaRDD;
@@ -29,7 +30,7 @@ import java.util.concurrent.TimeoutException;
  * Long-lived training tasks as a {@link GradientSource}: one Spark barrier stage whose tasks (one per
  * cached partition) stay alive across steps. Each step the driver publishes the working weights and the
  * assignments on its {@link StepServer}; every task sends its partial back over the same RPC and is told
- * the next step. The driver sums the partials in partition order, exactly as {@link SparkJobGradients}
+ * the next step (tasks in the driver's JVM, in local mode, call the board directly). The driver sums the partials in partition order, exactly as {@link SparkJobGradients}
  * does, so both transports give the same bits; a step costs its compute plus one round trip instead of a
  * Spark job.
  *
@@ -71,6 +72,7 @@ public final class BarrierGradients implements GradientSource {
         this.board = new StepBoard(partitions, POLL_MILLIS);
         String host = sc.getConf().get("spark.driver.host", "localhost");
         this.server = StepServer.start(host, port, runToken, board);
+        StepBoards.register(runToken, board); // tasks in this JVM (local mode) call the board directly
     }
 
     @Override
@@ -169,6 +171,7 @@ public final class BarrierGradients implements GradientSource {
         try {
             pause();
         } finally {
+            StepBoards.remove(runToken);
             server.close();
         }
     }

@@ -7,10 +7,18 @@ import io.sparkamp.core.train.WorkerSpec;
 import io.sparkamp.spark.config.JobSettings;
 import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.executor.ExecutorMemory;
+import org.apache.spark.Dependency;
+import org.apache.spark.NarrowDependency;
 import org.apache.spark.SparkContext;
+import org.apache.spark.rdd.RDD;
+import scala.collection.JavaConverters;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
 
 /**
  * How a step's partials reach the driver, as the {@code transport} setting names it: {@code jobs} (one
@@ -72,12 +80,40 @@ public record StepTransport(String name, int port) {
             return "the data has " + partitions + " partitions but the cluster runs only " + slots
                     + " tasks at once (a barrier stage runs all of them together); set partitions <= " + slots;
         }
+        String chain = narrowAncestorWithOtherPartitioning(data.batches().rdd());
+        if (chain != null) {
+            return "the cached batches are computed from " + chain + " in the same stage (a barrier stage may not contain "
+                    + "ancestors with another number of partitions, such as a coalesce or union)";
+        }
         int executors = Math.max(1, sc.getExecutorMemoryStatus().size() - (sc.isLocal() ? 0 : 1));
         long budget = sc.conf().getSizeAsBytes(ExecutorMemory.DECODED_BUDGET_KEY, ExecutorMemory.DEFAULT_DECODED_BUDGET);
         long perExecutor = data.cachedBytes() / executors;
         if (perExecutor > budget) {
             return "each executor would keep about " + (perExecutor >> 20) + " MiB of partitions decoded, more than its budget "
                     + ExecutorMemory.DECODED_BUDGET_KEY + "=" + (budget >> 20) + " MiB";
+        }
+        return null;
+    }
+
+    /**
+     * The first ancestor of {@code rdd} reached through narrow dependencies (the same stage) whose number of
+     * partitions differs from {@code rdd}'s, described, or null when there is none: Spark refuses such a
+     * chain in a barrier stage.
+     */
+    static String narrowAncestorWithOtherPartitioning(RDD<?> rdd) {
+        int partitions = rdd.getNumPartitions();
+        Deque<RDD<?>> pending = new ArrayDeque<>(List.of(rdd));
+        while (!pending.isEmpty()) {
+            RDD<?> current = pending.pop();
+            if (current.getNumPartitions() != partitions) {
+                return current.getClass().getSimpleName() + " '" + current.toDebugString().lines().findFirst().orElse("").strip()
+                        + "' of " + current.getNumPartitions() + " partitions";
+            }
+            for (Dependency<?> dependency : JavaConverters.seqAsJavaList(current.dependencies())) {
+                if (dependency instanceof NarrowDependency<?>) {
+                    pending.push(dependency.rdd());
+                }
+            }
         }
         return null;
     }

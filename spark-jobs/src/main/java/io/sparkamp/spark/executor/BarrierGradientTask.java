@@ -5,7 +5,7 @@ import io.sparkamp.core.train.PartitionWorker;
 import io.sparkamp.core.train.WorkerSpec;
 import io.sparkamp.spark.data.CachedBatch;
 import io.sparkamp.spark.data.PartitionLayout;
-import io.sparkamp.spark.transport.StepClient;
+import io.sparkamp.spark.transport.StepChannel;
 import io.sparkamp.spark.transport.TaskStepLoop;
 import org.apache.spark.BarrierTaskContext;
 import scala.collection.Iterator;
@@ -56,7 +56,7 @@ public final class BarrierGradientTask extends AbstractFunction2<Object, Iterato
             }
             context.barrier(); // rendezvous: every task of the stage is running and has its data
             PartitionWorker worker = WorkerCache.worker(spec);
-            try (StepClient client = new StepClient(driverHost, driverPort, callDeadlineMillis)) {
+            try (StepChannel client = StepChannel.open(driverHost, driverPort, runToken, callDeadlineMillis)) {
                 long steps = TaskStepLoop.run(client, runToken, partition, context.stageAttemptNumber(), (assignment, weights) -> {
                     InjectedFaults.beforeStep(assignment.step());
                     return worker.compute(rows, partition, assignment, weights);

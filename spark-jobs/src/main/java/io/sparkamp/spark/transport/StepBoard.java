@@ -24,7 +24,9 @@ public final class StepBoard {
     private final long pollMillis;
     private long step = -1;
     private PartitionAssignment[] assignments;
-    private byte[] weights;
+    private WorkingWeights weights;
+    /** {@link #weights} as bytes for the network, made by the first remote task that asks (then shared). */
+    private Supplier<byte[]> encodedWeights;
     private GradientPartial[] partials;
     private int received;
     private boolean stopped;
@@ -45,16 +47,35 @@ public final class StepBoard {
         }
         this.step = assignments[0].step();
         this.assignments = assignments.clone();
-        this.weights = StepReply.encodeWeights(weights);
+        this.weights = weights;
+        this.encodedWeights = new EncodedOnce(weights);
         this.partials = new GradientPartial[partitions];
         this.received = 0;
         this.stopped = false;
         notifyAll();
     }
 
-    /** Bytes of the published step's weights, as each task receives them. */
+    /** Bytes of the published step's weights as a remote task receives them (16-bit codes or FP32 values). */
     public synchronized long weightBytes() {
-        return weights == null ? 0 : weights.length;
+        return weights == null ? 0 : (long) weights.size() * weights.precision().bytes();
+    }
+
+    /** One step's weights as bytes, encoded by the first caller. */
+    private static final class EncodedOnce implements Supplier<byte[]> {
+        private final WorkingWeights weights;
+        private byte[] bytes;
+
+        EncodedOnce(WorkingWeights weights) {
+            this.weights = weights;
+        }
+
+        @Override
+        public synchronized byte[] get() {
+            if (bytes == null) {
+                bytes = StepReply.encodeWeights(weights);
+            }
+            return bytes;
+        }
     }
 
     /**
@@ -98,7 +119,7 @@ public final class StepBoard {
                     return StepReply.STOP;
                 }
                 if (step > request.lastStep()) {
-                    return StepReply.step(assignments[p], weights);
+                    return StepReply.step(assignments[p], weights, encodedWeights);
                 }
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0) {

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * A task's connection to the driver's step exchange. Each call is bounded by a deadline a little above
  * the driver's poll window, so a task never waits on a driver that has gone away.
  */
-public final class StepClient implements AutoCloseable {
+public final class StepClient implements StepChannel {
     private final ManagedChannel channel;
     private final long deadlineMillis;
 
@@ -23,11 +23,12 @@ public final class StepClient implements AutoCloseable {
         this.channel = NettyChannelBuilder.forAddress(host, port)
                 .usePlaintext()
                 .maxInboundMessageSize(StepExchange.MAX_MESSAGE_BYTES)
+                .flowControlWindow(StepExchange.FLOW_CONTROL_WINDOW_BYTES)
                 .build();
         this.deadlineMillis = deadlineMillis;
     }
 
-    /** Sends {@code request} and returns the driver's reply. */
+    @Override
     public StepReply exchange(StepRequest request) {
         return ClientCalls.blockingUnaryCall(channel, StepExchange.EXCHANGE,
                 CallOptions.DEFAULT.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS), request);

@@ -2,7 +2,6 @@ package io.sparkamp.spark.transport;
 
 import io.grpc.MethodDescriptor;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,7 +21,7 @@ final class StepExchange {
             .setRequestMarshaller(new MethodDescriptor.Marshaller<>() {
                 @Override
                 public InputStream stream(StepRequest value) {
-                    return new ByteArrayInputStream(value.encode());
+                    return new MessageStream(value.encode());
                 }
 
                 @Override
@@ -46,12 +45,18 @@ final class StepExchange {
     /** Messages may carry a whole model's gradients: no limit below what one Java array can hold. */
     static final int MAX_MESSAGE_BYTES = Integer.MAX_VALUE;
 
+    /**
+     * HTTP/2 flow-control window per stream: large enough that a whole partial or weight message is sent
+     * without waiting for window updates (gRPC's 1 MiB default cost a round trip per MiB).
+     */
+    static final int FLOW_CONTROL_WINDOW_BYTES = 64 << 20;
+
     private StepExchange() {
     }
 
     private static byte[] readAll(InputStream stream) {
         try (stream) {
-            return stream.readAllBytes();
+            return MessageStream.readFully(stream);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read a step message", e);
         }

@@ -4,18 +4,18 @@ import io.sparkamp.core.nn.WorkingWeights;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.train.PartitionAssignment;
 
-import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.function.Supplier;
 
 /**
  * The driver's answer to a {@link StepRequest}: compute this step (its assignment and the step's working
  * weights), nothing new yet (ask again), or stop (training is over or paused; the task ends).
  *
- * <p>A step's weights are encoded once per step ({@link #encodeWeights}) and the same bytes go to every
- * task after its own small header.
+ * <p>A step's weights are encoded once per step ({@link #encodeWeights}), when the first task asks over
+ * the network, and the same bytes go to every such task after its own small header; a task in the
+ * driver's JVM (local mode) gets the weights object itself.
  */
 public final class StepReply {
     enum Kind { WAIT, STEP, STOP }
@@ -25,19 +25,20 @@ public final class StepReply {
 
     private final Kind kind;
     private final PartitionAssignment assignment;
-    private final byte[] encodedWeights;
     private final WorkingWeights weights;
+    /** The weights as {@link #encodeWeights} writes them, made when a reply goes over the network. */
+    private final Supplier<byte[]> encodedWeights;
 
-    private StepReply(Kind kind, PartitionAssignment assignment, byte[] encodedWeights, WorkingWeights weights) {
+    private StepReply(Kind kind, PartitionAssignment assignment, WorkingWeights weights, Supplier<byte[]> encodedWeights) {
         this.kind = kind;
         this.assignment = assignment;
-        this.encodedWeights = encodedWeights;
         this.weights = weights;
+        this.encodedWeights = encodedWeights;
     }
 
-    /** A step to compute, with the step's weights as {@link #encodeWeights} wrote them. */
-    static StepReply step(PartitionAssignment assignment, byte[] encodedWeights) {
-        return new StepReply(Kind.STEP, assignment, encodedWeights, null);
+    /** A step to compute with {@code weights}; {@code encodedWeights} gives their bytes for the network. */
+    static StepReply step(PartitionAssignment assignment, WorkingWeights weights, Supplier<byte[]> encodedWeights) {
+        return new StepReply(Kind.STEP, assignment, weights, encodedWeights);
     }
 
     Kind kind() {
@@ -49,7 +50,7 @@ public final class StepReply {
         return assignment;
     }
 
-    /** The step's weights as decoded by the task (STEP replies read by a client only). */
+    /** The step's weights (STEP replies only; read-only, shared by the tasks of a JVM). */
     public WorkingWeights weights() {
         return weights;
     }
@@ -83,11 +84,11 @@ public final class StepReply {
         ByteBuffer header = ByteBuffer.allocate(kind == Kind.STEP ? STEP_HEADER_BYTES : 1).order(ByteOrder.LITTLE_ENDIAN);
         header.put((byte) kind.ordinal());
         if (kind != Kind.STEP) {
-            return new ByteArrayInputStream(header.array());
+            return new MessageStream(header.array());
         }
         header.putLong(assignment.seed()).putLong(assignment.step()).putInt(assignment.share())
                 .putInt(assignment.globalBatch()).putFloat(assignment.lossScale());
-        return new SequenceInputStream(new ByteArrayInputStream(header.array()), new ByteArrayInputStream(encodedWeights));
+        return new MessageStream(header.array(), encodedWeights.get());
     }
 
     /** Reads a reply from its bytes, decoding the weights. */
@@ -111,6 +112,6 @@ public final class StepReply {
             in.asFloatBuffer().get(values);
             weights = WorkingWeights.fromFloats(values);
         }
-        return new StepReply(Kind.STEP, assignment, null, weights);
+        return new StepReply(Kind.STEP, assignment, weights, null);
     }
 }

@@ -55,6 +55,7 @@ public final class StepServer implements AutoCloseable {
         try {
             Server server = NettyServerBuilder.forAddress(new InetSocketAddress(port))
                     .maxInboundMessageSize(StepExchange.MAX_MESSAGE_BYTES)
+                    .flowControlWindow(StepExchange.FLOW_CONTROL_WINDOW_BYTES)
                     .addService(service)
                     .build()
                     .start();

@@ -25,7 +25,7 @@ public final class TaskStepLoop {
      * @param stillWanted throws when the task should end (Spark killed it); called before every request
      * @return the number of steps this task computed
      */
-    public static long run(StepClient client, long runToken, int partition, int attempt, StepCompute compute,
+    public static long run(StepChannel client, long runToken, int partition, int attempt, StepCompute compute,
                            Runnable stillWanted) {
         long lastStep = -1;
         GradientPartial partial = null;

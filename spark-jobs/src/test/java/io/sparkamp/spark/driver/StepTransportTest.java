@@ -77,6 +77,21 @@ class StepTransportTest {
         assertEquals(0, stages.barrierStages, "3 partitions on 2 slots: auto fell back to jobs");
     }
 
+    /** Spark refuses a barrier stage over a chain whose ancestors have other partition counts; auto sees it first. */
+    @Test
+    void aUnionOrCoalesceInTheSameStageIsSeenBeforeSparkRefusesIt() {
+        org.apache.spark.api.java.JavaSparkContext sc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+        org.apache.spark.api.java.JavaRDD<Integer> two = sc.parallelize(List.of(1, 2, 3, 4), 2);
+        assertEquals(null, StepTransport.narrowAncestorWithOtherPartitioning(two.map(x -> x + 1).rdd()));
+        assertEquals(null, StepTransport.narrowAncestorWithOtherPartitioning(
+                two.repartition(3).map(x -> x + 1).rdd()), "a shuffle ends the stage");
+        String union = StepTransport.narrowAncestorWithOtherPartitioning(
+                sc.parallelize(List.of(1), 1).union(sc.parallelize(List.of(2), 1)).rdd());
+        assertTrue(union != null && union.contains("of 1 partitions"), union);
+        String coalesce = StepTransport.narrowAncestorWithOtherPartitioning(two.coalesce(1).rdd());
+        assertTrue(coalesce != null && coalesce.contains("of 2 partitions"), coalesce);
+    }
+
     @Test
     void aFailedBarrierTaskRelaunchesTheStageAndChangesNoBit() throws Exception {
         Checkpoint undisturbed = train(spark, "barrier", "fp16", "undisturbed");

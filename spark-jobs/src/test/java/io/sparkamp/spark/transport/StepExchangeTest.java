@@ -57,7 +57,7 @@ class StepExchangeTest {
         for (Precision precision : Precision.values()) {
             WorkingWeights weights = WorkingWeights.cast(WEIGHTS, precision);
             PartitionAssignment assignment = new PartitionAssignment(5L, 11L, 16, 32, 1024f);
-            StepReply reply = roundTrip(StepReply.step(assignment, StepReply.encodeWeights(weights)));
+            StepReply reply = roundTrip(StepReply.step(assignment, weights, () -> StepReply.encodeWeights(weights)));
             assertEquals(assignment, reply.assignment());
             assertEquals(precision, reply.weights().precision());
             assertArrayEquals(bits(weights.values()), bits(reply.weights().values()), precision.label());
@@ -144,6 +144,25 @@ class StepExchangeTest {
                         () -> stranger.exchange(new StepRequest(token + 1, 0, 0, -1, null)));
                 assertTrue(refused.getMessage().contains("not a task of this training run"), refused.getMessage());
             }
+        }
+    }
+
+    /** A task in the driver's JVM gets the board itself (no bytes); elsewhere, a gRPC client. */
+    @Test
+    void aTaskInTheDriversJvmCallsTheBoardDirectly() throws Exception {
+        StepBoard board = new StepBoard(1, 100);
+        WorkingWeights weights = WorkingWeights.cast(WEIGHTS, Precision.FP16);
+        board.publish(weights, assignments(4, 1));
+        StepBoards.register(91L, board);
+        try (StepChannel local = StepChannel.open("localhost", 1, 91L, 1000);
+             StepChannel remote = StepChannel.open("localhost", 1, 92L, 1000)) {
+            assertTrue(local instanceof InProcessChannel, local.getClass().getName());
+            assertTrue(remote instanceof StepClient, remote.getClass().getName());
+            StepReply reply = local.exchange(new StepRequest(91L, 0, 0, -1, null));
+            assertSame(weights, reply.weights(), "the weights object itself, not a copy");
+            assertEquals(4, reply.assignment().step());
+        } finally {
+            StepBoards.remove(91L);
         }
     }
 
