@@ -193,7 +193,51 @@ final class TransportBench {
             b.append(String.format(Locale.ROOT, "| %d | %.1f | %.1f | %.2f |%n", r.senders(), r.medianStepMs(), r.megabytesPerStep(),
                     r.msPerMegabyte()));
         }
+        b.append(projection(receive, model, batches));
         b.append(END).append('\n');
         return b.toString();
+    }
+
+    /** Executors of the projection, and cores per executor when each core runs its own task. */
+    private static final int[] EXECUTORS = {64, 256};
+    private static final int CORES_PER_EXECUTOR = 8;
+
+    /**
+     * The driver's receive+sum time per step at many executors, from the measured cost per MB (the worst of
+     * the measured sender counts), with one partial per core (one task per core) and with one per executor
+     * (one task per executor, task-threads = its cores); and the largest model whose partials the driver
+     * takes within 100 ms and 1 s per step.
+     */
+    private static String projection(List<DriverReceiveProbe.Result> receive, ModelSpec model, List<Run> batches) {
+        double msPerMb = receive.stream().mapToDouble(DriverReceiveProbe.Result::msPerMegabyte).max().orElse(Double.NaN);
+        double partialMb = model.parameterCount() * 4 / 1e6;
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "%nProjection (arithmetic on the measured %.2f ms per MB, the worst of the three sender counts; "
+                + "the driver's receive and sum grow with the partials it takes, %.2f MB each for this model; %d-core executors):%n%n",
+                msPerMb, partialMb, CORES_PER_EXECUTOR));
+        b.append("| executors | partials per step | driver receive+sum per step | largest model within 100 ms per step | within 1 s per step |\n");
+        b.append("|---|---|---|---|---|\n");
+        for (int executors : EXECUTORS) {
+            for (int partials : new int[] {executors * CORES_PER_EXECUTOR, executors}) {
+                double ms = partials * partialMb * msPerMb;
+                b.append(String.format(Locale.ROOT, "| %d | %d (%s) | %.0f ms | %s | %s |%n", executors, partials,
+                        partials == executors ? "one task per executor, task-threads " + CORES_PER_EXECUTOR : "one task per core",
+                        ms, parameters(100, partials, msPerMb), parameters(1000, partials, msPerMb)));
+            }
+        }
+        Run fastest = batches.stream().filter(r -> r.transport().equals("barrier") && r.batch() == 4096).findFirst().orElse(null);
+        if (fastest != null) {
+            b.append(String.format(Locale.ROOT, "%nFor scale: the barrier run at global batch 4096 above took %.0f ms per step on this "
+                    + "machine's %d cores, of which the driver's share (everything outside task compute) was %.0f%%.%n",
+                    fastest.medianStepMs(), Machine.current().cores(), 100 * fastest.overheadFraction()));
+        }
+        return b.toString();
+    }
+
+    /** Parameters whose FP32 partials, {@code partials} of them, the driver takes in {@code budgetMs}. */
+    private static String parameters(double budgetMs, int partials, double msPerMb) {
+        double params = budgetMs / (partials * msPerMb) * 1e6 / 4;
+        return params >= 1e6 ? String.format(Locale.ROOT, "%.1f M parameters", params / 1e6)
+                : String.format(Locale.ROOT, "%.0f k parameters", params / 1e3);
     }
 }
