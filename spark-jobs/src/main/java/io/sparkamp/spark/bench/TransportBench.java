@@ -93,8 +93,28 @@ final class TransportBench {
                 session.stop();
             }
         }
+        List<Run> cluster = new ArrayList<>();
+        String clusterMaster = TransportBenchSettings.CLUSTER.isSet(s) ? TransportBenchSettings.CLUSTER.get(s) : null;
+        if (clusterMaster != null) {
+            if (System.getProperty("spark.jars") == null || System.getenv("SPARK_HOME") == null) {
+                throw new io.sparkamp.core.config.ConfigException("transport-cluster " + clusterMaster + " needs SPARK_HOME and "
+                        + "the job jar in spark.jars (AMP_JAVA_OPTS=-Dspark.jars=spark-jobs/target/spark-jobs-0.1.0-SNAPSHOT-job.jar)");
+            }
+            SparkSession session = SparkSessions.create(clusterMaster, "spark-amp bench, " + clusterMaster);
+            try {
+                for (int batch : new int[] {256, 4096}) {
+                    for (String transport : List.of("jobs", "barrier")) {
+                        out.println("bench: transport " + transport + ", global batch " + batch + " in " + clusterMaster);
+                        cluster.add(train(session, base, data, transport, batch, 0, Math.min(steps, 100), Math.min(warmup, 20), out));
+                    }
+                }
+            } finally {
+                session.stop();
+            }
+        }
         BenchReport.splice(Path.of(s.string("out", "BENCHMARKS.md")),
-                section(commandLine, master, steps, warmup, batches, peers, partials, receive, model), START, END);
+                section(commandLine, master, steps, warmup, batches, peers, partials, receive, model, clusterMaster, cluster),
+                START, END);
     }
 
     private static Run train(SparkSession spark, Settings base, String data, String transport, int batch, int partitions,
@@ -154,7 +174,8 @@ final class TransportBench {
 
     private static String section(String command, String master, long steps, long warmup, List<Run> batches,
                                   Map<Integer, PytorchPeer.Result> peers, List<Run> partials,
-                                  List<DriverReceiveProbe.Result> receive, ModelSpec model) {
+                                  List<DriverReceiveProbe.Result> receive, ModelSpec model, String clusterMaster,
+                                  List<Run> cluster) {
         Machine machine = Machine.current();
         StringBuilder b = new StringBuilder(START).append('\n');
         b.append("## Step transport: one Spark job per step vs long-lived barrier tasks (`bin/amp bench`)\n\n");
@@ -192,6 +213,19 @@ final class TransportBench {
         for (DriverReceiveProbe.Result r : receive) {
             b.append(String.format(Locale.ROOT, "| %d | %.1f | %.1f | %.2f |%n", r.senders(), r.medianStepMs(), r.megabytesPerStep(),
                     r.msPerMegabyte()));
+        }
+        if (!cluster.isEmpty()) {
+            b.append("\nExecutors in JVMs of their own: `").append(clusterMaster).append("` (the job jar on the executors; the barrier "
+                    + "tasks send their partials to the driver over gRPC, relocated in the job jar; ")
+                    .append(Math.min(steps, 100)).append(" steps, the first ").append(Math.min(warmup, 20)).append(" untimed):\n\n");
+            b.append("| global batch | transport | samples/s | vs jobs | median step ms | median compute ms | outside compute |\n");
+            b.append("|---|---|---|---|---|---|---|\n");
+            for (Run r : cluster) {
+                Run jobs = cluster.stream().filter(x -> x.batch() == r.batch() && x.transport().equals("jobs")).findFirst().orElseThrow();
+                b.append(String.format(Locale.ROOT, "| %d | %s | %,.0f | %.2fx | %.1f | %.1f | %.0f%% |%n", r.batch(), r.transport(),
+                        r.samplesPerSecond(), r.samplesPerSecond() / jobs.samplesPerSecond(), r.medianStepMs(), r.medianComputeMs(),
+                        100 * r.overheadFraction()));
+            }
         }
         b.append(projection(receive, model, batches));
         b.append(END).append('\n');
