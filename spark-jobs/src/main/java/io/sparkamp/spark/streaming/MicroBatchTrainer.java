@@ -36,6 +36,7 @@ import java.util.function.Consumer;
  * <pre>
  *   batchId <= last applied (the newest model commit says so)  → skip: Spark redelivered a micro-batch whose
  *                                                               update is in the model already
+ *   no rows → record the id as applied (a marker beside the commits; the model is unchanged) → return
  *   otherwise → read the columns, validate like batch input (a bad row fails the micro-batch: nothing trained,
  *               nothing committed) → encode and cache as Arrow batches → N steps of the one TrainingLoop over
  *               them → commit state + batchId together → return (then Spark commits the micro-batch)
@@ -116,7 +117,7 @@ final class MicroBatchTrainer implements VoidFunction2<Dataset<Row>, Long> {
         List<String> files = inputFiles(frame);
         TrainingTable batch = DatasetReader.fromFrame(frame, config.columns(), source);
         if (batch.rowCount() == 0) {
-            LOG.info("{} has no rows; nothing to train", source);
+            applyEmpty(batchId, files, started);
             return;
         }
         TrainingTable table = replay.withWindow(batch, batchId, lastApplied);
@@ -143,6 +144,22 @@ final class MicroBatchTrainer implements VoidFunction2<Dataset<Row>, Long> {
         } finally {
             cached.unpersist();
         }
+    }
+
+    /**
+     * An empty micro-batch trains nothing, but it is applied like any other: recorded with its id before
+     * Spark commits it, so that the last applied id never falls behind Spark's commit log.
+     */
+    private void applyEmpty(long batchId, List<String> files, long started) {
+        LOG.info("micro-batch {} of {} has no rows; nothing to train, recorded as applied", batchId, config.source());
+        long commitStart = System.nanoTime();
+        commits.recordEmpty(batchId);
+        lastApplied = batchId;
+        appliedThisSession++;
+        long now = System.nanoTime();
+        onApplied.accept(MicroBatchResult.empty(batchId, files, state.steps(), state.scaler().scale(), (now - started) / 1e9,
+                (now - commitStart) / 1e9, System.currentTimeMillis(), lastCommit));
+        StreamFaults.at(StreamFaults.Point.AFTER_MODEL_COMMIT, batchId);
     }
 
     /**

@@ -22,11 +22,11 @@ import java.util.stream.Stream;
  * producers should write them: written elsewhere, then moved in under its final name (atomic), with a
  * chosen modification time so that the order Spark's file source takes them in is fixed.
  */
-final class StreamFiles {
-    static final int FEATURES = 16;
-    static final int CLASSES = 4;
-    static final String MODEL = "mlp 16-32-4 relu";
-    static final StructType SCHEMA = new StructType()
+public final class StreamFiles {
+    public static final int FEATURES = 16;
+    public static final int CLASSES = 4;
+    public static final String MODEL = "mlp 16-32-4 relu";
+    public static final StructType SCHEMA = new StructType()
             .add("label", DataTypes.IntegerType, false)
             .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
@@ -34,7 +34,7 @@ final class StreamFiles {
     }
 
     /** A row spoiler: returns the row to write for index {@code i} (or the row unchanged). */
-    interface Edit {
+    public interface Edit {
         Row row(int i, Row row);
     }
 
@@ -42,7 +42,7 @@ final class StreamFiles {
      * Writes {@code rows} rows (labels i % 4, features around a class-dependent mean) as one Parquet file
      * {@code dir/name.parquet} with modification time {@code second} seconds after 2026-01-01.
      */
-    static Path drop(SparkSession spark, Path dir, String name, int rows, long seed, long second, Edit edit) {
+    public static Path drop(SparkSession spark, Path dir, String name, int rows, long seed, long second, Edit edit) {
         SplittableRandom random = new SplittableRandom(seed);
         List<Row> out = new ArrayList<>();
         for (int i = 0; i < rows; i++) {
