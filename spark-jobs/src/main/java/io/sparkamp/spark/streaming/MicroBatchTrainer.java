@@ -11,9 +11,11 @@ import io.sparkamp.core.train.TrainingLoop;
 import io.sparkamp.core.train.TrainingSetup;
 import io.sparkamp.core.train.TrainingState;
 import io.sparkamp.spark.data.CachedTrainingData;
+import io.sparkamp.spark.data.DataReadException;
 import io.sparkamp.spark.data.DataValidationException;
 import io.sparkamp.spark.data.DataValidator;
 import io.sparkamp.spark.data.DatasetReader;
+import io.sparkamp.spark.data.ReadFailures;
 import io.sparkamp.spark.data.TrainingTable;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.data.ValidationRules;
@@ -28,6 +30,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * What happens to each micro-batch ({@code foreachBatch}), as a small state machine around the model
@@ -114,8 +117,8 @@ final class MicroBatchTrainer implements VoidFunction2<Dataset<Row>, Long> {
     private void apply(Dataset<Row> frame, long batchId) {
         long started = System.nanoTime();
         String source = "micro-batch " + batchId + " of " + config.source();
-        List<String> files = inputFiles(frame);
-        TrainingTable batch = DatasetReader.fromFrame(frame, config.columns(), source);
+        List<String> files = reading(() -> inputFiles(frame), frame, batchId);
+        TrainingTable batch = reading(() -> DatasetReader.fromFrame(frame, config.columns(), source), frame, batchId);
         if (batch.rowCount() == 0) {
             applyEmpty(batchId, files, started);
             return;
@@ -169,13 +172,39 @@ final class MicroBatchTrainer implements VoidFunction2<Dataset<Row>, Long> {
     private CachedTrainingData validatedAndCached(Dataset<Row> frame, TrainingTable table, List<String> files, String source,
                                                   long batchId) {
         try {
-            return TrainingTables.validateAndCache(table, setup.model(), setup.loss(), setup.config().precision(),
-                    config.inputStorage(), config.partitions(), source);
+            return reading(() -> TrainingTables.validateAndCache(table, setup.model(), setup.loss(), setup.config().precision(),
+                    config.inputStorage(), config.partitions(), source), frame, batchId);
         } catch (DataValidationException e) {
             DataValidationException exact = files.size() > 1 ? firstBadFile(frame, files, batchId).orElse(e) : e;
-            throw new ConfigException((exact == e ? "" : source + ": ") + exact.getMessage() + "\nNo update from micro-batch " + batchId
-                    + " was committed. Correct the file in place (same name) and restart with the same checkpoint-dir: the"
-                    + " micro-batch is then trained once.");
+            throw new ConfigException((exact == e ? "" : source + ": ") + exact.getMessage() + nothingCommitted(batchId));
+        }
+    }
+
+    private static String nothingCommitted(long batchId) {
+        return "\nNo update from micro-batch " + batchId + " was committed. Correct the file in place (same name) and restart"
+                + " with the same checkpoint-dir: the micro-batch is then trained once.";
+    }
+
+    /**
+     * Runs a step that reads the micro-batch's files: a file Spark cannot read (truncated, corrupt, not in the
+     * stream's format) fails the micro-batch with a message naming the file, before anything is trained.
+     */
+    private <T> T reading(Supplier<T> read, Dataset<Row> frame, long batchId) {
+        try {
+            return read.get();
+        } catch (Exception e) { // Spark's job failures are checked exceptions, thrown undeclared
+            if (e instanceof ConfigException c) {
+                throw c;
+            }
+            if (config.files().isEmpty()) {
+                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            }
+            RuntimeException translated = ReadFailures.translate(e, frame.sparkSession(), config.files().get());
+            if (translated instanceof DataReadException) {
+                throw new DataReadException("micro-batch " + batchId + " of " + config.source() + ": " + translated.getMessage()
+                        + nothingCommitted(batchId));
+            }
+            throw translated;
         }
     }
 

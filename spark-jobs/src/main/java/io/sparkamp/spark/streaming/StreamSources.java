@@ -1,6 +1,7 @@
 package io.sparkamp.spark.streaming;
 
 import io.sparkamp.core.config.ConfigException;
+import io.sparkamp.spark.data.ReadFailures;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -90,8 +91,15 @@ public final class StreamSources {
         } catch (IOException e) {
             throw new ConfigException("--data: cannot list " + config.data() + ": " + e.getMessage());
         }
-        return config.format().equals("json") ? spark.read().json(config.data()).schema()
-                : spark.read().parquet(config.data()).schema();
+        try {
+            return config.format().equals("json") ? spark.read().json(config.data()).schema()
+                    : spark.read().parquet(config.data()).schema();
+        } catch (Exception e) { // a file there that cannot be read is named (Spark's job failures are checked, undeclared)
+            if (config.files().isEmpty()) {
+                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            }
+            throw ReadFailures.translate(e, spark, config.files().get());
+        }
     }
 
     private static StructType ddl(String text) {

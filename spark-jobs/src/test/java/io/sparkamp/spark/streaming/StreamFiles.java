@@ -1,5 +1,6 @@
 package io.sparkamp.spark.streaming;
 
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
@@ -31,6 +32,20 @@ public final class StreamFiles {
             .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), false);
 
     private StreamFiles() {
+    }
+
+    /**
+     * Labelled rows from Spark's rate source, {@code rowsPerSecond} of them a second: the source's
+     * {@code value}, a label (value % 4) and features around a label-dependent mean, like the files'.
+     */
+    public static Dataset<Row> rateRows(SparkSession spark, int rowsPerSecond) {
+        Dataset<Row> rate = spark.readStream().format("rate").option("rowsPerSecond", rowsPerSecond).load();
+        StringBuilder features = new StringBuilder("array(");
+        for (int j = 0; j < FEATURES; j++) {
+            features.append(j == 0 ? "" : ", ").append("cast(sin(value * ").append(j + 1).append(") + IF(value % 4 = ")
+                    .append(j % 4).append(", 1.5, 0) AS FLOAT)");
+        }
+        return rate.selectExpr("value", "CAST(value % 4 AS INT) AS label", features + ") AS features");
     }
 
     /** A row spoiler: returns the row to write for index {@code i} (or the row unchanged). */

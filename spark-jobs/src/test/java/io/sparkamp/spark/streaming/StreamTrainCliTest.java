@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkamp.spark.TrainRuns;
+import io.sparkamp.spark.checkpoint.DirectoryLock;
 import io.sparkamp.spark.cli.ExitCodes;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -59,6 +62,22 @@ class StreamTrainCliTest {
         assertBadInput(amp("stream-train", "--data", "in", "--checkpoint-dir", "c", "--schedule", "cosine"), "schedule-steps");
         assertBadInput(amp("stream-train", "--data", "in", "--checkpoint-dir", "c", "--format", "kafka", "--schema",
                 "label INT"), "kafka-servers");
+    }
+
+    @Test
+    void aCheckpointDirectoryInUseIsOneErrorLineNamingIt() throws Exception {
+        Path watched = tmp.resolve("incoming");
+        csv(watched, "part-0.csv", rows(16, 1));
+        Path checkpoints = tmp.resolve("run");
+        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(checkpoints.toString());
+        try (DirectoryLock held = DirectoryLock.acquire(FileSystem.getLocal(new Configuration()), root)) {
+            TrainRuns.Cli refused = amp("stream-train", "--master", "local[2]", "--data", watched.toString(), "--format", "csv",
+                    "--schema", "y INT, x0 DOUBLE, x1 DOUBLE, x2 DOUBLE, x3 DOUBLE", "--label-col", "y", "--feature-cols",
+                    "x0,x1,x2,x3", "--model", "mlp 4-8-2 relu", "--checkpoint-dir", checkpoints.toString());
+            assertBadInput(refused, "checkpoint directory " + checkpoints + " is in use by another run",
+                    "pid " + ProcessHandle.current().pid(), "use another --checkpoint-dir");
+        }
+        assertTrue(Files.notExists(checkpoints.resolve("model")), "the refused run wrote nothing");
     }
 
     private static void csv(Path dir, String name, List<String> rows) throws Exception {
