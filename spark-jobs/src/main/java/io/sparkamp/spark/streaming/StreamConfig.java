@@ -95,16 +95,9 @@ public record StreamConfig(TrainConfig train, String source, String format, Stri
         return JobConfig.dataSpec(columnsOnly, data);
     }
 
-    /**
-     * The stream's files as a batch reader names them in its errors, or empty where the format has no such
-     * reader (json: rows that do not parse are bad rows, which validation names; kafka: no files).
-     */
+    /** The stream's files as a batch reader names them in its errors; empty for json and kafka. */
     public java.util.Optional<DataSpec> files() {
-        if (!format.equals("parquet") && !format.equals("csv")) {
-            return java.util.Optional.empty();
-        }
-        return java.util.Optional.of(new DataSpec(data, DataSpec.Format.parse(format), columns.labelCol(), columns.featuresCol(),
-                columns.featureCols(), csvHeader));
+        return StreamSources.fileSpec(format, data, csvHeader);
     }
 
     /** Optimizer steps for a micro-batch whose training rows (with the replay window) number {@code rows}. */

@@ -85,36 +85,33 @@ class StreamDriverFaultIT {
                 "--micro-batch-size", "8", "--partitions", "2", "--seed", "7", "--kernel", "java"};
     }
 
-    @Test
-    void killedBetweenTheModelCommitAndSparksCommitThenRestartedBitIdentically() throws Exception {
-        assertKilledAndRestartedGivesTheSameBits(StreamFaults.Point.AFTER_MODEL_COMMIT, "1", 1);
-    }
-
-    @Test
-    void killedInTheMiddleOfAMicroBatchThenRestartedBitIdentically() throws Exception {
-        assertKilledAndRestartedGivesTheSameBits(StreamFaults.Point.MID_BATCH, "0", 0);
-    }
-
     /**
-     * @param modelHolds the last micro-batch the model commit holds after the kill
-     * @param skipped    micro-batches the restarted run is handed again and skips
+     * One run killed twice: in the middle of micro-batch 1 (after its first optimizer step: the model commit still
+     * holds micro-batch 0, and Spark redelivers micro-batch 1, which is applied once), then, restarted, between the
+     * model commit of micro-batch 2 and Spark's commit of it (the restarted run is handed micro-batch 2 again and
+     * skips it). Each JVM start costs seconds, so the two kill points share one run.
      */
-    private static void assertKilledAndRestartedGivesTheSameBits(StreamFaults.Point point, String modelHolds, long skipped)
-            throws Exception {
-        Path dir = work.resolve(point.name().toLowerCase());
-        SubmittedJob.Result killed = SubmittedJob.start(work, point + "-killed",
-                List.of("-D" + StreamFaults.HALT_PROPERTY + "=" + point + ":1"), streamTrain(dir)).waitFor();
-        assertEquals(KILLED, killed.exitCode(), killed.output());
-        assertEquals(modelHolds, lastBatchId(newestCommit(dir)), "the model commit the kill left");
+    @Test
+    void killedMidBatchAndBetweenTheCommitsThenRestartedBitIdentically() throws Exception {
+        Path dir = work.resolve("killed");
+        SubmittedJob.Result midBatch = kill(dir, StreamFaults.Point.MID_BATCH, 1);
+        assertEquals("0", lastBatchId(newestCommit(dir)), "the mid-batch kill left the commit of micro-batch 0");
         assertEquals(List.of(0L), sparkCommits(dir), "Spark never committed micro-batch 1");
         assertTrue(Files.exists(dir.resolve("_lock")), "the killed run's lock is still there");
 
-        SubmittedJob.Result restarted = SubmittedJob.run(work, point + "-restarted", streamTrain(dir));
+        SubmittedJob.Result betweenCommits = kill(dir, StreamFaults.Point.AFTER_MODEL_COMMIT, 2);
+        assertTrue(betweenCommits.stderr().contains("taking over the stale lock"), betweenCommits.stderr());
+        assertEquals("2", lastBatchId(newestCommit(dir)), "micro-batch 2's model commit was written");
+        assertEquals(List.of(0L, 1L), sparkCommits(dir), "Spark never committed micro-batch 2");
+        assertTrue(midBatch.stdout().isBlank() && betweenCommits.stdout().isBlank(), "killed runs print no summary");
+
+        SubmittedJob.Result restarted = SubmittedJob.run(work, "restarted", streamTrain(dir));
         assertEquals(0, restarted.exitCode(), restarted.output());
         assertTrue(restarted.stderr().contains("taking over the stale lock"), restarted.stderr());
         Map<String, Object> summary = TrainRuns.lastJsonLine(restarted.stdout());
-        assertEquals(skipped, TrainRuns.num(summary, "batches_skipped"), 0, summary.toString());
-        assertEquals(2 - skipped, TrainRuns.num(summary, "batches_applied"), 0, summary.toString());
+        assertEquals(1, TrainRuns.num(summary, "batches_skipped"), 0, "micro-batch 2 redelivered and skipped: " + summary);
+        assertEquals(0, TrainRuns.num(summary, "batches_applied"), 0, summary.toString());
+        assertEquals(2, TrainRuns.num(summary, "last_batch_id"), 0, summary.toString());
         TrainRuns.assertSameState(reference, newestCommit(dir));
         List<Long> applied = new ArrayList<>();
         for (Map<String, Object> line : TrainRuns.jsonLines(dir.resolve("micro-batches.jsonl"))) {
@@ -123,6 +120,14 @@ class StreamDriverFaultIT {
         assertEquals(List.of(0L, 1L, 2L), applied, "each micro-batch applied once");
         assertEquals(List.of(0L, 1L, 2L), sparkCommits(dir), "Spark's commit log agrees with the model");
         assertTrue(Files.notExists(dir.resolve("_lock")), "the lock is released at the end");
+    }
+
+    /** Runs stream-train on {@code dir} until the hook halts its JVM at {@code point} of micro-batch {@code batchId}. */
+    private static SubmittedJob.Result kill(Path dir, StreamFaults.Point point, long batchId) throws Exception {
+        SubmittedJob.Result killed = SubmittedJob.start(work, point + "-" + batchId,
+                List.of("-D" + StreamFaults.HALT_PROPERTY + "=" + point + ":" + batchId), streamTrain(dir)).waitFor();
+        assertEquals(KILLED, killed.exitCode(), killed.output());
+        return killed;
     }
 
     private static Checkpoint newestCommit(Path dir) {
