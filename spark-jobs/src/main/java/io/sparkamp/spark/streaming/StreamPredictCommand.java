@@ -166,9 +166,14 @@ public final class StreamPredictCommand implements Command {
         void write(Dataset<Row> scored, long batchId) {
             current = batchId;
             long started = System.nanoTime();
-            String dir = new Path(out, "batch=" + batchId).toString();
-            scored.write().mode(SaveMode.Overwrite).parquet(dir);
-            Dataset<Row> written = scored.sparkSession().read().parquet(dir);
+            Path dir = new Path(out, "batch=" + batchId);
+            try {
+                scored.write().mode(SaveMode.Overwrite).parquet(dir.toString());
+            } catch (Exception e) { // a failed write leaves its directory behind, holding nothing committed
+                delete(scored.sparkSession(), dir);
+                throw e;
+            }
+            Dataset<Row> written = scored.sparkSession().read().parquet(dir.toString());
             long n = written.count();
             long step = n == 0 ? -1 : written.select(StreamingScorer.MODEL_STEP_COL).head().getLong(0);
             if (step >= 0) {
@@ -178,6 +183,14 @@ public final class StreamPredictCommand implements Command {
             rows += n;
             progress.printf("batch %d  rows %d  model step %s  scored in %.2f s%n", batchId, n, step < 0 ? "-" : step,
                     (System.nanoTime() - started) / 1e9);
+        }
+
+        private static void delete(SparkSession spark, Path dir) {
+            try {
+                dir.getFileSystem(spark.sparkContext().hadoopConfiguration()).delete(dir, true);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove the failed write " + dir, e);
+            }
         }
     }
 }
