@@ -193,19 +193,30 @@ final class MicroBatchTrainer implements VoidFunction2<Dataset<Row>, Long> {
         try {
             return read.get();
         } catch (Exception e) { // Spark's job failures are checked exceptions, thrown undeclared
-            if (e instanceof ConfigException c) {
-                throw c;
-            }
-            if (config.files().isEmpty()) {
-                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
-            }
-            RuntimeException translated = ReadFailures.translate(e, frame.sparkSession(), config.files().get());
-            if (translated instanceof DataReadException) {
-                throw new DataReadException("micro-batch " + batchId + " of " + config.source() + ": " + translated.getMessage()
+            if (!(e instanceof ConfigException) && !interrupted(e) && config.files().isPresent()
+                    && ReadFailures.translate(e, frame.sparkSession(), config.files().get()) instanceof DataReadException unreadable) {
+                throw new DataReadException("micro-batch " + batchId + " of " + config.source() + ": " + unreadable.getMessage()
                         + nothingCommitted(batchId));
             }
-            throw translated;
+            throw MicroBatchTrainer.<RuntimeException>unchanged(e);
         }
+    }
+
+    /** A stop of the query interrupts the micro-batch: that is no read failure, and Spark must see it as it is. */
+    private static boolean interrupted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException
+                    || t instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Rethrows {@code e} as it is, checked or not (Spark recognises its own exceptions by type). */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException unchanged(Throwable e) throws E {
+        throw (E) e;
     }
 
     private java.util.Optional<DataValidationException> firstBadFile(Dataset<Row> frame, List<String> files, long batchId) {

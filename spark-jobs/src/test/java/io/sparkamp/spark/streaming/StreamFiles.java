@@ -4,8 +4,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Assertions;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,6 +18,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -46,6 +49,21 @@ public final class StreamFiles {
                     .append(j % 4).append(", 1.5, 0) AS FLOAT)");
         }
         return rate.selectExpr("value", "CAST(value % 4 AS INT) AS label", features + ") AS features");
+    }
+
+    /** Polls {@code done} every 50 ms; fails when the query stops first or after 3 minutes. */
+    public static void waitFor(BooleanSupplier done, StreamingQuery query, String what) throws Exception {
+        long deadline = System.nanoTime() + 180_000_000_000L;
+        while (!done.getAsBoolean()) {
+            if (!query.isActive()) {
+                query.awaitTermination();
+                Assertions.fail("the query stopped while waiting for " + what);
+            }
+            if (System.nanoTime() > deadline) {
+                Assertions.fail("timed out waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
     }
 
     /** A row spoiler: returns the row to write for index {@code i} (or the row unchanged). */

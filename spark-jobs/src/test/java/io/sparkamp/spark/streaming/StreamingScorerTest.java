@@ -32,7 +32,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -72,10 +71,10 @@ class StreamingScorerTest extends AmpSparkTestBase {
         StreamingQuery query = scorer.start(StreamFiles.rateRows(spark(), 50), root.resolve("scoring").toString(),
                 Trigger.ProcessingTime(100));
         try {
-            waitFor(() -> batchesScoredWith(scored, 3) >= 2, query, "two micro-batches scored with the first commit");
+            StreamFiles.waitFor(() -> batchesScoredWith(scored, 3) >= 2, query, "two micro-batches scored with the first commit");
             StreamFiles.drop(spark(), files, "b", 50, 2, 1, null);
             train(training(files, checkpoints)); // the second commit lands while the scoring query runs
-            waitFor(() -> batchesScoredWith(scored, 6) >= 2, query, "two micro-batches scored with the second commit");
+            StreamFiles.waitFor(() -> batchesScoredWith(scored, 6) >= 2, query, "two micro-batches scored with the second commit");
         } finally {
             query.stop();
         }
@@ -138,19 +137,5 @@ class StreamingScorerTest extends AmpSparkTestBase {
     private static long batchesScoredWith(Map<Long, List<Row>> scored, long version) {
         return scored.values().stream().filter(rows -> !rows.isEmpty()
                 && rows.get(0).<Long>getAs(StreamingScorer.MODEL_STEP_COL) == version).count();
-    }
-
-    private static void waitFor(BooleanSupplier done, StreamingQuery query, String what) throws Exception {
-        long deadline = System.nanoTime() + 180_000_000_000L;
-        while (!done.getAsBoolean()) {
-            if (!query.isActive()) {
-                query.awaitTermination();
-                Assertions.fail("the query stopped while waiting for " + what);
-            }
-            if (System.nanoTime() > deadline) {
-                Assertions.fail("timed out waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
     }
 }

@@ -80,6 +80,18 @@ class StreamingTrainerTest extends AmpSparkTestBase {
         return TrainRuns.jsonLines(checkpoints.resolve("micro-batches.jsonl"));
     }
 
+    /** A fresh run's directories: {@code watched} (new files land there) and {@code checkpoints}, both under {@code root}. */
+    private record Run(Path root, Path watched, Path checkpoints) {
+    }
+
+    /** A fresh run whose watched directory holds one file of 40 rows. */
+    private Run oneFileRun(String name, String firstFile, long seed) throws Exception {
+        Path root = newFolder(tmp, name).toPath();
+        Run run = new Run(root, root.resolve("incoming"), root.resolve("run"));
+        StreamFiles.drop(spark(), run.watched(), firstFile, 40, seed, 0, null);
+        return run;
+    }
+
     /** Three files of different sizes (so Spark's file order is fixed), 1 s apart. */
     private Path threeFiles(String name) throws Exception {
         Path dir = newFolder(tmp, name).toPath().resolve("incoming");
@@ -91,10 +103,9 @@ class StreamingTrainerTest extends AmpSparkTestBase {
 
     @Test
     void filesLandingWhileTheQueryRunsAreEachTrainedOnce() throws Exception {
-        Path root = newFolder(tmp, "landing").toPath();
-        Path watched = root.resolve("incoming");
-        Path checkpoints = root.resolve("run");
-        StreamFiles.drop(spark(), watched, "f0", 40, 10, 0, null);
+        Run run = oneFileRun("landing", "f0", 10);
+        Path watched = run.watched();
+        Path checkpoints = run.checkpoints();
         StreamConfig config = StreamConfig.from(settings(watched, checkpoints, "trigger", "300ms", "steps-per-batch", "2"));
         ByteArrayOutputStream progress = new ByteArrayOutputStream();
         int[] sizes = {40, 30, 50, 20};
@@ -102,11 +113,11 @@ class StreamingTrainerTest extends AmpSparkTestBase {
             StreamingQuery query = trainer.start();
             try {
                 for (int f = 1; f < sizes.length; f++) {
-                    waitFor(() -> trainer.lastAppliedBatch() >= 0, query, "the first micro-batch");
+                    StreamFiles.waitFor(() -> trainer.lastAppliedBatch() >= 0, query, "the first micro-batch");
                     StreamFiles.drop(spark(), watched, "f" + f, sizes[f], 10 + f, f, null);
                     Thread.sleep(400);
                 }
-                waitFor(() -> batchesRows(checkpoints) == 140, query, "every landed row to be trained on");
+                StreamFiles.waitFor(() -> batchesRows(checkpoints) == 140, query, "every landed row to be trained on");
             } finally {
                 query.stop();
             }
@@ -147,20 +158,6 @@ class StreamingTrainerTest extends AmpSparkTestBase {
         return batches(checkpoints).stream().mapToLong(l -> ((Number) l.get("rows")).longValue()).sum();
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier done, StreamingQuery query, String what) throws Exception {
-        long deadline = System.nanoTime() + 180_000_000_000L;
-        while (!done.getAsBoolean()) {
-            if (!query.isActive()) {
-                query.awaitTermination();
-                Assertions.fail("the query stopped while waiting for " + what);
-            }
-            if (System.nanoTime() > deadline) {
-                Assertions.fail("timed out waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
-    }
-
     /**
      * The step plan is the same when the stream's first micro-batch holds every file (available-now, no
      * max-files-per-trigger), the cached partitions are the same (same partitions setting, files of
@@ -188,10 +185,9 @@ class StreamingTrainerTest extends AmpSparkTestBase {
 
     @Test
     void badRowsInANewFileFailTheMicroBatchNamingFileAndRowAndCommitNothing() throws Exception {
-        Path root = newFolder(tmp, "bad-rows").toPath();
-        Path watched = root.resolve("incoming");
-        Path checkpoints = root.resolve("run");
-        StreamFiles.drop(spark(), watched, "good-0", 40, 1, 0, null);
+        Run run = oneFileRun("bad-rows", "good-0", 1);
+        Path watched = run.watched();
+        Path checkpoints = run.checkpoints();
         Settings settings = settings(watched, checkpoints, "trigger", "available-now", "steps-per-batch", "2");
         streamTrain(settings);
         Checkpoint before = newestCommit(checkpoints);
@@ -283,16 +279,15 @@ class StreamingTrainerTest extends AmpSparkTestBase {
      */
     @Test
     void anUnreadableFileFailsTheMicroBatchNamingTheFileAndCommitsNothing() throws Exception {
-        Path root = newFolder(tmp, "unreadable").toPath();
-        Path watched = root.resolve("incoming");
-        Path checkpoints = root.resolve("run");
-        StreamFiles.drop(spark(), watched, "good-0", 40, 1, 0, null);
+        Run run = oneFileRun("unreadable", "good-0", 1);
+        Path watched = run.watched();
+        Path checkpoints = run.checkpoints();
         Settings settings = settings(watched, checkpoints, "trigger", "available-now", "steps-per-batch", "2",
                 "schema", "label INT, features ARRAY<FLOAT>");
         streamTrain(settings);
         Checkpoint before = newestCommit(checkpoints);
 
-        Path staging = root.resolve("broken.parquet");
+        Path staging = run.root().resolve("broken.parquet");
         Files.writeString(staging, "these bytes are not a Parquet file, though the name says so");
         Path broken = Files.move(staging, watched.resolve("broken.parquet"));
         ConfigException e = assertThrows(ConfigException.class, () -> streamTrain(settings));
@@ -320,10 +315,9 @@ class StreamingTrainerTest extends AmpSparkTestBase {
      */
     @Test
     void aSecondRunOnTheSameCheckpointDirectoryIsRefusedWhileTheFirstHoldsIt() throws Exception {
-        Path root = newFolder(tmp, "locked").toPath();
-        Path watched = root.resolve("incoming");
-        Path checkpoints = root.resolve("run");
-        StreamFiles.drop(spark(), watched, "a", 40, 1, 0, null);
+        Run run = oneFileRun("locked", "a", 1);
+        Path watched = run.watched();
+        Path checkpoints = run.checkpoints();
         StreamConfig config = StreamConfig.from(settings(watched, checkpoints, "trigger", "available-now", "steps-per-batch", "2"));
         PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
         try (StreamingTrainer first = new StreamingTrainer(spark(), config, quiet)) {
