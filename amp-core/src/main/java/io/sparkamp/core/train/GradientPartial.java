@@ -1,5 +1,8 @@
 package io.sparkamp.core.train;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 /**
  * What one worker (a Spark task or a local partition) sends back for one step: the FP32 gradient of
  * its rows (still multiplied by the loss scale), the loss sum, the row count, how many rows it got
@@ -108,6 +111,47 @@ public final class GradientPartial {
         gradientValuesUnderflowed += other.gradientValuesUnderflowed;
         computeNanos = Math.max(computeNanos, other.computeNanos);
         return this;
+    }
+
+    /** Bytes {@link #writeTo} writes. */
+    public int encodedBytes() {
+        return HEADER_BYTES + 4 * gradients.length;
+    }
+
+    private static final int HEADER_BYTES = 4 + 8 + 8 + 8 + 1 + 8 + 8 + 8;
+
+    /**
+     * Writes the partial in a fixed little-endian layout (for transports that move it outside Spark's
+     * serializer): the parameter count, the counters, then the gradients as raw FP32 bits, so a decoded
+     * partial is the same to the bit.
+     */
+    public void writeTo(ByteBuffer out) {
+        ByteBuffer le = out.order(ByteOrder.LITTLE_ENDIAN);
+        le.putInt(gradients.length).putDouble(lossSum).putLong(rows).putLong(correct).put((byte) (nonFinite ? 1 : 0))
+                .putLong(gradientValuesCast).putLong(gradientValuesUnderflowed).putLong(computeNanos);
+        le.asFloatBuffer().put(gradients);
+        le.position(le.position() + 4 * gradients.length);
+    }
+
+    /** Reads a partial written by {@link #writeTo}; {@code in} is left after it. */
+    public static GradientPartial readFrom(ByteBuffer in) {
+        ByteBuffer le = in.order(ByteOrder.LITTLE_ENDIAN);
+        int count = le.getInt();
+        if (count < 0 || (long) count * 4 + HEADER_BYTES - 4 > le.remaining()) {
+            throw new IllegalArgumentException("truncated gradient partial: " + count + " parameters announced, "
+                    + le.remaining() + " bytes left");
+        }
+        GradientPartial p = new GradientPartial(count);
+        p.lossSum = le.getDouble();
+        p.rows = le.getLong();
+        p.correct = le.getLong();
+        p.nonFinite = le.get() != 0;
+        p.gradientValuesCast = le.getLong();
+        p.gradientValuesUnderflowed = le.getLong();
+        p.computeNanos = le.getLong();
+        le.asFloatBuffer().get(p.gradients);
+        le.position(le.position() + 4 * count);
+        return p;
     }
 
     /** Fraction of gradient values cast to 16 bits that underflowed to zero. */

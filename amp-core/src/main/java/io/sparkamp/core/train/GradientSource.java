@@ -8,7 +8,7 @@ import io.sparkamp.core.nn.WorkingWeights;
  * Local partitions in this JVM, one Spark job per step, or long-lived Spark tasks all implement this;
  * the {@link TrainingLoop} around it is the same.
  */
-public interface GradientSource {
+public interface GradientSource extends AutoCloseable {
     /** Rows per partition, in partition order (fixed for the source's lifetime). */
     long[] partitionRows();
 
@@ -19,6 +19,19 @@ public interface GradientSource {
      * @param assignments what each partition computes, indexed by partition
      */
     StepGradient compute(WorkingWeights weights, PartitionAssignment[] assignments);
+
+    /**
+     * The loop has stopped stepping for now (the caller may evaluate, checkpoint or run other work on the
+     * same cluster): release what is held between steps, such as long-lived tasks occupying every slot.
+     * The next {@link #compute} starts them again.
+     */
+    default void pause() {
+    }
+
+    /** Releases what the source holds for its steps (workers' off-heap buffers, long-lived tasks). */
+    @Override
+    default void close() {
+    }
 
     /**
      * A step's summed partial and the bytes of weights the source sent to its workers for it.

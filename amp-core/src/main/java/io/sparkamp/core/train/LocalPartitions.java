@@ -40,4 +40,10 @@ public final class LocalPartitions implements GradientSource {
         }
         return new StepGradient(total, 0);
     }
+
+    /** Frees the worker's off-heap buffers. */
+    @Override
+    public void close() {
+        worker.close();
+    }
 }

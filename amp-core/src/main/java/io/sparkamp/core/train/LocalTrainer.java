@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * {@link LocalPartitions}, the same workers and step state machine as the Spark job. With the same seed,
  * data and partitioning it produces the same weights as a distributed run, to the bit.
  */
-public final class LocalTrainer {
+public final class LocalTrainer implements AutoCloseable {
     private final TrainingSetup setup;
     private final TrainingLoop loop;
 
@@ -40,5 +40,11 @@ public final class LocalTrainer {
     /** The loop this trainer runs (for callers that want timings or a run cadence around it). */
     public TrainingLoop loop() {
         return loop;
+    }
+
+    /** Frees the worker's off-heap buffers. */
+    @Override
+    public void close() {
+        loop.close();
     }
 }

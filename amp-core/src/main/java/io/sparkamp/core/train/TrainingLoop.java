@@ -7,9 +7,9 @@ import io.sparkamp.core.nn.WorkingWeights;
  * trainer: cast the FP32 master weights to the run's precision, let the {@link GradientSource} compute
  * and sum every partition's partial, hand the sum to the {@link OptimizerStep} state machine, tell the
  * listener. Where the partials come from (local partitions, Spark jobs, long-lived tasks) is the
- * source's business only.
+ * source's business only. Closing the loop closes its source.
  */
-public final class TrainingLoop {
+public final class TrainingLoop implements AutoCloseable {
     private final TrainingSetup setup;
     private final GradientSource source;
     private final OptimizerStep optimizerStep;
@@ -24,6 +24,14 @@ public final class TrainingLoop {
 
     /** Runs steps until {@code state} has made {@code untilStep} attempts, telling {@code listener} after each. */
     public TrainingState run(TrainingState state, long untilStep, StepListener listener) {
+        try {
+            return runSteps(state, untilStep, listener);
+        } finally {
+            source.pause(); // the caller may use the cluster now (evaluation, checkpoint, the next micro-batch)
+        }
+    }
+
+    private TrainingState runSteps(TrainingState state, long untilStep, StepListener listener) {
         while (state.steps() < untilStep) {
             long started = System.nanoTime();
             WorkingWeights weights = WorkingWeights.cast(state.master(), setup.config().precision());
@@ -45,5 +53,10 @@ public final class TrainingLoop {
 
     public GradientSource source() {
         return source;
+    }
+
+    @Override
+    public void close() {
+        source.close();
     }
 }

@@ -14,6 +14,7 @@ import io.sparkamp.spark.checkpoint.CheckpointedRun;
 import io.sparkamp.spark.data.CachedTrainingData;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.driver.DistributedTrainer;
+import io.sparkamp.spark.driver.StepTransport;
 import io.sparkamp.spark.json.Json;
 import io.sparkamp.spark.report.EvaluationFields;
 import io.sparkamp.spark.report.MetricsReporter;
@@ -76,8 +77,8 @@ public final class TrainCommand {
         TrainingSetup setup = new TrainingSetup(job.train(), totalSteps);
         LOG.info("{}; GEMM kernel {}; {} steps of {} rows over {} partitions", setup.policy(),
                 setup.gemm().kernel().name(), totalSteps, job.train().batchSize(), train.partitionRows().length);
-        DistributedTrainer trainer = new DistributedTrainer(sc, setup, train);
-        try (CheckpointedRun checkpoints = CheckpointedRun.start(spark, job.settings(), setup, train);
+        try (DistributedTrainer trainer = new DistributedTrainer(sc, setup, train, StepTransport.from(job.settings()));
+             CheckpointedRun checkpoints = CheckpointedRun.start(spark, job.settings(), setup, train);
              MetricsReporter metrics = new MetricsReporter(job.metricsPath() == null ? null : Path.of(job.metricsPath()),
                 System.err, job.logEvery(), totalSteps)) {
             TrainingState state = checkpoints.state();

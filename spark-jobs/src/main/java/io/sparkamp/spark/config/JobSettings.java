@@ -60,11 +60,18 @@ public final class JobSettings {
             .accepting(v -> v >= 0 && v <= 1, "in [0, 1]");
     public static final Setting<String> MASTER = Setting.text("master", "spark", null,
             "Spark master (default: spark-submit's, else local[*])").derivedDefault("local[*] / spark-submit's");
+    public static final Setting<String> TRANSPORT = Setting.choice("transport", "spark", "auto",
+            "how each step's gradients reach the driver: jobs (one Spark job per step), barrier (long-lived tasks in one "
+                    + "barrier stage exchanging gradients and weights with the driver over gRPC), or auto (barrier where Spark "
+                    + "allows it: no dynamic allocation, a slot per partition, partitions fit the executors' decoded budget)",
+            "auto", "jobs", "barrier");
+    public static final Setting<Integer> TRANSPORT_PORT = Setting.integer("transport-port", "spark", 0,
+            "driver port the barrier transport listens on (0 = any free port)").accepting(v -> v >= 0 && v <= 65535, "in [0, 65535]");
 
     /** The job's own settings, in the order --help lists them. */
     public static final List<Setting<?>> JOB = List.of(DATA, TEST_DATA, FORMAT, LABEL_COL, FEATURES_COL, FEATURE_COLS,
             CSV_HEADER, PARTITIONS, REPLICATE, INPUT_STORAGE, CHECKPOINT_DIR, CHECKPOINT_EVERY, RESUME, OVERWRITE, ALLOW_CHANGED,
-            METRICS, LOG_EVERY, EVAL_EVERY, TARGET_ACCURACY, MASTER);
+            METRICS, LOG_EVERY, EVAL_EVERY, TARGET_ACCURACY, MASTER, TRANSPORT, TRANSPORT_PORT);
 
     /** Every setting of a training job: the engine's, then the job's. */
     public static final List<Setting<?>> TRAINING = concat(EngineSettings.ALL, JOB);

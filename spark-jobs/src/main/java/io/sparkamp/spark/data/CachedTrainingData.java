@@ -75,12 +75,14 @@ public final class CachedTrainingData {
     public static CachedTrainingData build(TrainingTable table, Precision storage, int partitions, String fingerprint,
                                            long valuesFlushedToZero) {
         // Repartition as a DataFrame: Spark SQL shuffles its own binary rows (no Kryo of Row objects) and
-        // sorts before a round-robin split, so the partitioning is the same on every run and retry.
+        // sorts before a round-robin split, so the partitioning is the same on every run and retry. A shuffle
+        // also when there are fewer partitions wanted, never a coalesce: a barrier stage over these batches
+        // (the barrier step transport) may not contain ancestors with another number of partitions.
         Dataset<Row> frame = table.data();
         int current = frame.rdd().getNumPartitions();
         int wanted = partitions > 0 ? partitions : frame.sparkSession().sparkContext().defaultParallelism();
         if (wanted != current) {
-            frame = wanted < current ? frame.coalesce(wanted) : frame.repartition(wanted);
+            frame = frame.repartition(wanted);
         }
         JavaRDD<InternalRow> rows = frame.queryExecution().toRdd().toJavaRDD();
         long expected = expectedBytes(table.rowCount(), table.featureCount(), storage);

@@ -17,20 +17,27 @@ import java.util.List;
 
 /**
  * Training and evaluation over cached Spark data: the engine's {@link TrainingLoop} with one Spark job
- * per step as its gradient source ({@link SparkJobGradients}), and evaluation as one job over a cached
- * dataset. The loop itself lives in the engine; this class only says where gradients come from.
+ * per step ({@link SparkJobGradients}) or long-lived barrier tasks ({@link BarrierGradients}) as its
+ * gradient source, and evaluation as one job over a cached dataset. The loop itself lives in the engine;
+ * this class only says where gradients come from. Closing it ends long-lived tasks and frees workers.
  */
-public final class DistributedTrainer {
+public final class DistributedTrainer implements AutoCloseable {
     private final JavaSparkContext sc;
     private final TrainingSetup setup;
     private final WorkerSpec workerSpec;
     private final TrainingLoop loop;
 
+    /** Training with one Spark job per step. */
     public DistributedTrainer(JavaSparkContext sc, TrainingSetup setup, CachedTrainingData data) {
+        this(sc, setup, data, StepTransport.jobs());
+    }
+
+    /** Training whose partials travel by {@code transport} (jobs, barrier, or auto's choice). */
+    public DistributedTrainer(JavaSparkContext sc, TrainingSetup setup, CachedTrainingData data, StepTransport transport) {
         this.sc = sc;
         this.setup = setup;
         this.workerSpec = setup.workerSpec();
-        this.loop = new TrainingLoop(setup, new SparkJobGradients(sc, workerSpec, data));
+        this.loop = new TrainingLoop(setup, transport.open(sc, workerSpec, data));
     }
 
     /** Runs steps until {@code state} has made {@code untilStep} attempts, reporting each one. */
@@ -41,6 +48,11 @@ public final class DistributedTrainer {
     /** The loop (for a {@link io.sparkamp.core.train.TrainingRun} cadence around it). */
     public TrainingLoop loop() {
         return loop;
+    }
+
+    @Override
+    public void close() {
+        loop.close();
     }
 
     /** Loss and accuracy of the current master weights, cast to the run's precision, on {@code target}. */

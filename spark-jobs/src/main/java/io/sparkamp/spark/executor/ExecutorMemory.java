@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 public final class ExecutorMemory implements AutoCloseable {
     /** Spark conf key: off-heap bytes for partitions kept decoded across steps, per executor. */
     public static final String DECODED_BUDGET_KEY = "spark.amp.executor.decodedCacheBytes";
-    static final String DEFAULT_DECODED_BUDGET = "2g";
+    public static final String DEFAULT_DECODED_BUDGET = "2g";
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorMemory.class);
     private static ExecutorMemory jvmInstance;
 

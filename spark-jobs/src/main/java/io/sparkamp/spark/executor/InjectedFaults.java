@@ -15,7 +15,7 @@ import org.apache.spark.TaskContext;
  *
  * <ul>
  *   <li>{@value #FAIL_TASK_AT_STEP} = N: the first attempt of every gradient task of step N (0-based,
- *       the step being computed) throws; Spark retries it.</li>
+ *       the step being computed) throws; Spark retries it (a per-step task alone; a barrier stage whole).</li>
  *   <li>{@value #HALT_EXECUTOR_AT_STEP} = N with {@value #HALT_MARKER} = a file path: the first executor
  *       (never the driver) whose gradient task reaches step N creates the marker file and halts its JVM
  *       at once, as if killed; the marker makes it happen once per test.</li>
@@ -37,7 +37,8 @@ final class InjectedFaults {
             return;
         }
         SparkConf conf = env.conf();
-        if (conf.getLong(FAIL_TASK_AT_STEP, -1) == step && TaskContext.get().attemptNumber() == 0) {
+        if (conf.getLong(FAIL_TASK_AT_STEP, -1) == step && TaskContext.get().attemptNumber() == 0
+                && TaskContext.get().stageAttemptNumber() == 0) {
             throw new IllegalStateException("fault injected by the test hook " + FAIL_TASK_AT_STEP + " at step " + step);
         }
         if (conf.getLong(HALT_EXECUTOR_AT_STEP, -1) == step && !"driver".equals(env.executorId())

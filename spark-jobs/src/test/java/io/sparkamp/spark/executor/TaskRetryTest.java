@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A gradient task that fails on its first attempt (the test hook {@code spark.amp.testing.failTaskAtStep})
+ * With one Spark job per step, a gradient task that fails on its first attempt (the test hook {@code spark.amp.testing.failTaskAtStep})
  * is retried by Spark ({@code local[2,4]}: up to 4 attempts per task) and the run ends with the same
  * master weights, optimizer state and scaler state, to the bit, as a run where nothing failed.
  */
@@ -64,7 +64,7 @@ class TaskRetryTest {
             });
             TrainRuns.Run run = TrainRuns.train(spark, TrainRuns.settings("data", data.resolve("train").toString(),
                     "model", "mlp 16-24-4 relu", "precision", "fp16", "steps", "12", "batch-size", "32",
-                    "micro-batch-size", "8", "partitions", "2", "log-every", "1000",
+                    "micro-batch-size", "8", "partitions", "2", "log-every", "1000", "transport", "jobs",
                     "checkpoint-dir", work.resolve(name).toString()));
             spark.sparkContext().listenerBus().waitUntilEmpty();
             return TrainRuns.load(spark, run.checkpoint());

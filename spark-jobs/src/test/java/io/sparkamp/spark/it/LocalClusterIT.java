@@ -14,7 +14,8 @@ import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -31,7 +32,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * closures, broadcasts, cached batches and results really cross JVMs through Kryo with
  * registrationRequired — gives bit-identical weights to the same run in {@code local[2]}; and so does a
  * run during which one executor JVM dies at step 10 (halted by the test hook, as by {@code kill -9}):
- * Spark reruns its task elsewhere and rebuilds the cached partition it held from lineage.
+ * Spark reruns its task elsewhere and rebuilds the cached partition it held from lineage. Both step
+ * transports: one Spark job per step (the lost task is retried), and long-lived barrier tasks (the
+ * whole barrier stage is relaunched and asks the driver for the step it still waits on).
  */
 class LocalClusterIT {
     private static final String CLUSTER = "local-cluster[2,1,1024]";
@@ -50,22 +53,26 @@ class LocalClusterIT {
         } finally {
             writer.stop();
         }
-        reference = train("local[2]", Map.of(), work.resolve("local"), new AtomicInteger(), new AtomicInteger());
+        reference = train("local[2]", "jobs", Map.of(), work.resolve("local"), new AtomicInteger(), new AtomicInteger());
     }
 
-    @Test
-    void localClusterTrainsBitIdenticallyToLocalMode() throws Exception {
-        Checkpoint cluster = train(CLUSTER, Map.of(), work.resolve("cluster"), new AtomicInteger(), new AtomicInteger());
+    @ParameterizedTest
+    @ValueSource(strings = {"jobs", "barrier"})
+    void localClusterTrainsBitIdenticallyToLocalMode(String transport) throws Exception {
+        Checkpoint cluster = train(CLUSTER, transport, Map.of(), work.resolve("cluster-" + transport), new AtomicInteger(),
+                new AtomicInteger());
         TrainRuns.assertSameState(reference, cluster);
     }
 
-    @Test
-    void anExecutorKilledMidTrainingChangesNoBit() throws Exception {
-        Path marker = work.resolve("halted");
+    @ParameterizedTest
+    @ValueSource(strings = {"jobs", "barrier"})
+    void anExecutorKilledMidTrainingChangesNoBit(String transport) throws Exception {
+        Path marker = work.resolve("halted-" + transport);
         AtomicInteger executorsLost = new AtomicInteger();
         AtomicInteger tasksFailed = new AtomicInteger();
-        Checkpoint survived = train(CLUSTER, Map.of("spark.amp.testing.haltExecutorAtStep", "10",
-                "spark.amp.testing.haltMarker", marker.toString()), work.resolve("halted-run"), executorsLost, tasksFailed);
+        Checkpoint survived = train(CLUSTER, transport, Map.of("spark.amp.testing.haltExecutorAtStep", "10",
+                "spark.amp.testing.haltMarker", marker.toString()), work.resolve("halted-run-" + transport), executorsLost,
+                tasksFailed);
 
         assertTrue(Files.exists(marker), "the test hook halted an executor");
         assertTrue(executorsLost.get() >= 1, "Spark saw the executor go");
@@ -73,11 +80,11 @@ class LocalClusterIT {
         TrainRuns.assertSameState(reference, survived);
     }
 
-    private static Checkpoint train(String master, Map<String, String> conf, Path checkpoints, AtomicInteger executorsLost,
+    private static Checkpoint train(String master, String transport, Map<String, String> conf, Path checkpoints, AtomicInteger executorsLost,
                                     AtomicInteger tasksFailed) throws Exception {
         Settings s = TrainRuns.settings("data", data.resolve("train").toString(), "model", "mlp 16-32-4 relu",
                 "precision", "fp16", "loss-scale-growth-interval", "4", "steps", "24", "batch-size", "64",
-                "micro-batch-size", "16", "partitions", "2", "checkpoint-dir", checkpoints.toString());
+                "micro-batch-size", "16", "partitions", "2", "transport", transport, "checkpoint-dir", checkpoints.toString());
         SparkSession spark = session(master, conf);
         try {
             spark.sparkContext().addSparkListener(new SparkListener() {
