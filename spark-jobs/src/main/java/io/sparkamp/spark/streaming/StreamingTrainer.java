@@ -38,7 +38,9 @@ import java.util.concurrent.TimeoutException;
  * </pre>
  *
  * A restart with the same {@code checkpoint-dir} continues from the newest model commit; Spark's stream
- * checkpoint ({@code checkpoint-dir/stream}) says which files or offsets each micro-batch id covers.
+ * checkpoint ({@code checkpoint-dir/stream}) says which files or offsets each micro-batch id covers. One
+ * trainer at a time holds the directory (its {@code _lock}, taken on construction, released by
+ * {@link #close}).
  */
 public final class StreamingTrainer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingTrainer.class);
