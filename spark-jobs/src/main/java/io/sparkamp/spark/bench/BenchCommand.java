@@ -46,6 +46,10 @@ public final class BenchCommand {
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
         deleteOldMetrics(precisions);
         try {
+            if (TransportBenchSettings.ONLY.get(s)) {
+                TransportBench.run(spark, s, base, data, master, commandLine, out);
+                return 0;
+            }
             InferenceBench.run(spark, s, base, testData, master, commandLine, out);
             if (InferenceBenchSettings.ONLY.get(s)) {
                 return 0;
@@ -95,6 +99,7 @@ public final class BenchCommand {
             BenchReport.write(report, commandLine, master, spark.version(), runs, scaling, mllib,
                     Double.parseDouble(s.string("target-accuracy", "0.85")));
             PytorchPeer.compare(s, runs, master, report, out);
+            TransportBench.run(spark, s, base, data, master, commandLine, out); // last: it stops the session for its local[P] runs
             out.println("bench: results written to " + report);
             return 0;
         } finally {

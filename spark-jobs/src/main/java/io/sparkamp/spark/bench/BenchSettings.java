@@ -42,5 +42,5 @@ public final class BenchSettings {
     /** Every bench setting. */
     public static final List<Setting<?>> ALL = JobSettings.concat(List.of(BASE_CONFIG, DATA, TEST_DATA, PRECISIONS, TARGET_ACCURACY,
             EVAL_EVERY, MAX_EPOCHS, MLLIB_ITERATIONS, REPLICATE, REPLICATE_PRECISION, THROUGHPUT_STEPS, OUT, SKIP_MLLIB, MASTER,
-            JobSettings.PARTITIONS, EngineSettings.BATCH_SIZE), InferenceBenchSettings.SETTINGS, PytorchPeer.SETTINGS);
+            JobSettings.PARTITIONS, EngineSettings.BATCH_SIZE), InferenceBenchSettings.SETTINGS, TransportBenchSettings.SETTINGS, PytorchPeer.SETTINGS);
 }

@@ -68,11 +68,13 @@ final class PytorchPeer {
         int threads = threads(master);
         List<Result> results = new ArrayList<>();
         String coreType = openBlasCoreType();
-        results.add(run(python, s, threads, "fp32", null, "PyTorch fp32, BLAS as installed", out));
+        long steps = PEER_STEPS.get(s);
+        results.add(run(python, s, threads, "fp32", null, PEER_BATCH, steps, "PyTorch fp32, BLAS as installed", out));
         if (coreType != null) {
-            results.add(run(python, s, threads, "fp32", coreType, "PyTorch fp32, OPENBLAS_CORETYPE=" + coreType, out));
+            results.add(run(python, s, threads, "fp32", coreType, PEER_BATCH, steps, "PyTorch fp32, OPENBLAS_CORETYPE=" + coreType, out));
         }
-        results.add(run(python, s, threads, "bf16", coreType, "PyTorch bf16 autocast" + (coreType == null ? "" : ", OPENBLAS_CORETYPE=" + coreType), out));
+        results.add(run(python, s, threads, "bf16", coreType, PEER_BATCH, steps,
+                "PyTorch bf16 autocast" + (coreType == null ? "" : ", OPENBLAS_CORETYPE=" + coreType), out));
         BenchReport.Run fastest = runs.stream().max((a, b) -> Double.compare(a.number("samples_per_second"),
                 b.number("samples_per_second"))).orElseThrow();
         double fp32Peer = results.stream().filter(r -> "fp32".equals(r.summary().get("precision")))
@@ -83,10 +85,33 @@ final class PytorchPeer {
         BenchReport.splice(report, section(results, fastest, fp32Peer, threads, master), START, END);
     }
 
-    private static Result run(String python, Settings s, int threads, String precision, String coreType, String label,
-                              PrintStream out) {
+    /** The global batch of the peer comparison (the base config's). */
+    private static final int PEER_BATCH = 4096;
+
+    /**
+     * The peer's FP32 samples/s at {@code batchSize} on the cores of {@code master} (the faster of BLAS as
+     * installed and OpenBLAS told the CPU type), or null when PyTorch is not installed.
+     */
+    static Result fp32At(Settings s, String master, int batchSize, long steps, PrintStream out) {
+        String python = PEER_PYTHON.isSet(s) ? PEER_PYTHON.get(s) : findPython();
+        if (python == null || !Files.exists(Path.of(SCRIPT))) {
+            out.println("bench: PyTorch peer skipped: no python3 with torch (apt-get install -y python3-torch) or no " + SCRIPT);
+            return null;
+        }
+        int threads = threads(master);
+        Result installed = run(python, s, threads, "fp32", null, batchSize, steps, "PyTorch fp32, BLAS as installed", out);
+        String coreType = openBlasCoreType();
+        if (coreType == null) {
+            return installed;
+        }
+        Result typed = run(python, s, threads, "fp32", coreType, batchSize, steps, "PyTorch fp32, OPENBLAS_CORETYPE=" + coreType, out);
+        return typed.samplesPerSecond() > installed.samplesPerSecond() ? typed : installed;
+    }
+
+    private static Result run(String python, Settings s, int threads, String precision, String coreType, int batchSize,
+                              long steps, String label, PrintStream out) {
         List<String> command = List.of(python, SCRIPT, "--data", PEER_DATA.get(s), "--threads", Integer.toString(threads),
-                "--precision", precision, "--steps", Long.toString(PEER_STEPS.get(s)));
+                "--precision", precision, "--steps", Long.toString(steps), "--batch-size", Integer.toString(batchSize));
         out.println("bench: " + label + ": " + String.join(" ", command));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         // bin/amp pins OpenMP and OpenBLAS to one thread for Spark's tasks; the peer gets the whole machine's share.
