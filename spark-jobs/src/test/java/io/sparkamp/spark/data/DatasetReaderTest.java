@@ -2,14 +2,15 @@ package io.sparkamp.spark.data;
 
 import static org.hamcrest.CoreMatchers.containsString;
 import static org.hamcrest.MatcherAssert.assertThat;
-import static org.junit.Assert.assertArrayEquals;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.sparkamp.core.config.ConfigException;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.ml.linalg.SQLDataTypes;
@@ -18,16 +19,15 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.Rule;
-import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 public class DatasetReaderTest extends SparkDataTestBase {
     /** The training schema, nullability aside (it follows the source). */
     private static final String OUT = "struct<label:float,features:array<float>>";
 
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
+    @TempDir
+    Path tmp;
 
     @Test
     public void parquetArrayColumn() throws Exception {
@@ -39,7 +39,7 @@ public class DatasetReaderTest extends SparkDataTestBase {
         for (int i = 0; i < 200; i++) {
             rows.add(RowFactory.create("r" + i, i % 10, new double[] {i, i * 0.5, -i}));
         }
-        String path = tmp.newFolder().getPath() + "/arrays";
+        String path = newFolder(tmp).getPath() + "/arrays";
         spark().createDataFrame(rows, schema).coalesce(1).write().parquet(path);
 
         TrainingTable t = DatasetReader.read(spark(),
@@ -62,7 +62,7 @@ public class DatasetReaderTest extends SparkDataTestBase {
         List<Row> rows = List.of(
                 RowFactory.create(1.0, Vectors.dense(0.25, 0.5, 4.0)),
                 RowFactory.create(0.0, Vectors.sparse(3, new int[] {1}, new double[] {2.0})));
-        String path = tmp.newFolder().getPath() + "/vectors";
+        String path = newFolder(tmp).getPath() + "/vectors";
         spark().createDataFrame(rows, schema).coalesce(1).write().parquet(path);
 
         TrainingTable t = DatasetReader.read(spark(), DataSpec.of(path, DataSpec.Format.PARQUET));
@@ -84,7 +84,7 @@ public class DatasetReaderTest extends SparkDataTestBase {
         for (int i = 0; i < 100; i++) {
             rows.add(RowFactory.create(i + 0.5, (long) -i, new java.math.BigDecimal(i + ".25"), (short) (i % 3)));
         }
-        String path = tmp.newFolder().getPath() + "/scalars";
+        String path = newFolder(tmp).getPath() + "/scalars";
         spark().createDataFrame(rows, schema).coalesce(1).write().parquet(path);
 
         TrainingTable t = DatasetReader.read(spark(), DataSpec.of(path, DataSpec.Format.PARQUET)
@@ -101,7 +101,7 @@ public class DatasetReaderTest extends SparkDataTestBase {
 
     @Test
     public void csvWithHeader() throws Exception {
-        File csv = tmp.newFile("data.csv");
+        File csv = newFile(tmp, "data.csv");
         StringBuilder text = new StringBuilder("x1,x2,name,class\n");
         for (int i = 0; i < 50; i++) {
             text.append(i * 0.1).append(',').append(i).append(",n").append(i).append(',').append(i % 2).append('\n');
@@ -120,7 +120,7 @@ public class DatasetReaderTest extends SparkDataTestBase {
 
     @Test
     public void libsvmBecomesDenseFloatArrays() throws Exception {
-        File file = tmp.newFile("data.libsvm");
+        File file = newFile(tmp, "data.libsvm");
         Files.writeString(file.toPath(), "1 1:0.5 4:2.0\n0 2:1.5\n2 3:-1 4:8\n", StandardCharsets.UTF_8);
 
         TrainingTable t = DatasetReader.read(spark(), DataSpec.of(file.getPath(), DataSpec.Format.LIBSVM));
@@ -136,7 +136,7 @@ public class DatasetReaderTest extends SparkDataTestBase {
 
     @Test
     public void missingPathIsNamed() {
-        String path = tmp.getRoot().getPath() + "/no-such-dir";
+        String path = tmp.toFile().getPath() + "/no-such-dir";
         ConfigException e = assertThrows(ConfigException.class,
                 () -> DatasetReader.read(spark(), DataSpec.of(path, DataSpec.Format.PARQUET)));
         assertThat(e.getMessage(), containsString("--data"));
@@ -145,7 +145,7 @@ public class DatasetReaderTest extends SparkDataTestBase {
 
     @Test
     public void missingColumnNamesColumnPathAndExistingColumns() throws Exception {
-        File csv = tmp.newFile("cols.csv");
+        File csv = newFile(tmp, "cols.csv");
         Files.writeString(csv.toPath(), "Label,f1,f2\n1,0.5,0.25\n", StandardCharsets.UTF_8);
 
         ConfigException label = assertThrows(ConfigException.class, () -> DatasetReader.read(spark(),
@@ -162,7 +162,7 @@ public class DatasetReaderTest extends SparkDataTestBase {
 
     @Test
     public void nonNumericColumnsNameColumnAndType() throws Exception {
-        File csv = tmp.newFile("text.csv");
+        File csv = newFile(tmp, "text.csv");
         Files.writeString(csv.toPath(), "label,f1,tag\ncat,0.5,a\ndog,0.25,b\n", StandardCharsets.UTF_8);
         DataSpec spec = DataSpec.of(csv.getPath(), DataSpec.Format.CSV);
 
