@@ -73,6 +73,10 @@ public final class EngineSettings {
     public static final Setting<Integer> MICRO_BATCH_SIZE = Setting.integer("micro-batch-size", "batching", null,
             "rows per forward/backward inside a task (gradient accumulation); at most batch-size")
             .derivedDefault("min(batch-size, 256)").accepting(v -> v > 0, "> 0");
+    public static final Setting<Integer> TASK_THREADS = Setting.integer("task-threads", "batching", 1,
+            "threads computing one partition's share of a step, each a contiguous run of its micro-batches, their gradients "
+                    + "summed in run order (the same bits for the same value; with one partition per executor and task-threads "
+                    + "= its cores, the driver receives one partial per executor)").accepting(v -> v >= 1, ">= 1");
     public static final Setting<Long> STEPS = Setting.longValue("steps", "batching", 0L,
             "optimizer steps to run (0 = derive from epochs)").accepting(v -> v >= 0, ">= 0");
     public static final Setting<Float> EPOCHS = Setting.number("epochs", "batching", null,
@@ -89,5 +93,5 @@ public final class EngineSettings {
             LOSS_SCALE_GROWTH_FACTOR, LOSS_SCALE_BACKOFF, LOSS_SCALE_GROWTH_INTERVAL, LOSS_SCALE_HYSTERESIS, LOSS_SCALE_MIN,
             LOSS_SCALE_MAX, MAX_CONSECUTIVE_SKIPS, KERNEL, OPTIMIZER, LR, MOMENTUM, NESTEROV, BETA1, BETA2, EPS, WEIGHT_DECAY,
             CLIP_NORM, SCHEDULE, WARMUP_STEPS, MIN_LR, STEP_SIZE, GAMMA, SCHEDULE_ON_SKIP, BATCH_SIZE, MICRO_BATCH_SIZE,
-            STEPS, EPOCHS, SEED);
+            TASK_THREADS, STEPS, EPOCHS, SEED);
 }

@@ -29,10 +29,11 @@ import java.util.Set;
  * @param seed             run seed: initial weights, sampling and dropout derive from it
  * @param kernel           GEMM kernel: auto or a provider name
  * @param scheduleOnSkip   whether skipped steps advance the learning-rate schedule
+ * @param taskThreads      threads computing one partition's share (contiguous runs of micro-batches)
  */
 public record TrainConfig(String model, String loss, Precision precision, ScalerConfig scaler, OptimizerConfig optimizer,
                           ScheduleConfig schedule, float clipNorm, int batchSize, int microBatchSize, long steps,
-                          float epochs, long seed, String kernel, boolean scheduleOnSkip) {
+                          float epochs, long seed, String kernel, boolean scheduleOnSkip, int taskThreads) {
 
     /** The keys this record reads (declared in {@link EngineSettings}). */
     public static final Set<String> KEYS = EngineSettings.ALL.stream().map(Setting::key)
@@ -54,6 +55,9 @@ public record TrainConfig(String model, String loss, Precision precision, Scaler
         }
         if (steps == 0 && !(epochs > 0)) {
             throw new ConfigException("set steps > 0 or epochs > 0 (got steps=" + steps + ", epochs=" + epochs + ")");
+        }
+        if (taskThreads < 1) {
+            throw new ConfigException("task-threads must be >= 1, got " + taskThreads);
         }
         if (!(clipNorm >= 0)) {
             throw new ConfigException("clip-norm must be >= 0 (0 = off), got " + clipNorm);
@@ -93,7 +97,8 @@ public record TrainConfig(String model, String loss, Precision precision, Scaler
                 EngineSettings.EPOCHS.get(s, EngineSettings.STEPS.isSet(s) ? 0f : 1f),
                 EngineSettings.SEED.get(s),
                 EngineSettings.KERNEL.get(s),
-                EngineSettings.SCHEDULE_ON_SKIP.get(s));
+                EngineSettings.SCHEDULE_ON_SKIP.get(s),
+                EngineSettings.TASK_THREADS.get(s));
     }
 
     /** The schedule for a run of {@code totalSteps} optimizer steps. */
@@ -134,6 +139,7 @@ public record TrainConfig(String model, String loss, Precision precision, Scaler
         m.put("clip-norm", Float.toString(clipNorm));
         m.put("batch-size", Integer.toString(batchSize));
         m.put("micro-batch-size", Integer.toString(microBatchSize));
+        m.put("task-threads", Integer.toString(taskThreads));
         m.put("steps", Long.toString(steps));
         m.put("epochs", Float.toString(epochs));
         m.put("seed", Long.toString(seed));

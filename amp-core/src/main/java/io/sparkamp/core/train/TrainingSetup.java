@@ -103,9 +103,10 @@ public final class TrainingSetup {
         return new OptimizerStep(config.scheduleFor(totalSteps).create(), config.clipNorm(), config.scheduleOnSkip());
     }
 
-    /** A new worker (one per thread or task). */
+    /** A new worker (one per thread or task), with its own helper threads when task-threads > 1. */
     public PartitionWorker newWorker() {
-        return new PartitionWorker(model, loss, policy, gemm, config.microBatchSize());
+        return new PartitionWorker(model, loss, policy, gemm, config.microBatchSize(), config.taskThreads(),
+                () -> workerSpec().singleThreaded().newWorker());
     }
 
     /** An evaluator for this run's model. */

@@ -93,8 +93,28 @@ final class TransportBench {
                 session.stop();
             }
         }
+        List<Run> cluster = new ArrayList<>();
+        String clusterMaster = TransportBenchSettings.CLUSTER.isSet(s) ? TransportBenchSettings.CLUSTER.get(s) : null;
+        if (clusterMaster != null) {
+            if (System.getProperty("spark.jars") == null || System.getenv("SPARK_HOME") == null) {
+                throw new io.sparkamp.core.config.ConfigException("transport-cluster " + clusterMaster + " needs SPARK_HOME and "
+                        + "the job jar in spark.jars (AMP_JAVA_OPTS=-Dspark.jars=spark-jobs/target/spark-jobs-0.1.0-SNAPSHOT-job.jar)");
+            }
+            SparkSession session = SparkSessions.create(clusterMaster, "spark-amp bench, " + clusterMaster);
+            try {
+                for (int batch : new int[] {256, 4096}) {
+                    for (String transport : List.of("jobs", "barrier")) {
+                        out.println("bench: transport " + transport + ", global batch " + batch + " in " + clusterMaster);
+                        cluster.add(train(session, base, data, transport, batch, 0, Math.min(steps, 100), Math.min(warmup, 20), out));
+                    }
+                }
+            } finally {
+                session.stop();
+            }
+        }
         BenchReport.splice(Path.of(s.string("out", "BENCHMARKS.md")),
-                section(commandLine, master, steps, warmup, batches, peers, partials, receive, model), START, END);
+                section(commandLine, master, steps, warmup, batches, peers, partials, receive, model, clusterMaster, cluster),
+                START, END);
     }
 
     private static Run train(SparkSession spark, Settings base, String data, String transport, int batch, int partitions,
@@ -154,7 +174,8 @@ final class TransportBench {
 
     private static String section(String command, String master, long steps, long warmup, List<Run> batches,
                                   Map<Integer, PytorchPeer.Result> peers, List<Run> partials,
-                                  List<DriverReceiveProbe.Result> receive, ModelSpec model) {
+                                  List<DriverReceiveProbe.Result> receive, ModelSpec model, String clusterMaster,
+                                  List<Run> cluster) {
         Machine machine = Machine.current();
         StringBuilder b = new StringBuilder(START).append('\n');
         b.append("## Step transport: one Spark job per step vs long-lived barrier tasks (`bin/amp bench`)\n\n");
@@ -193,7 +214,64 @@ final class TransportBench {
             b.append(String.format(Locale.ROOT, "| %d | %.1f | %.1f | %.2f |%n", r.senders(), r.medianStepMs(), r.megabytesPerStep(),
                     r.msPerMegabyte()));
         }
+        if (!cluster.isEmpty()) {
+            b.append("\nExecutors in JVMs of their own: `").append(clusterMaster).append("` (the job jar on the executors; the barrier "
+                    + "tasks send their partials to the driver over gRPC, relocated in the job jar; ")
+                    .append(Math.min(steps, 100)).append(" steps, the first ").append(Math.min(warmup, 20)).append(" untimed):\n\n");
+            b.append("| global batch | transport | samples/s | vs jobs | median step ms | median compute ms | outside compute |\n");
+            b.append("|---|---|---|---|---|---|---|\n");
+            for (Run r : cluster) {
+                Run jobs = cluster.stream().filter(x -> x.batch() == r.batch() && x.transport().equals("jobs")).findFirst().orElseThrow();
+                b.append(String.format(Locale.ROOT, "| %d | %s | %,.0f | %.2fx | %.1f | %.1f | %.0f%% |%n", r.batch(), r.transport(),
+                        r.samplesPerSecond(), r.samplesPerSecond() / jobs.samplesPerSecond(), r.medianStepMs(), r.medianComputeMs(),
+                        100 * r.overheadFraction()));
+            }
+        }
+        b.append(projection(receive, model, batches));
         b.append(END).append('\n');
         return b.toString();
+    }
+
+    /** Executors of the projection, and cores per executor when each core runs its own task. */
+    private static final int[] EXECUTORS = {64, 256};
+    private static final int CORES_PER_EXECUTOR = 8;
+
+    /**
+     * The driver's receive+sum time per step at many executors, from the measured cost per MB (the worst of
+     * the measured sender counts), with one partial per core (one task per core) and with one per executor
+     * (one task per executor, task-threads = its cores); and the largest model whose partials the driver
+     * takes within 100 ms and 1 s per step.
+     */
+    private static String projection(List<DriverReceiveProbe.Result> receive, ModelSpec model, List<Run> batches) {
+        double msPerMb = receive.stream().mapToDouble(DriverReceiveProbe.Result::msPerMegabyte).max().orElse(Double.NaN);
+        double partialMb = model.parameterCount() * 4 / 1e6;
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "%nProjection (arithmetic on the measured %.2f ms per MB, the worst of the three sender counts; "
+                + "the driver's receive and sum grow with the partials it takes, %.2f MB each for this model; %d-core executors):%n%n",
+                msPerMb, partialMb, CORES_PER_EXECUTOR));
+        b.append("| executors | partials per step | driver receive+sum per step | largest model within 100 ms per step | within 1 s per step |\n");
+        b.append("|---|---|---|---|---|\n");
+        for (int executors : EXECUTORS) {
+            for (int partials : new int[] {executors * CORES_PER_EXECUTOR, executors}) {
+                double ms = partials * partialMb * msPerMb;
+                b.append(String.format(Locale.ROOT, "| %d | %d (%s) | %.0f ms | %s | %s |%n", executors, partials,
+                        partials == executors ? "one task per executor, task-threads " + CORES_PER_EXECUTOR : "one task per core",
+                        ms, parameters(100, partials, msPerMb), parameters(1000, partials, msPerMb)));
+            }
+        }
+        Run fastest = batches.stream().filter(r -> r.transport().equals("barrier") && r.batch() == 4096).findFirst().orElse(null);
+        if (fastest != null) {
+            b.append(String.format(Locale.ROOT, "%nFor scale: the barrier run at global batch 4096 above took %.0f ms per step on this "
+                    + "machine's %d cores, of which the driver's share (everything outside task compute) was %.0f%%.%n",
+                    fastest.medianStepMs(), Machine.current().cores(), 100 * fastest.overheadFraction()));
+        }
+        return b.toString();
+    }
+
+    /** Parameters whose FP32 partials, {@code partials} of them, the driver takes in {@code budgetMs}. */
+    private static String parameters(double budgetMs, int partials, double msPerMb) {
+        double params = budgetMs / (partials * msPerMb) * 1e6 / 4;
+        return params >= 1e6 ? String.format(Locale.ROOT, "%.1f M parameters", params / 1e6)
+                : String.format(Locale.ROOT, "%.0f k parameters", params / 1e3);
     }
 }

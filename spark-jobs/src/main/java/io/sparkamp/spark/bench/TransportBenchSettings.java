@@ -21,5 +21,9 @@ final class TransportBenchSettings {
             "untimed first steps of each run (JIT compilation, first decode, stage launch)").accepting(v -> v >= 0, ">= 0");
     static final Setting<String> PARTITIONS = Setting.text("transport-partitions", "transport bench", "2,8,32",
             "partition counts of the partials-per-step runs (local[P] each, global batch 4096)");
-    static final List<Setting<?>> SETTINGS = List.of(ONLY, SKIP, BATCHES, STEPS, WARMUP, PARTITIONS);
+    static final Setting<String> CLUSTER = Setting.text("transport-cluster", "transport bench", null,
+            "a master whose executors are JVMs of their own (e.g. local-cluster[2,1,1536]) where both transports also run at "
+                    + "global batches 256 and 4096, partials over gRPC; needs SPARK_HOME and the job jar in spark.jars "
+                    + "(AMP_JAVA_OPTS=-Dspark.jars=...)");
+    static final List<Setting<?>> SETTINGS = List.of(ONLY, SKIP, BATCHES, STEPS, WARMUP, PARTITIONS, CLUSTER);
 }

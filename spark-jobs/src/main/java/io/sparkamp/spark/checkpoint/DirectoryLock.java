@@ -35,7 +35,7 @@ import java.util.UUID;
  * over with a warning. A holder on another host cannot be checked from here; the error says which lock
  * file to remove if that run is known to be dead.
  */
-final class DirectoryLock implements AutoCloseable {
+public final class DirectoryLock implements AutoCloseable {
     static final String NAME = "_lock";
     static final String GUARD = "_lock.guard";
     private static final Logger LOG = LoggerFactory.getLogger(DirectoryLock.class);
@@ -54,7 +54,7 @@ final class DirectoryLock implements AutoCloseable {
     }
 
     /** Takes the lock of {@code root} for this JVM; refuses (naming the holder) while another live run holds it. */
-    static DirectoryLock acquire(FileSystem fs, Path root) {
+    public static DirectoryLock acquire(FileSystem fs, Path root) {
         Path file = new Path(root, NAME);
         Owner me = Owner.current();
         synchronized (IN_PROCESS) {

@@ -54,7 +54,7 @@ final class ResumePolicy {
             KIND.put(key, Kind.GUARDED);
             GROUP.put(key, LOSS_SCALE);
         }
-        for (String key : List.of("steps", "epochs", "micro-batch-size", "kernel", PARTITIONS, "max-consecutive-skips")) {
+        for (String key : List.of("steps", "epochs", "micro-batch-size", "task-threads", "kernel", PARTITIONS, "max-consecutive-skips")) {
             KIND.put(key, Kind.FREE);
         }
     }

@@ -12,7 +12,7 @@ import org.apache.spark.sql.SparkSession;
  * the file (and for libsvm the line) and the reader's reason, instead of a job-abort stack trace. A
  * failure that does not point at the user's files is returned unchanged.
  */
-final class ReadFailures {
+public final class ReadFailures {
     /** How Spark 3.5 names the file a scan or a footer read failed on. */
     private static final Pattern[] FILE_PATTERNS = {
             Pattern.compile("Encountered error while reading file (\\S+?)\\.? Details"),
@@ -28,7 +28,7 @@ final class ReadFailures {
      * passes as it is; one that names a file of the dataset, or a libsvm line the reader refuses, becomes a
      * {@link DataReadException}; anything else is returned unchanged.
      */
-    static RuntimeException translate(Exception failure, SparkSession spark, DataSpec spec) {
+    public static RuntimeException translate(Exception failure, SparkSession spark, DataSpec spec) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof ConfigException c) {
                 return c;

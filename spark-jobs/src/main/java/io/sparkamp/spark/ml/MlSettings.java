@@ -27,7 +27,8 @@ public final class MlSettings {
     static final List<Setting<?>> JOB = List.of(JobSettings.LABEL_COL, JobSettings.FEATURES_COL, JobSettings.FEATURE_COLS,
             JobSettings.TEST_DATA, JobSettings.FORMAT, JobSettings.CSV_HEADER, JobSettings.PARTITIONS, JobSettings.INPUT_STORAGE,
             JobSettings.CHECKPOINT_DIR, JobSettings.CHECKPOINT_EVERY, JobSettings.RESUME, JobSettings.OVERWRITE,
-            JobSettings.ALLOW_CHANGED, JobSettings.METRICS, JobSettings.LOG_EVERY, JobSettings.EVAL_EVERY, JobSettings.TARGET_ACCURACY);
+            JobSettings.ALLOW_CHANGED, JobSettings.METRICS, JobSettings.LOG_EVERY, JobSettings.EVAL_EVERY, JobSettings.TARGET_ACCURACY,
+            JobSettings.TRANSPORT, JobSettings.TRANSPORT_PORT);
 
     /** An estimator's Params: the engine's settings, the job's above, and the output columns. */
     static List<Setting<?>> estimator(boolean classifier) {

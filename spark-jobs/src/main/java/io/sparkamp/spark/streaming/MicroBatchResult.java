@@ -29,6 +29,13 @@ record MicroBatchResult(long batchId, long rows, long trainingRows, List<String>
                         long skippedSteps, double meanLoss, double lastLoss, float lossScale, double trainSeconds,
                         double batchSeconds, double commitSeconds, long committedAtMs, String checkpoint) {
 
+    /** An empty micro-batch: no rows, no steps, the model as it was ({@code checkpoint} its newest commit). */
+    static MicroBatchResult empty(long batchId, List<String> files, long step, float lossScale, double batchSeconds,
+                                  double commitSeconds, long committedAtMs, String checkpoint) {
+        return new MicroBatchResult(batchId, 0, 0, files, step, 0, 0, Double.NaN, Double.NaN, lossScale, 0, batchSeconds,
+                commitSeconds, committedAtMs, checkpoint);
+    }
+
     /** Rows per second through the optimizer steps (global batch × steps over step time). */
     double samplesPerSecond(int batchSize) {
         return trainSeconds <= 0 ? 0 : steps * (double) batchSize / trainSeconds;
@@ -36,6 +43,9 @@ record MicroBatchResult(long batchId, long rows, long trainingRows, List<String>
 
     /** One line for stderr. */
     String progressLine(int batchSize) {
+        if (steps == 0) {
+            return String.format("batch %d  rows 0  nothing to train: recorded as applied in %.2f s", batchId, batchSeconds);
+        }
         return String.format("batch %d  rows %d%s  steps %d (%d-%d)  loss %.4f  scale %s  skipped %d  %.0f samples/s  committed in %.2f s",
                 batchId, rows, trainingRows == rows ? "" : " (+" + (trainingRows - rows) + " replayed)", steps, firstStep + 1,
                 firstStep + steps, lastLoss, MetricsReporter.scale(lossScale), skippedSteps, samplesPerSecond(batchSize), batchSeconds);

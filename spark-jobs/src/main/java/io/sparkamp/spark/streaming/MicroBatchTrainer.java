@@ -11,9 +11,11 @@ import io.sparkamp.core.train.TrainingLoop;
 import io.sparkamp.core.train.TrainingSetup;
 import io.sparkamp.core.train.TrainingState;
 import io.sparkamp.spark.data.CachedTrainingData;
+import io.sparkamp.spark.data.DataReadException;
 import io.sparkamp.spark.data.DataValidationException;
 import io.sparkamp.spark.data.DataValidator;
 import io.sparkamp.spark.data.DatasetReader;
+import io.sparkamp.spark.data.ReadFailures;
 import io.sparkamp.spark.data.TrainingTable;
 import io.sparkamp.spark.data.TrainingTables;
 import io.sparkamp.spark.data.ValidationRules;
@@ -29,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * What happens to each micro-batch ({@code foreachBatch}), as a small state machine around the model
@@ -37,6 +40,7 @@ import java.util.function.Consumer;
  * <pre>
  *   batchId <= last applied (the newest model commit says so)  → skip: Spark redelivered a micro-batch whose
  *                                                               update is in the model already
+ *   no rows → record the id as applied (a marker beside the commits; the model is unchanged) → return
  *   otherwise → read the columns, validate like batch input (a bad row fails the micro-batch: nothing trained,
  *               nothing committed) → encode and cache as Arrow batches → N steps of the one TrainingLoop over
  *               them → commit state + batchId together → return (then Spark commits the micro-batch)
@@ -114,10 +118,10 @@ final class MicroBatchTrainer implements VoidFunction2<Dataset<Row>, Long> {
     private void apply(Dataset<Row> frame, long batchId) {
         long started = System.nanoTime();
         String source = "micro-batch " + batchId + " of " + config.source();
-        List<String> files = inputFiles(frame);
-        TrainingTable batch = DatasetReader.fromFrame(frame, config.columns(), source);
+        List<String> files = reading(() -> inputFiles(frame), frame, batchId);
+        TrainingTable batch = reading(() -> DatasetReader.fromFrame(frame, config.columns(), source), frame, batchId);
         if (batch.rowCount() == 0) {
-            LOG.info("{} has no rows; nothing to train", source);
+            applyEmpty(batchId, files, started);
             return;
         }
         TrainingTable table = replay.withWindow(batch, batchId, lastApplied);
@@ -147,20 +151,73 @@ final class MicroBatchTrainer implements VoidFunction2<Dataset<Row>, Long> {
     }
 
     /**
+     * An empty micro-batch trains nothing, but it is applied like any other: recorded with its id before
+     * Spark commits it, so that the last applied id never falls behind Spark's commit log.
+     */
+    private void applyEmpty(long batchId, List<String> files, long started) {
+        LOG.info("micro-batch {} of {} has no rows; nothing to train, recorded as applied", batchId, config.source());
+        long commitStart = System.nanoTime();
+        commits.recordEmpty(batchId);
+        lastApplied = batchId;
+        appliedThisSession++;
+        long now = System.nanoTime();
+        onApplied.accept(MicroBatchResult.empty(batchId, files, state.steps(), state.scaler().scale(), (now - started) / 1e9,
+                (now - commitStart) / 1e9, System.currentTimeMillis(), lastCommit));
+        StreamFaults.at(StreamFaults.Point.AFTER_MODEL_COMMIT, batchId);
+    }
+
+    /**
      * Validates and caches the micro-batch. When a micro-batch of several files holds bad rows, each file
      * is checked on its own, so the message names the file and the row within it.
      */
     private CachedTrainingData validatedAndCached(Dataset<Row> frame, TrainingTable table, List<String> files, String source,
                                                   long batchId) {
         try {
-            return TrainingTables.validateAndCache(table, setup.model(), setup.loss(), setup.config().precision(),
-                    config.inputStorage(), config.partitions(), source, ExecutorMemory.SHARED_ROOT);
+            return reading(() -> TrainingTables.validateAndCache(table, setup.model(), setup.loss(), setup.config().precision(),
+                    config.inputStorage(), config.partitions(), source, ExecutorMemory.SHARED_ROOT), frame, batchId);
         } catch (DataValidationException e) {
             DataValidationException exact = files.size() > 1 ? firstBadFile(frame, files, batchId).orElse(e) : e;
-            throw new ConfigException((exact == e ? "" : source + ": ") + exact.getMessage() + "\nNo update from micro-batch " + batchId
-                    + " was committed. Correct the file in place (same name) and restart with the same checkpoint-dir: the"
-                    + " micro-batch is then trained once.");
+            throw new ConfigException((exact == e ? "" : source + ": ") + exact.getMessage() + nothingCommitted(batchId));
         }
+    }
+
+    private static String nothingCommitted(long batchId) {
+        return "\nNo update from micro-batch " + batchId + " was committed. Correct the file in place (same name) and restart"
+                + " with the same checkpoint-dir: the micro-batch is then trained once.";
+    }
+
+    /**
+     * Runs a step that reads the micro-batch's files: a file Spark cannot read (truncated, corrupt, not in the
+     * stream's format) fails the micro-batch with a message naming the file, before anything is trained.
+     */
+    private <T> T reading(Supplier<T> read, Dataset<Row> frame, long batchId) {
+        try {
+            return read.get();
+        } catch (Exception e) { // Spark's job failures are checked exceptions, thrown undeclared
+            if (!(e instanceof ConfigException) && !interrupted(e) && config.files().isPresent()
+                    && ReadFailures.translate(e, frame.sparkSession(), config.files().get()) instanceof DataReadException unreadable) {
+                throw new DataReadException("micro-batch " + batchId + " of " + config.source() + ": " + unreadable.getMessage()
+                        + nothingCommitted(batchId));
+            }
+            throw MicroBatchTrainer.<RuntimeException>unchanged(e);
+        }
+    }
+
+    /** A stop of the query interrupts the micro-batch: that is no read failure, and Spark must see it as it is. */
+    private static boolean interrupted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException
+                    || t instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Rethrows {@code e} as it is, checked or not (Spark recognises its own exceptions by type). */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException unchanged(Throwable e) throws E {
+        throw (E) e;
     }
 
     private java.util.Optional<DataValidationException> firstBadFile(Dataset<Row> frame, List<String> files, long batchId) {

@@ -12,9 +12,9 @@ import java.io.IOException;
 /**
  * Reads Spark's own stream checkpoint (its commit log: one file per micro-batch id Spark finished) to
  * check it against the model commit. After any crash Spark's log is at most one micro-batch behind the
- * model (that micro-batch is redelivered and skipped), never ahead: ahead means micro-batches Spark
- * will not redeliver are missing from the model (an empty micro-batch, which has nothing to commit, or a
- * model directory that lost its commits).
+ * model (that micro-batch is redelivered and skipped), never ahead: every micro-batch, an empty one too,
+ * is recorded as applied before Spark commits it, so ahead means the model directory lost commits and
+ * micro-batches Spark will not redeliver are missing from the model.
  */
 final class StreamCheckpoints {
     private static final Logger LOG = LoggerFactory.getLogger(StreamCheckpoints.class);
@@ -48,7 +48,7 @@ final class StreamCheckpoints {
         if (finished > lastApplied) {
             LOG.warn("Spark's stream checkpoint {} has finished micro-batches up to {} but the newest model commit holds"
                     + " micro-batches up to {}: micro-batches {}..{} are not in the model and will not be redelivered"
-                    + " (fine when they were empty; otherwise the model directory lost commits)", streamCheckpoint, finished,
+                    + " (the model directory lost commits)", streamCheckpoint, finished,
                     lastApplied, lastApplied + 1, finished);
         }
     }

@@ -8,7 +8,6 @@ import io.sparkamp.spark.config.JobSettings;
 import io.sparkamp.spark.data.DataSpec;
 import io.sparkamp.spark.data.InputStorage;
 
-import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -71,7 +70,7 @@ public record StreamConfig(TrainConfig train, String source, String format, Stri
         String format = StreamingSettings.FORMAT.get(s).toLowerCase(Locale.ROOT);
         String checkpointDir = JobSettings.CHECKPOINT_DIR.get(s);
         String batchMetrics = StreamingSettings.BATCH_METRICS.get(s,
-                Path.of(checkpointDir).resolve("micro-batches.jsonl").toString());
+                new org.apache.hadoop.fs.Path(checkpointDir, "micro-batches.jsonl").toString());
         return new StreamConfig(TrainConfig.from(s), format + " " + data, format, data, columns(s, data),
                 StreamingSettings.SCHEMA.get(s), StreamingSettings.KAFKA_SERVERS.get(s), JobSettings.CSV_HEADER.get(s),
                 StreamTrigger.parse(StreamingSettings.TRIGGER.get(s)), StreamingSettings.STEPS_PER_BATCH.get(s),
@@ -94,6 +93,11 @@ public record StreamConfig(TrainConfig train, String source, String format, Stri
             }
         }
         return JobConfig.dataSpec(columnsOnly, data);
+    }
+
+    /** The stream's files as a batch reader names them in its errors; empty for json and kafka. */
+    public java.util.Optional<DataSpec> files() {
+        return StreamSources.fileSpec(format, data, csvHeader);
     }
 
     /** Optimizer steps for a micro-batch whose training rows (with the replay window) number {@code rows}. */

@@ -1,6 +1,8 @@
 package io.sparkamp.spark.streaming;
 
 import io.sparkamp.core.config.ConfigException;
+import io.sparkamp.spark.data.DataSpec;
+import io.sparkamp.spark.data.ReadFailures;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -13,6 +15,7 @@ import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.types.StructType;
 
 import java.io.IOException;
+import java.util.Optional;
 
 /**
  * The streaming DataFrame a {@link StreamConfig} describes, read by Spark's own sources: files landing in
@@ -30,26 +33,47 @@ public final class StreamSources {
 
     /** The stream of {@code config}'s source. */
     public static Dataset<Row> open(SparkSession spark, StreamConfig config) {
-        StructType schema = config.schema() == null ? null : ddl(config.schema());
+        if (config.format().equals("kafka")) {
+            return kafka(spark, config, ddl(config.schema()));
+        }
+        return files(spark, config.format(), config.data(), config.schema(), config.csvHeader(), config.maxFilesPerTrigger());
+    }
+
+    /**
+     * Files landing in {@code data}: parquet, csv or json, with the columns of {@code schemaDdl} (Spark DDL; null
+     * for parquet and json takes them from the files present now), at most {@code maxFilesPerTrigger} files per
+     * micro-batch (0 = no limit).
+     */
+    public static Dataset<Row> files(SparkSession spark, String format, String data, String schemaDdl, boolean csvHeader,
+                                     int maxFilesPerTrigger) {
+        StructType schema = schemaDdl == null ? null : ddl(schemaDdl);
         try {
-            if (config.format().equals("kafka")) {
-                return kafka(spark, config, schema);
+            DataStreamReader reader = spark.readStream().schema(schema == null ? schemaOfFilesPresent(spark, format, data) : schema);
+            if (maxFilesPerTrigger > 0) {
+                reader = reader.option("maxFilesPerTrigger", maxFilesPerTrigger);
             }
-            DataStreamReader reader = spark.readStream().schema(schema == null ? schemaOfFilesPresent(spark, config) : schema);
-            if (config.maxFilesPerTrigger() > 0) {
-                reader = reader.option("maxFilesPerTrigger", config.maxFilesPerTrigger());
-            }
-            return switch (config.format()) {
-                case "csv" -> reader.option("header", config.csvHeader()).csv(config.data());
-                case "json" -> reader.json(config.data());
-                default -> reader.parquet(config.data());
+            return switch (format) {
+                case "csv" -> reader.option("header", csvHeader).csv(data);
+                case "json" -> reader.json(data);
+                default -> reader.parquet(data);
             };
         } catch (Exception e) {
             if (e instanceof AnalysisException) { // thrown by Scala code, so not declared
-                throw new ConfigException("cannot read " + config.source() + " as a stream: " + e.getMessage());
+                throw new ConfigException("cannot read " + format + " " + data + " as a stream: " + e.getMessage());
             }
             throw e;
         }
+    }
+
+    /**
+     * The stream's files as a batch reader names them in its errors (parquet and csv), or empty (json: rows
+     * that do not parse are bad rows, which validation names; kafka: no files).
+     */
+    static Optional<DataSpec> fileSpec(String format, String data, boolean csvHeader) {
+        if (!format.equals("parquet") && !format.equals("csv")) {
+            return Optional.empty();
+        }
+        return Optional.of(new DataSpec(data, DataSpec.Format.parse(format), null, null, null, csvHeader));
     }
 
     private static Dataset<Row> kafka(SparkSession spark, StreamConfig config, StructType schema) {
@@ -70,12 +94,12 @@ public final class StreamSources {
     }
 
     /** Parquet and JSON: the schema of the files in the directory now (a stream needs it up front). */
-    private static StructType schemaOfFilesPresent(SparkSession spark, StreamConfig config) {
-        Path dir = new Path(config.data());
+    private static StructType schemaOfFilesPresent(SparkSession spark, String format, String data) {
+        Path dir = new Path(data);
         try {
             FileSystem fs = dir.getFileSystem(spark.sparkContext().hadoopConfiguration());
             if (!fs.isDirectory(dir)) {
-                throw new ConfigException("--data: " + config.data() + " is not a directory (a stream watches a directory"
+                throw new ConfigException("--data: " + data + " is not a directory (a stream watches a directory"
                         + " for new files)");
             }
             boolean any = false;
@@ -84,14 +108,21 @@ public final class StreamSources {
                 any |= f.isFile() && !name.startsWith("_") && !name.startsWith(".");
             }
             if (!any) {
-                throw new ConfigException("--data: no files in " + config.data() + " to take the stream's columns from;"
+                throw new ConfigException("--data: no files in " + data + " to take the stream's columns from;"
                         + " give --schema (Spark DDL, e.g. 'label INT, features ARRAY<FLOAT>')");
             }
         } catch (IOException e) {
-            throw new ConfigException("--data: cannot list " + config.data() + ": " + e.getMessage());
+            throw new ConfigException("--data: cannot list " + data + ": " + e.getMessage());
         }
-        return config.format().equals("json") ? spark.read().json(config.data()).schema()
-                : spark.read().parquet(config.data()).schema();
+        try {
+            return format.equals("json") ? spark.read().json(data).schema() : spark.read().parquet(data).schema();
+        } catch (Exception e) { // a file there that cannot be read is named (Spark's job failures are checked, undeclared)
+            Optional<DataSpec> files = fileSpec(format, data, false);
+            if (files.isEmpty()) {
+                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            }
+            throw ReadFailures.translate(e, spark, files.get());
+        }
     }
 
     private static StructType ddl(String text) {

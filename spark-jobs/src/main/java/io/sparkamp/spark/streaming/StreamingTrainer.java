@@ -3,6 +3,7 @@ package io.sparkamp.spark.streaming;
 import io.sparkamp.core.config.ConfigException;
 import io.sparkamp.core.train.TrainingSetup;
 import io.sparkamp.core.train.TrainingState;
+import io.sparkamp.spark.checkpoint.DirectoryLock;
 import io.sparkamp.spark.json.Json;
 import io.sparkamp.spark.report.MetricsReporter;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -14,13 +15,10 @@ import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,7 +38,9 @@ import java.util.concurrent.TimeoutException;
  * </pre>
  *
  * A restart with the same {@code checkpoint-dir} continues from the newest model commit; Spark's stream
- * checkpoint ({@code checkpoint-dir/stream}) says which files or offsets each micro-batch id covers.
+ * checkpoint ({@code checkpoint-dir/stream}) says which files or offsets each micro-batch id covers. One
+ * trainer at a time holds the directory (its {@code _lock}, taken on construction, released by
+ * {@link #close}).
  */
 public final class StreamingTrainer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StreamingTrainer.class);
@@ -50,7 +50,8 @@ public final class StreamingTrainer implements AutoCloseable {
     private final TrainingSetup setup;
     private final MicroBatchTrainer trainer;
     private final MetricsReporter stepMetrics;
-    private final OutputStream batchMetrics;
+    private final DirectoryLock lock;
+    private final MicroBatchLog batchMetrics;
     private final PrintStream progress;
     private final StreamFailureListener listener;
     private final long started = System.nanoTime();
@@ -59,18 +60,36 @@ public final class StreamingTrainer implements AutoCloseable {
     private long stepsTrained;
     private MicroBatchResult last;
 
-    /** @param progress where the per-micro-batch progress lines go (stderr in the CLI) */
+    /**
+     * Takes the checkpoint directory's lock (one stream-train at a time: a second one on the directory is
+     * refused, naming the holder; a dead holder's lock is taken over) and reads its newest model commit.
+     *
+     * @param progress where the per-micro-batch progress lines go (stderr in the CLI)
+     */
     public StreamingTrainer(SparkSession spark, StreamConfig config, PrintStream progress) {
         this.spark = spark;
         this.config = config;
         this.progress = progress;
         this.setup = new TrainingSetup(config.train(), config.scheduleHorizon());
-        this.stepMetrics = new MetricsReporter(config.metricsPath() == null ? null : Path.of(config.metricsPath()),
-                new PrintStream(OutputStream.nullOutputStream()), Integer.MAX_VALUE, 0);
-        this.batchMetrics = openAppending(Path.of(config.batchMetricsPath()));
-        this.trainer = new MicroBatchTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, setup,
-                new ModelCommits(spark, config, setup), new ReplayWindow(spark, config.replayDir(), config.replayBatches()),
-                stepMetrics, this::applied);
+        this.lock = lock(spark, config.checkpointDir());
+        MetricsReporter steps = null;
+        MicroBatchLog log = null;
+        try {
+            steps = new MetricsReporter(config.metricsPath() == null ? null : Path.of(config.metricsPath()),
+                    new PrintStream(OutputStream.nullOutputStream()), Integer.MAX_VALUE, 0);
+            log = new MicroBatchLog(spark.sparkContext().hadoopConfiguration(), config.batchMetricsPath());
+            this.trainer = new MicroBatchTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), config, setup,
+                    new ModelCommits(spark, config, setup), new ReplayWindow(spark, config.replayDir(), config.replayBatches()),
+                    steps, this::applied);
+        } catch (RuntimeException | Error e) {
+            if (steps != null) {
+                steps.close();
+            }
+            lock.close();
+            throw e;
+        }
+        this.stepMetrics = steps;
+        this.batchMetrics = log;
         this.listener = new StreamFailureListener(trainer::currentBatch);
         spark.streams().addListener(listener);
         LOG.info("{}; GEMM kernel {}; stream {} with trigger {}", setup.policy(), setup.gemm().kernel().name(),
@@ -153,18 +172,24 @@ public final class StreamingTrainer implements AutoCloseable {
         return new IllegalStateException("stream training failed in micro-batch " + batch + ": " + root, e);
     }
 
+    private static DirectoryLock lock(SparkSession spark, String checkpointDir) {
+        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(checkpointDir);
+        try {
+            return DirectoryLock.acquire(root.getFileSystem(spark.sparkContext().hadoopConfiguration()), root);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open checkpoint directory " + checkpointDir, e);
+        }
+    }
+
     private void applied(MicroBatchResult result) {
-        last = result;
+        if (result.steps() > 0) {
+            last = result;
+        }
         rows += result.rows();
         trainSeconds += result.trainSeconds();
         stepsTrained += result.steps();
         progress.println(result.progressLine(config.train().batchSize()));
-        try {
-            batchMetrics.write((Json.line(result.json(config.train().batchSize())) + "\n").getBytes(StandardCharsets.UTF_8));
-            batchMetrics.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the micro-batch metrics line to " + config.batchMetricsPath(), e);
-        }
+        batchMetrics.append(Json.line(result.json(config.train().batchSize())));
     }
 
     /** What this session did, and the state the model is in. */
@@ -201,27 +226,12 @@ public final class StreamingTrainer implements AutoCloseable {
         return trainer.lastApplied();
     }
 
+    /** Stops listening, closes the metrics files and releases the checkpoint directory's lock. */
     @Override
     public void close() {
-        spark.streams().removeListener(listener);
-        stepMetrics.close();
-        try {
-            batchMetrics.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot close " + config.batchMetricsPath(), e);
-        }
-    }
-
-    /** A plain FileOutputStream: unlike an NIO channel it survives the interrupt Spark sends when a query stops. */
-    private static OutputStream openAppending(Path file) {
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            return new FileOutputStream(file.toFile(), true);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open " + file, e);
+        try (DirectoryLock held = lock; MicroBatchLog log = batchMetrics) {
+            spark.streams().removeListener(listener);
+            stepMetrics.close();
         }
     }
 }

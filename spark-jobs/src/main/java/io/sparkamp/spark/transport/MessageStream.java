@@ -72,8 +72,10 @@ final class MessageStream extends InputStream implements KnownLength, Drainable 
     static byte[] readFully(InputStream stream) throws IOException {
         if (stream instanceof KnownLength) {
             int length = stream.available();
-            byte[] bytes = stream.readNBytes(length);
-            if (stream.read() == -1) {
+            byte[] bytes = new byte[length];
+            // straight into the array (readNBytes(int) would gather 8 KiB chunks and copy them again)
+            int read = stream.readNBytes(bytes, 0, length);
+            if (read == length && stream.read() == -1) {
                 return bytes;
             }
             throw new IOException("message longer than its announced " + length + " bytes");

@@ -18,7 +18,6 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,7 +31,7 @@ import scala.collection.JavaConverters;
  * skipped and the scale backs off on both sides. A barrier task that fails makes Spark relaunch the whole
  * stage, and training continues from the driver's last applied step to the same bits.
  */
-@Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
+@org.junit.jupiter.api.Tag("slow")
 class StepTransportTest {
     @TempDir
     static Path work;
@@ -63,6 +62,15 @@ class StepTransportTest {
         if (precision.equals("fp16")) {
             assertTrue(barrier.skippedSteps() > 0, "the overflowing start skipped steps: " + barrier.skippedSteps());
         }
+    }
+
+    /** One task per executor computing with two threads: one partial per step, still the same bits on both transports. */
+    @Test
+    void oneTaskWithTwoThreadsGivesTheSameBitsOnBothTransports() throws Exception {
+        Checkpoint jobs = train(spark, "jobs", "bf16", "threads-jobs", "partitions", "1", "task-threads", "2");
+        Checkpoint barrier = train(spark, "barrier", "bf16", "threads-barrier", "partitions", "1", "task-threads", "2");
+        assertTrue(stages.barrierStages >= 1, "the barrier transport ran");
+        TrainRuns.assertSameState(jobs, barrier);
     }
 
     /** With every slot free, auto picks barrier; it falls back to jobs when partitions outnumber slots. */
@@ -111,13 +119,19 @@ class StepTransportTest {
         }
     }
 
-    private static Checkpoint train(SparkSession session, String transport, String precision, String name) throws Exception {
+    private static Checkpoint train(SparkSession session, String transport, String precision, String name, String... more)
+            throws Exception {
         stages.reset(session);
-        TrainRuns.Run run = TrainRuns.train(session, TrainRuns.settings("data", data.resolve("train").toString(),
+        java.util.Map<String, String> settings = new java.util.LinkedHashMap<>(Map.of("data", data.resolve("train").toString(),
                 "model", "mlp 16-24-4 relu", "precision", precision, "loss-scale-init", "4194304",
                 "loss-scale-growth-interval", "3", "steps", "12", "batch-size", "32", "micro-batch-size", "8",
-                "partitions", "2", "log-every", "1000", "checkpoint-every", "5", "transport", transport,
-                "checkpoint-dir", work.resolve(name).toString()));
+                "partitions", "2", "log-every", "1000"));
+        settings.putAll(Map.of("checkpoint-every", "5", "transport", transport, "checkpoint-dir", work.resolve(name).toString()));
+        for (int i = 0; i < more.length; i += 2) {
+            settings.put(more[i], more[i + 1]);
+        }
+        TrainRuns.Run run = TrainRuns.train(session, TrainRuns.settings(settings.entrySet().stream()
+                .flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue())).toArray(String[]::new)));
         session.sparkContext().listenerBus().waitUntilEmpty();
         return TrainRuns.load(session, run.checkpoint());
     }

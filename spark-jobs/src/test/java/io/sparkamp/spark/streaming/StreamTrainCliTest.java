@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkamp.spark.TrainRuns;
+import io.sparkamp.spark.checkpoint.DirectoryLock;
 import io.sparkamp.spark.cli.ExitCodes;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +25,7 @@ import java.util.Map;
  * summary, then failing with exit 2 naming the file and row when a new file holds a bad value. AmpCli
  * creates and stops its own SparkSession per command, so this class shares no context.
  */
+@Tag("slow") // trains for seconds: left out of the fast set (-DexcludedGroups=slow)
 class StreamTrainCliTest {
     @TempDir
     Path tmp;
@@ -59,6 +64,61 @@ class StreamTrainCliTest {
         assertBadInput(amp("stream-train", "--data", "in", "--checkpoint-dir", "c", "--schedule", "cosine"), "schedule-steps");
         assertBadInput(amp("stream-train", "--data", "in", "--checkpoint-dir", "c", "--format", "kafka", "--schema",
                 "label INT"), "kafka-servers");
+    }
+
+    @Test
+    void aCheckpointDirectoryInUseIsOneErrorLineNamingIt() throws Exception {
+        Path watched = tmp.resolve("incoming");
+        csv(watched, "part-0.csv", rows(16, 1));
+        Path checkpoints = tmp.resolve("run");
+        org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(checkpoints.toString());
+        try (DirectoryLock held = DirectoryLock.acquire(FileSystem.getLocal(new Configuration()), root)) {
+            TrainRuns.Cli refused = amp("stream-train", "--master", "local[2]", "--data", watched.toString(), "--format", "csv",
+                    "--schema", "y INT, x0 DOUBLE, x1 DOUBLE, x2 DOUBLE, x3 DOUBLE", "--label-col", "y", "--feature-cols",
+                    "x0,x1,x2,x3", "--model", "mlp 4-8-2 relu", "--checkpoint-dir", checkpoints.toString());
+            assertBadInput(refused, "checkpoint directory " + checkpoints + " is in use by another run",
+                    "pid " + ProcessHandle.current().pid(), "use another --checkpoint-dir");
+        }
+        assertTrue(Files.notExists(checkpoints.resolve("model")), "the refused run wrote nothing");
+    }
+
+    /**
+     * {@code amp stream-predict} scores the files of a directory with the newest commit of a stream-train run:
+     * each micro-batch written to out/batch=ID with its model version; a restart on the same out scores only
+     * the new file, and a value that is not a number fails its micro-batch with one error line, nothing written.
+     */
+    @Test
+    void streamPredictScoresNewFilesWithTheNewestCommit() throws Exception {
+        Path watched = tmp.resolve("incoming");
+        csv(watched, "part-0.csv", rows(64, 1));
+        String schema = "y INT, x0 DOUBLE, x1 DOUBLE, x2 DOUBLE, x3 DOUBLE";
+        TrainRuns.Cli trained = amp("stream-train", "--master", "local[2]", "--data", watched.toString(), "--format", "csv",
+                "--schema", schema, "--label-col", "y", "--feature-cols", "x0,x1,x2,x3", "--model", "mlp 4-8-2 relu",
+                "--batch-size", "16", "--checkpoint-dir", tmp.resolve("run").toString());
+        assertEquals(ExitCodes.OK, trained.code(), trained.err());
+
+        Path out = tmp.resolve("scored");
+        String[] predict = {"stream-predict", "--master", "local[2]", "--checkpoint", tmp.resolve("run").toString(), "--data",
+                watched.toString(), "--format", "csv", "--schema", schema, "--feature-cols", "x0,x1,x2,x3", "--out", out.toString()};
+        TrainRuns.Cli first = amp(predict);
+        assertEquals(ExitCodes.OK, first.code(), first.err());
+        Map<String, Object> summary = TrainRuns.lastJsonLine(first.out());
+        assertEquals("stream-predict", summary.get("command"));
+        assertEquals(64, TrainRuns.num(summary, "rows"), 0);
+        assertEquals(List.of(4), ((List<?>) summary.get("model_steps")).stream().map(v -> ((Number) v).intValue()).toList(),
+                "4 steps: one epoch of 64 rows at 16 per step");
+        assertTrue(Files.isDirectory(out.resolve("batch=0")), "micro-batch 0 written as out/batch=0");
+
+        csv(watched, "part-1.csv", rows(10, 2));
+        TrainRuns.Cli second = amp(predict);
+        assertEquals(ExitCodes.OK, second.code(), second.err());
+        assertEquals(10, TrainRuns.num(TrainRuns.lastJsonLine(second.out()), "rows"), 0, "only the new file");
+
+        List<String> spoiled = rows(5, 3);
+        spoiled.set(3, "1,0.5,not-a-number,0.1,0.2");
+        csv(watched, "part-2.csv", spoiled);
+        assertBadInput(amp(predict), "micro-batch 2", "feature column 'x1'", "nothing of it was written");
+        assertTrue(Files.notExists(out.resolve("batch=2")));
     }
 
     private static void csv(Path dir, String name, List<String> rows) throws Exception {
