@@ -119,7 +119,8 @@ final class TransportBench {
 
     private static Run train(SparkSession spark, Settings base, String data, String transport, int batch, int partitions,
                              long steps, long warmup, PrintStream out) {
-        Path metrics = Path.of("runs/bench/transport-" + transport + "-" + batch + "-" + partitions + ".jsonl");
+        String where = spark.sparkContext().master().replaceAll("[^A-Za-z0-9]+", "_");
+        Path metrics = Path.of("runs/bench/transport-" + where + "-" + transport + "-" + batch + "-" + partitions + ".jsonl");
         try {
             Files.createDirectories(metrics.getParent());
             Files.deleteIfExists(metrics);
