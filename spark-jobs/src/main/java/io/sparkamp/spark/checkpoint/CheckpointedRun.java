@@ -98,6 +98,7 @@ public final class CheckpointedRun implements AutoCloseable {
         }
         Map<String, String> recorded = new LinkedHashMap<>();
         recorded.put(JobSettings.DATA.key(), JobSettings.DATA.get(settings));
+        recorded.put(JobSettings.INPUT_STORAGE.key(), JobSettings.INPUT_STORAGE.get(settings));
         if (JobSettings.TEST_DATA.isSet(settings)) {
             recorded.put(JobSettings.TEST_DATA.key(), JobSettings.TEST_DATA.get(settings));
         }
@@ -184,6 +185,7 @@ public final class CheckpointedRun implements AutoCloseable {
         Map<String, String> now = new LinkedHashMap<>(setup.config().describe());
         now.put(ResumePolicy.DATA, train.fingerprint());
         now.put(ResumePolicy.PARTITIONS, Integer.toString(train.partitionRows().length));
+        now.put(ResumePolicy.INPUT_STORAGE, recorded.get(ResumePolicy.INPUT_STORAGE)); // older checkpoints lack it: no change
         List<ResumePolicy.Change> changes = ResumePolicy.check(checkpoint.path(), saved, now, allowed);
 
         RunState state = checkpoint.state();

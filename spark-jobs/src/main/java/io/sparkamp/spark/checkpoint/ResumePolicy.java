@@ -34,6 +34,8 @@ final class ResumePolicy {
     /** The data's identity, compared by content; the path is shown beside it. */
     static final String DATA = "data";
     static final String PARTITIONS = "partitions";
+    /** The input-storage setting (auto: the run's precision; fp32): what precision the model read its features in. */
+    static final String INPUT_STORAGE = "input-storage";
     static final String LOSS_SCALE = "loss-scale";
 
     private static final Map<String, Kind> KIND = new LinkedHashMap<>();
@@ -46,7 +48,7 @@ final class ResumePolicy {
         }
         for (String key : List.of("precision", "loss", "lr", "momentum", "nesterov", "beta1", "beta2", "eps", "weight-decay",
                 "schedule", "warmup-steps", "min-lr", "step-size", "gamma", "clip-norm", "batch-size", "seed",
-                "schedule-on-skip", DATA)) {
+                "schedule-on-skip", DATA, INPUT_STORAGE)) {
             KIND.put(key, Kind.GUARDED);
         }
         for (String key : List.of(LOSS_SCALE, "loss-scale-init", "loss-scale-growth-factor", "loss-scale-backoff",

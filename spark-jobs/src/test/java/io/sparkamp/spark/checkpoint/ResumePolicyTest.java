@@ -103,6 +103,18 @@ class ResumePolicyTest {
         }
     }
 
+    /** The features' storage precision decides what the model read (FP32 keeps values FP16 would flush or overflow). */
+    @Test
+    void anotherInputStorageNeedsTheFlagAndOlderCheckpointsWithoutItPass() {
+        Map<String, String> saved = recorded();
+        saved.put(ResumePolicy.INPUT_STORAGE, "auto");
+        Map<String, String> now = recorded();
+        now.put(ResumePolicy.INPUT_STORAGE, "fp32");
+        assertMentions(refused(saved, now, Set.of()), "input-storage: checkpoint auto, now fp32", "--allow-changed input-storage");
+        assertEquals(1, ResumePolicy.check(CKPT, saved, now, Set.of("input-storage")).size());
+        assertEquals(List.of(), ResumePolicy.check(CKPT, recorded(), now, Set.of()), "a checkpoint that did not record it");
+    }
+
     @Test
     void otherDataIsRefusedByFingerprintAndMovedDataIsNoChange() {
         Map<String, String> other = recorded();
