@@ -126,16 +126,16 @@ public final class GradientPartial {
      * partial is the same to the bit.
      */
     public void writeTo(ByteBuffer out) {
-        ByteBuffer le = out.order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer le = out.duplicate().order(ByteOrder.LITTLE_ENDIAN); // the caller's byte order stays as it was
         le.putInt(gradients.length).putDouble(lossSum).putLong(rows).putLong(correct).put((byte) (nonFinite ? 1 : 0))
                 .putLong(gradientValuesCast).putLong(gradientValuesUnderflowed).putLong(computeNanos);
         le.asFloatBuffer().put(gradients);
-        le.position(le.position() + 4 * gradients.length);
+        out.position(le.position() + 4 * gradients.length);
     }
 
     /** Reads a partial written by {@link #writeTo}; {@code in} is left after it. */
     public static GradientPartial readFrom(ByteBuffer in) {
-        ByteBuffer le = in.order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer le = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
         int count = le.getInt();
         if (count < 0 || (long) count * 4 + HEADER_BYTES - 4 > le.remaining()) {
             throw new IllegalArgumentException("truncated gradient partial: " + count + " parameters announced, "
@@ -150,7 +150,7 @@ public final class GradientPartial {
         p.gradientValuesUnderflowed = le.getLong();
         p.computeNanos = le.getLong();
         le.asFloatBuffer().get(p.gradients);
-        le.position(le.position() + 4 * count);
+        in.position(le.position() + 4 * count);
         return p;
     }
 
