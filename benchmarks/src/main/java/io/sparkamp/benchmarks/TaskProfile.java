@@ -18,13 +18,13 @@ import java.util.SplittableRandom;
 /**
  * A task's compute against its GEMM floor, in one JVM, in CPU time (the calling thread's: oneDNN runs on it
  * with OMP_NUM_THREADS=1), so the other processes of a shared machine change the result less than wall
- * time: for each precision the median of {@code steps} task steps ({@link TaskFixture}), and the median CPU
+ * time: for each precision, after {@code warmup} steps, the median of {@code steps} task steps ({@link TaskFixture}), and the median CPU
  * time of each of the model's multiplies alone on the same kernel with off-heap operands (×4 micro-batches
  * per task). With {@code --jfr DIR} the timed steps are recorded by Flight Recorder (1 ms sampling) into
  * DIR/task-PRECISION.jfr, which {@code benchmarks/profile_ops.py} turns into a per-op table.
  *
  * <pre>java --add-modules jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED \
- *     -cp benchmarks/target/benchmarks.jar io.sparkamp.benchmarks.TaskProfile [--steps 60] [--jfr DIR] [fp32 fp16 bf16]</pre>
+ *     -cp benchmarks/target/benchmarks.jar io.sparkamp.benchmarks.TaskProfile [--steps 60] [--warmup 150] [--jfr DIR] [fp32 fp16 bf16]</pre>
  */
 public final class TaskProfile {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -34,11 +34,14 @@ public final class TaskProfile {
 
     public static void main(String[] args) throws Exception {
         int steps = 60;
+        int warmup = 150; // C2 settles the vector loops after about 2 s of steps
         Path jfr = null;
         List<String> precisions = List.of("fp32", "fp16", "bf16");
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--steps")) {
                 steps = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--warmup")) {
+                warmup = Integer.parseInt(args[++i]);
             } else if (args[i].equals("--jfr")) {
                 jfr = Path.of(args[++i]);
             } else {
@@ -52,7 +55,7 @@ public final class TaskProfile {
         for (String name : precisions) {
             Precision precision = Precision.parse(name, "precision");
             try (TaskFixture task = new TaskFixture(precision, "auto")) {
-                for (int i = 0; i < 30; i++) {
+                for (int i = 0; i < warmup; i++) {
                     task.step();
                 }
                 Recording recording = jfr == null ? null : startRecording();

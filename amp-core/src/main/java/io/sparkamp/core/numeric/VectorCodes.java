@@ -77,22 +77,23 @@ public final class VectorCodes {
 
     /**
      * The float bits of FP16's nearest value, without going through the code (the mixed-precision passes
-     * round far more often than they encode): the mantissa rounded to 10 bits in place for normals,
-     * multiples of 2^-24 by one float add below 2^-14, infinity from 65520 up, NaN with the payload an
-     * FP16 NaN keeps. The same bits as {@code decode(encode(x))}.
+     * round far more often than they encode), rounded by the FPU: adding 1.5·2^(e+13), where 2^e is the
+     * value's power of two (at least 2^-14, the subnormal range's fixed spacing; at most 2^15), leaves the
+     * sum's last mantissa bit worth FP16's ulp 2^(e-10), so the add's round-to-nearest-even is FP16's and
+     * subtracting it again is exact; multiplying by 2^112 and back turns 65520 and more (rounded to 65536 or
+     * more) into infinity and leaves everything below exact. NaN keeps the payload an FP16 NaN keeps. The
+     * same bits as {@code decode(encode(x))}; hot loops write these lines out (see {@code VectorElementwise}).
      */
     static IntVector roundFp16(IntVector bits) {
-        IntVector sign = bits.and(0x8000_0000);
         IntVector abs = bits.and(0x7fff_ffff);
-        IntVector rounded = abs.add(abs.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xfff).and(0xffff_e000);
-        FloatVector magnitude = abs.reinterpretAsFloats();
-        IntVector subnormal = magnitude.add(0.5f).sub(0.5f).reinterpretAsInts(); // exact: Sterbenz
-        rounded = rounded.blend(subnormal, abs.compare(VectorOperators.LT, 0x3880_0000));
-        rounded = rounded.blend(0x7f80_0000, abs.compare(VectorOperators.GE, 0x477f_f000));
-        IntVector payload = abs.and(0x007f_e000);
-        IntVector nan = payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000);
-        rounded = rounded.blend(nan, abs.compare(VectorOperators.GT, 0x7f80_0000));
-        return rounded.or(sign);
+        FloatVector magic = abs.and(0x7f80_0000).max(0x3880_0000).min(0x4700_0000).add(0x06c0_0000).reinterpretAsFloats();
+        IntVector rounded = abs.reinterpretAsFloats().add(magic).sub(magic).mul(0x1p112f).mul(0x1p-112f).reinterpretAsInts();
+        VectorMask<Integer> nan = abs.compare(VectorOperators.GT, 0x7f80_0000);
+        if (nan.anyTrue()) {
+            IntVector payload = abs.and(0x007f_e000);
+            rounded = rounded.blend(payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000), nan);
+        }
+        return rounded.or(bits.and(0x8000_0000));
     }
 
     /** BF16: add half an ulp of the kept bits (ties to even), keep the top 16; NaNs stay NaN. */
@@ -123,18 +124,17 @@ public final class VectorCodes {
         return code.or(sign);
     }
 
-    /** FP16 to float bits: re-bias normals, scale subnormals exactly, widen infinity and NaN payloads. */
+    /**
+     * FP16 to float bits: the code's exponent and mantissa moved into a float's places is the value times
+     * 2^-112 (a subnormal code lands on a float subnormal), so one exact multiply by 2^112 re-biases normals
+     * and normalises subnormals; exponent 31 (infinity, NaN with its payload) becomes 255 by re-biasing.
+     */
     static IntVector decodeFp16(IntVector codes) {
         IntVector magnitude = codes.and(0x7fff);
-        IntVector sign = codes.and(0x8000).lanewise(VectorOperators.LSHL, 16);
         IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-        IntVector normal = shifted.add(0x3800_0000);
-        IntVector special = shifted.add(0x7000_0000); // exponent 31 -> 255: infinity, NaN with its payload
-        // mantissa * 2^-24 is exact in float (mantissa < 2^10); the int-to-float conversion is exact too.
-        IntVector subnormal = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(0x1p-24f).reinterpretAsInts();
-        IntVector bits = normal.blend(special, magnitude.compare(VectorOperators.GE, 0x7c00));
-        bits = bits.blend(subnormal, magnitude.compare(VectorOperators.LT, 0x0400));
-        return bits.or(sign);
+        IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        bits = bits.blend(shifted.add(0x7000_0000), magnitude.compare(VectorOperators.GE, 0x7c00));
+        return bits.or(codes.and(0x8000).lanewise(VectorOperators.LSHL, 16));
     }
 
     /** Codes {@code a[i..i + LANES)} widened to int lanes (sign-extended). */

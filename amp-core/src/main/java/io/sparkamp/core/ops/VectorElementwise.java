@@ -77,6 +77,8 @@ final class VectorElementwise implements ElementwiseKernel {
                 epilogueRowFp32(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu);
             } else if (matmul == Precision.FP16 && pointwise == Precision.FP16 && out.storage() == Precision.FP32) {
                 epilogueRowFp16Floats(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu);
+            } else if (bf16 && out.storage() == Precision.FP32) {
+                epilogueRowBf16Floats(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu);
             } else {
                 epilogueRow(product.buffer(), out.buffer(), out.storage(), r * cols, vectorCols, bias, biasOff, matmul, pointwise, relu);
             }
@@ -126,37 +128,77 @@ final class VectorElementwise implements ElementwiseKernel {
                 VectorMask<Integer> positive = codes.and(0xffff).compare(VectorOperators.GT, 0)
                         .and(codes.and(0xffff).compare(VectorOperators.LE, 0x7f80));
                 codes = IntVector.zero(INTS).blend(codes, positive);
-                orBits(relu, i, IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK);
+                long laneBits = IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+                relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
+                if ((i & 63) + LANES > 64) {
+                    relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
+                }
             }
             ((ShortVector) codes.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(o, i * 2, ORDER);
         }
     }
 
-    /** FP16 run computing in FP32: round the product to FP16, add the bias, round again, keep the floats. */
+    /** BF16 run computing in FP32 (no BF16 matmul on the CPU): round the product to BF16, add the bias, round again, keep the floats. */
+    private static void epilogueRowBf16Floats(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff, long[] relu) {
+        for (int j = 0; j < width; j += LANES) {
+            int i = base + j;
+            IntVector bits = FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretAsInts();
+            // VectorCodes.roundBf16 twice (product, then sum), written out: see the note above.
+            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7fff).and(0xffff_0000);
+            IntVector nan = bits.and(0xffff_0000);
+            nan = nan.blend(nan.or(0x0040_0000), nan.and(0x007f_0000).compare(VectorOperators.EQ, 0));
+            bits = rounded.blend(nan, bits.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000));
+            bits = bits.reinterpretAsFloats().add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretAsInts();
+            rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7fff).and(0xffff_0000);
+            nan = bits.and(0xffff_0000);
+            nan = nan.blend(nan.or(0x0040_0000), nan.and(0x007f_0000).compare(VectorOperators.EQ, 0));
+            bits = rounded.blend(nan, bits.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000));
+            if (relu != null) {
+                VectorMask<Integer> positive = bits.compare(VectorOperators.GT, 0).and(bits.compare(VectorOperators.LE, 0x7f80_0000));
+                bits = IntVector.zero(INTS).blend(bits, positive);
+                long laneBits = IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+                relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
+                if ((i & 63) + LANES > 64) {
+                    relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
+                }
+            }
+            bits.reinterpretAsFloats().intoByteBuffer(o, i * 4, ORDER);
+        }
+    }
+
+    /** FP16 run computing in FP32: round the product to FP16 (by the FPU, as VectorCodes.roundFp16), add the bias, round again. */
     private static void epilogueRowFp16Floats(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff, long[] relu) {
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
             IntVector bits = FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretAsInts();
             // FP16's nearest value as float bits, twice (product, then sum), written out: see the note above.
             IntVector abs = bits.and(0x7fff_ffff);
-            IntVector rounded = abs.add(abs.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xfff).and(0xffff_e000);
-            rounded = rounded.blend(abs.reinterpretAsFloats().add(0.5f).sub(0.5f).reinterpretAsInts(), abs.compare(VectorOperators.LT, 0x3880_0000));
-            rounded = rounded.blend(0x7f80_0000, abs.compare(VectorOperators.GE, 0x477f_f000));
-            IntVector payload = abs.and(0x007f_e000);
-            IntVector nan = payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000);
-            bits = rounded.blend(nan, abs.compare(VectorOperators.GT, 0x7f80_0000)).or(bits.and(0x8000_0000));
+            FloatVector magic = abs.and(0x7f80_0000).max(0x3880_0000).min(0x4700_0000).add(0x06c0_0000).reinterpretAsFloats();
+            IntVector rounded = abs.reinterpretAsFloats().add(magic).sub(magic).mul(0x1p112f).mul(0x1p-112f).reinterpretAsInts();
+            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, 0x7f80_0000);
+            if (isNan.anyTrue()) {
+                IntVector payload = abs.and(0x007f_e000);
+                rounded = rounded.blend(payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000), isNan);
+            }
+            bits = rounded.or(bits.and(0x8000_0000));
             bits = bits.reinterpretAsFloats().add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretAsInts();
             abs = bits.and(0x7fff_ffff);
-            rounded = abs.add(abs.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xfff).and(0xffff_e000);
-            rounded = rounded.blend(abs.reinterpretAsFloats().add(0.5f).sub(0.5f).reinterpretAsInts(), abs.compare(VectorOperators.LT, 0x3880_0000));
-            rounded = rounded.blend(0x7f80_0000, abs.compare(VectorOperators.GE, 0x477f_f000));
-            payload = abs.and(0x007f_e000);
-            nan = payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000);
-            bits = rounded.blend(nan, abs.compare(VectorOperators.GT, 0x7f80_0000)).or(bits.and(0x8000_0000));
+            magic = abs.and(0x7f80_0000).max(0x3880_0000).min(0x4700_0000).add(0x06c0_0000).reinterpretAsFloats();
+            rounded = abs.reinterpretAsFloats().add(magic).sub(magic).mul(0x1p112f).mul(0x1p-112f).reinterpretAsInts();
+            isNan = abs.compare(VectorOperators.GT, 0x7f80_0000);
+            if (isNan.anyTrue()) {
+                IntVector payload = abs.and(0x007f_e000);
+                rounded = rounded.blend(payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000), isNan);
+            }
+            bits = rounded.or(bits.and(0x8000_0000));
             if (relu != null) {
                 VectorMask<Integer> positive = bits.compare(VectorOperators.GT, 0).and(bits.compare(VectorOperators.LE, 0x7f80_0000));
                 bits = IntVector.zero(INTS).blend(bits, positive);
-                orBits(relu, i, IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK);
+                long laneBits = IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+                relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
+                if ((i & 63) + LANES > 64) {
+                    relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
+                }
             }
             bits.reinterpretAsFloats().intoByteBuffer(o, i * 4, ORDER);
         }
@@ -171,7 +213,11 @@ final class VectorElementwise implements ElementwiseKernel {
                 IntVector bits = sum.reinterpretAsInts();
                 VectorMask<Integer> positive = bits.compare(VectorOperators.GT, 0).and(bits.compare(VectorOperators.LE, 0x7f80_0000));
                 sum = IntVector.zero(INTS).blend(bits, positive).reinterpretAsFloats();
-                orBits(relu, i, IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK);
+                long laneBits = IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+                relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
+                if ((i & 63) + LANES > 64) {
+                    relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
+                }
             }
             sum.intoByteBuffer(o, i * 4, ORDER);
         }
@@ -232,6 +278,8 @@ final class VectorElementwise implements ElementwiseKernel {
             maskRoundBf16Codes(in.buffer(), out.buffer(), vectorEnd, mask);
         } else if (from == Precision.FP32 && scale == 1f && to == Precision.FP32 && roundTo == Precision.FP16) {
             maskRoundFp16Floats(in.buffer(), out.buffer(), vectorEnd, mask);
+        } else if (from == Precision.FP32 && scale == 1f && to == Precision.FP32 && roundTo == Precision.BF16) {
+            maskRoundBf16Floats(in.buffer(), out.buffer(), vectorEnd, mask);
         } else if (from == Precision.FP32) {
             maskScaleFloats(in.buffer(), out.buffer(), to, roundTo, scale, vectorEnd, mask);
         } else {
@@ -271,6 +319,22 @@ final class VectorElementwise implements ElementwiseKernel {
         }
     }
 
+    /** FP32 values where the mask is set, rounded to BF16 but kept as floats, 0 elsewhere. */
+    private static void maskRoundBf16Floats(ByteBuffer src, ByteBuffer dst, int end, long[] mask) {
+        for (int word = 0; word < end; word += 64) {
+            long words = mask[word >>> 6];
+            for (int i = word; i < word + 64; i += LANES) {
+                VectorMask<Integer> set = BIT_OF_LANE.and((int) (words >>> (i - word))).compare(VectorOperators.NE, 0);
+                IntVector bits = FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretAsInts();
+                IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7fff).and(0xffff_0000);
+                IntVector nan = bits.and(0xffff_0000); // VectorCodes.roundBf16, written out
+                nan = nan.blend(nan.or(0x0040_0000), nan.and(0x007f_0000).compare(VectorOperators.EQ, 0));
+                rounded = rounded.blend(nan, bits.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000));
+                IntVector.zero(INTS).blend(rounded, set).reinterpretAsFloats().intoByteBuffer(dst, i * 4, ORDER);
+            }
+        }
+    }
+
     /** FP32 values where the mask is set, rounded to FP16 but kept as floats, 0 elsewhere. */
     private static void maskRoundFp16Floats(ByteBuffer src, ByteBuffer dst, int end, long[] mask) {
         for (int word = 0; word < end; word += 64) {
@@ -278,13 +342,15 @@ final class VectorElementwise implements ElementwiseKernel {
             for (int i = word; i < word + 64; i += LANES) {
                 VectorMask<Integer> set = BIT_OF_LANE.and((int) (words >>> (i - word))).compare(VectorOperators.NE, 0);
                 IntVector bits = FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretAsInts();
-                IntVector abs = bits.and(0x7fff_ffff);
-                IntVector rounded = abs.add(abs.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xfff).and(0xffff_e000);
-                rounded = rounded.blend(abs.reinterpretAsFloats().add(0.5f).sub(0.5f).reinterpretAsInts(), abs.compare(VectorOperators.LT, 0x3880_0000));
-                rounded = rounded.blend(0x7f80_0000, abs.compare(VectorOperators.GE, 0x477f_f000));
-                IntVector payload = abs.and(0x007f_e000);
-                IntVector nan = payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000);
-                rounded = rounded.blend(nan, abs.compare(VectorOperators.GT, 0x7f80_0000)).or(bits.and(0x8000_0000));
+                IntVector abs = bits.and(0x7fff_ffff); // VectorCodes.roundFp16, written out
+                FloatVector magic = abs.and(0x7f80_0000).max(0x3880_0000).min(0x4700_0000).add(0x06c0_0000).reinterpretAsFloats();
+                IntVector rounded = abs.reinterpretAsFloats().add(magic).sub(magic).mul(0x1p112f).mul(0x1p-112f).reinterpretAsInts();
+                VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, 0x7f80_0000);
+                if (isNan.anyTrue()) {
+                    IntVector payload = abs.and(0x007f_e000);
+                    rounded = rounded.blend(payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000), isNan);
+                }
+                rounded = rounded.or(bits.and(0x8000_0000));
                 IntVector.zero(INTS).blend(rounded, set).reinterpretAsFloats().intoByteBuffer(dst, i * 4, ORDER);
             }
         }
