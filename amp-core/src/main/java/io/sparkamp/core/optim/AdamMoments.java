@@ -1,5 +1,9 @@
 package io.sparkamp.core.optim;
 
+import io.sparkamp.core.numeric.Vectorization;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -18,9 +22,14 @@ import java.util.stream.IntStream;
  * half-precision run: v holds squared gradients, which for |g| &lt; 2^-12 fall below FP16's smallest subnormal
  * (about 6e-8) and flush to zero, and eps = 1e-8 itself is not representable in FP16 either, so an FP16
  * denominator can become 0 and the update infinite. Each element is computed in double from the FP32 values and
- * rounded once when stored.
+ * rounded once when stored ({@link AdamElements}: on the Vector API where the incubator module is present, the
+ * same bits either way).
  */
 final class AdamMoments {
+    private static final Logger LOG = LoggerFactory.getLogger(AdamMoments.class);
+    private static final String VECTOR_CLASS = "io.sparkamp.core.optim.VectorAdamElements";
+    private static final AdamElements ELEMENTS = Vectorization.choose("Adam update", VECTOR_CLASS, AdamElements.class,
+            new ScalarAdamElements(), LOG, AdamElements::name);
     static final String M = "m";
     static final String V = "v";
 
@@ -63,30 +72,24 @@ final class AdamMoments {
         double biasCorrection2Sqrt = Math.sqrt(1.0 - Math.pow(beta2, steps));
         double stepSize = lr / biasCorrection1;
         double shrink = 1.0 - lr * decoupledDecay;
-        // Every element is updated on its own, so splitting the range over threads changes no bit; on the
-        // driver this loop (a square root and a division per parameter) is most of a small step's serial time.
+        AdamElements.AdamCoefficients c = new AdamElements.AdamCoefficients(beta1, beta2, eps, coupledDecay, biasCorrection2Sqrt,
+                stepSize, shrink);
+        // Every element is updated on its own, so splitting the range over threads changes no bit.
         int chunks = (int) Math.min(Runtime.getRuntime().availableProcessors(), (parameterCount + CHUNK - 1L) / CHUNK);
         if (chunks <= 1) {
-            update(params, grads, 0, parameterCount, coupledDecay, biasCorrection2Sqrt, stepSize, shrink);
+            ELEMENTS.update(params, grads, m, v, 0, parameterCount, c);
             return;
         }
-        IntStream.range(0, chunks).parallel().forEach(c -> update(params, grads, (int) ((long) c * parameterCount / chunks),
-                (int) ((long) (c + 1) * parameterCount / chunks), coupledDecay, biasCorrection2Sqrt, stepSize, shrink));
+        IntStream.range(0, chunks).parallel().forEach(k -> ELEMENTS.update(params, grads, m, v,
+                (int) ((long) k * parameterCount / chunks), (int) ((long) (k + 1) * parameterCount / chunks), c));
     }
 
     /** The smallest range worth a thread of its own. */
     private static final int CHUNK = 1 << 16;
 
-    private void update(float[] params, float[] grads, int from, int to, double coupledDecay, double biasCorrection2Sqrt,
-                        double stepSize, double shrink) {
-        for (int i = from; i < to; i++) {
-            double p = params[i];
-            double g = grads[i] + coupledDecay * p;
-            m[i] = (float) (beta1 * m[i] + (1.0 - beta1) * g);
-            v[i] = (float) (beta2 * v[i] + (1.0 - beta2) * g * g);
-            double denominator = Math.sqrt(v[i]) / biasCorrection2Sqrt + eps;
-            params[i] = (float) (p * shrink - stepSize * m[i] / denominator);
-        }
+    /** The element loop this JVM runs (package-private for tests). */
+    static AdamElements elements() {
+        return ELEMENTS;
     }
 
     OptimizerState state() {
