@@ -166,12 +166,22 @@ final class VectorElementwise implements ElementwiseKernel {
         }
     }
 
-    /** FP16 run computing in FP32: round the product to FP16 (by the FPU, as VectorCodes.roundFp16), add the bias, round again. */
+    /**
+     * FP16 run computing in FP32: round the product to FP16 (by the FPU, as VectorCodes.roundFp16), add the bias,
+     * round again, keep the floats. Two small methods over the same row (still in L1 between them) rather than one:
+     * the fused loop was near C2's inlining node budget, and in runs where it went over, the last Vector API calls
+     * were left as calls on boxed vectors (measured: the epilogue 5-6x slower in some whole runs).
+     */
     private static void epilogueRowFp16Floats(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff, long[] relu) {
+        roundFp16AddBias(c, o, base, width, bias, biasOff);
+        roundFp16Relu(o, base, width, relu);
+    }
+
+    /** o = round_fp16(c) + bias, not yet rounded. */
+    private static void roundFp16AddBias(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff) {
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
             IntVector bits = FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretAsInts();
-            // FP16's nearest value as float bits, twice (product, then sum), written out: see the note above.
             IntVector abs = bits.and(0x7fff_ffff);
             FloatVector magic = abs.and(0x7f80_0000).max(0x3880_0000).min(0x4700_0000).add(0x06c0_0000).reinterpretAsFloats();
             IntVector rounded = abs.reinterpretAsFloats().add(magic).sub(magic).mul(0x1p112f).mul(0x1p-112f).reinterpretAsInts();
@@ -180,12 +190,20 @@ final class VectorElementwise implements ElementwiseKernel {
                 IntVector payload = abs.and(0x007f_e000);
                 rounded = rounded.blend(payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000), isNan);
             }
-            bits = rounded.or(bits.and(0x8000_0000));
-            bits = bits.reinterpretAsFloats().add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretAsInts();
-            abs = bits.and(0x7fff_ffff);
-            magic = abs.and(0x7f80_0000).max(0x3880_0000).min(0x4700_0000).add(0x06c0_0000).reinterpretAsFloats();
-            rounded = abs.reinterpretAsFloats().add(magic).sub(magic).mul(0x1p112f).mul(0x1p-112f).reinterpretAsInts();
-            isNan = abs.compare(VectorOperators.GT, 0x7f80_0000);
+            rounded.or(bits.and(0x8000_0000)).reinterpretAsFloats().add(FloatVector.fromArray(FLOATS, bias, biasOff + j))
+                    .intoByteBuffer(o, i * 4, ORDER);
+        }
+    }
+
+    /** o = round_fp16(o), then the ReLU and its mask bits when {@code relu} is not null. */
+    private static void roundFp16Relu(ByteBuffer o, int base, int width, long[] relu) {
+        for (int j = 0; j < width; j += LANES) {
+            int i = base + j;
+            IntVector bits = FloatVector.fromByteBuffer(FLOATS, o, i * 4, ORDER).reinterpretAsInts();
+            IntVector abs = bits.and(0x7fff_ffff);
+            FloatVector magic = abs.and(0x7f80_0000).max(0x3880_0000).min(0x4700_0000).add(0x06c0_0000).reinterpretAsFloats();
+            IntVector rounded = abs.reinterpretAsFloats().add(magic).sub(magic).mul(0x1p112f).mul(0x1p-112f).reinterpretAsInts();
+            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, 0x7f80_0000);
             if (isNan.anyTrue()) {
                 IntVector payload = abs.and(0x007f_e000);
                 rounded = rounded.blend(payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000), isNan);
