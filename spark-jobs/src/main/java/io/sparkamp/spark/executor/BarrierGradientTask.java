@@ -16,10 +16,14 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * One long-lived task of the barrier transport: keeps its partition decoded, meets the other tasks of
- * its stage at a barrier (every task has its data), then runs steps for as long as the driver publishes
- * them, computing each partial with the same {@code PartitionWorker} as a per-step task. Returns the
- * number of steps it computed.
+ * One long-lived task of the barrier transport: keeps its partition decoded, then runs steps for as long
+ * as the driver publishes them, computing each partial with the same {@code PartitionWorker} as a
+ * per-step task. Returns the number of steps it computed.
+ *
+ * <p>The tasks do not meet at {@code BarrierTaskContext.barrier()}: Spark 3.5 waits for that call's reply
+ * in {@code Thread.sleep(1000)} rounds, which cost a second at every launch (after each evaluation or
+ * checkpoint). They need no rendezvous: Spark starts all tasks of a barrier stage together, and the
+ * driver's step board waits for every partition's partial before the next step.
  */
 public final class BarrierGradientTask extends AbstractFunction2<Object, Iterator<CachedBatch>, Iterator<Long>>
         implements Serializable {
@@ -54,7 +58,6 @@ public final class BarrierGradientTask extends AbstractFunction2<Object, Iterato
                         + partition + " (" + (layout.bytes(partition) >> 20) + " MiB cached) does not fit the executor's budget "
                         + ExecutorMemory.DECODED_BUDGET_KEY + ": raise it, add executors, or use transport=jobs");
             }
-            context.barrier(); // rendezvous: every task of the stage is running and has its data
             PartitionWorker worker = WorkerCache.worker(spec);
             try (StepChannel client = StepChannel.open(driverHost, driverPort, runToken, callDeadlineMillis)) {
                 long steps = TaskStepLoop.run(client, runToken, partition, context.stageAttemptNumber(), (assignment, weights) -> {
