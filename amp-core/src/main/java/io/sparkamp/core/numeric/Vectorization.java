@@ -63,7 +63,6 @@ public final class Vectorization {
         if (unavailable != null) {
             return new Loaded<>(null, unavailable);
         }
-        HotLoops.compileAlone(); // before the first vector loop is compiled
         try {
             java.lang.reflect.Constructor<?> constructor = Class.forName(className).getDeclaredConstructor();
             constructor.setAccessible(true); // implementations are package-private
