@@ -70,12 +70,9 @@ final class VectorElementwise implements ElementwiseKernel {
         }
         int vectorCols = cols - cols % LANES;
         boolean bf16 = matmul == Precision.BF16 && pointwise == Precision.BF16;
-        // A BF16 row between its two passes (rounded product + bias, in FP32), when the output holds codes.
-        ByteBuffer rowScratch = bf16 && out.storage() == Precision.BF16 ? ByteBuffer.allocate(cols * 4).order(ORDER) : null;
         for (int r = 0; r < rows; r++) {
             if (bf16 && out.storage() == Precision.BF16) {
-                roundBf16AddBias(product.buffer(), r * cols, rowScratch, 0, vectorCols, bias, biasOff);
-                encodeBf16Relu(rowScratch, out.buffer(), r * cols, vectorCols, relu);
+                epilogueRowBf16Codes(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu);
             } else if (matmul == Precision.FP32 && pointwise == Precision.FP32 && out.storage() == Precision.FP32) {
                 epilogueRowFp32(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu);
             } else if (matmul == Precision.FP16 && pointwise == Precision.FP16 && out.storage() == Precision.FP32) {
@@ -117,30 +114,14 @@ final class VectorElementwise implements ElementwiseKernel {
      * same epilogue 3-5x slower, in some runs and not others, depending on compile order.
      */
 
-    /*
-     * The 16-bit epilogues are two small row loops each (round the product and add the bias; round the sum, the
-     * ReLU and its mask) over a row that stays in L1 between them, rather than one: the fused loop sat near
-     * C2's inlining node budget, and in runs where it went over, its last Vector API calls were left as calls on
-     * boxed vectors (measured: the FP16 epilogue 5-6x slower in some whole runs, depending on compile order).
-     */
-
-    /** dst[dstBase..] = round_bf16(c[base..]) + bias, in FP32, not yet rounded. */
-    private static void roundBf16AddBias(ByteBuffer c, int base, ByteBuffer dst, int dstBase, int width, float[] bias, int biasOff) {
-        for (int j = 0; j < width; j += LANES) {
-            IntVector bits = FloatVector.fromByteBuffer(FLOATS, c, (base + j) * 4, ORDER).reinterpretAsInts();
-            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7fff).and(0xffff_0000);
-            IntVector nan = bits.and(0xffff_0000); // VectorCodes.roundBf16, written out
-            nan = nan.blend(nan.or(0x0040_0000), nan.and(0x007f_0000).compare(VectorOperators.EQ, 0));
-            rounded.blend(nan, bits.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000)).reinterpretAsFloats()
-                    .add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).intoByteBuffer(dst, (dstBase + j) * 4, ORDER);
-        }
-    }
-
-    /** o[base..] = the BF16 codes of the FP32 sums in {@code sums} (from 0), then the ReLU and its mask bits when {@code relu} is not null. */
-    private static void encodeBf16Relu(ByteBuffer sums, ByteBuffer o, int base, int width, long[] relu) {
+    /** BF16 run, native 16-bit matmul: round the product to BF16, add the bias, round again, keep the codes (one loop: it measured faster than two through a scratch row). */
+    private static void epilogueRowBf16Codes(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff, long[] relu) {
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
-            IntVector sum = FloatVector.fromByteBuffer(FLOATS, sums, j * 4, ORDER).reinterpretAsInts();
+            IntVector bits = FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretAsInts();
+            IntVector product = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7fff).and(0xffff_0000);
+            product = product.blend(bits.and(0xffff_0000).or(0x0040_0000), bits.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000));
+            IntVector sum = product.reinterpretAsFloats().add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretAsInts();
             IntVector codes = sum.add(sum.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7fff).lanewise(VectorOperators.LSHR, 16);
             // A NaN sum (only from a NaN or infinite operand): keep it a NaN code.
             codes = codes.blend(sum.lanewise(VectorOperators.LSHR, 16).or(0x0040), sum.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000));
@@ -155,6 +136,25 @@ final class VectorElementwise implements ElementwiseKernel {
                 }
             }
             ((ShortVector) codes.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(o, i * 2, ORDER);
+        }
+    }
+
+    /*
+     * The epilogues that keep FP32 values are two small row loops each (round the product and add the bias; round
+     * the sum, the ReLU and its mask) over a row that stays in L1 between them, rather than one: the fused loop sat near
+     * C2's inlining node budget, and in runs where it went over, its last Vector API calls were left as calls on
+     * boxed vectors (measured: the FP16 epilogue 5-6x slower in some whole runs, depending on compile order).
+     */
+
+    /** dst[dstBase..] = round_bf16(c[base..]) + bias, in FP32, not yet rounded. */
+    private static void roundBf16AddBias(ByteBuffer c, int base, ByteBuffer dst, int dstBase, int width, float[] bias, int biasOff) {
+        for (int j = 0; j < width; j += LANES) {
+            IntVector bits = FloatVector.fromByteBuffer(FLOATS, c, (base + j) * 4, ORDER).reinterpretAsInts();
+            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7fff).and(0xffff_0000);
+            IntVector nan = bits.and(0xffff_0000); // VectorCodes.roundBf16, written out
+            nan = nan.blend(nan.or(0x0040_0000), nan.and(0x007f_0000).compare(VectorOperators.EQ, 0));
+            rounded.blend(nan, bits.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000)).reinterpretAsFloats()
+                    .add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).intoByteBuffer(dst, (dstBase + j) * 4, ORDER);
         }
     }
 
