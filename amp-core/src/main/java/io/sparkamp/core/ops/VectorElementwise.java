@@ -403,6 +403,10 @@ final class VectorElementwise implements ElementwiseKernel {
         long[] counts = new long[2];
         if (in == out) {
             countLanes(in.buffer(), in.storage(), vectorEnd, counts);
+        } else if (in.storage() == Precision.FP32 && out.storage() == Precision.FP32 && roundTo == Precision.FP16) {
+            convertFloatsFp16(in.buffer(), out.buffer(), vectorEnd, counts);
+        } else if (in.storage() == Precision.FP32 && out.storage() == Precision.BF16 && roundTo == Precision.BF16) {
+            convertFloatsBf16Codes(in.buffer(), out.buffer(), vectorEnd, counts);
         } else if (in.storage() == Precision.FP32) {
             convertFloats(in.buffer(), out.buffer(), out.storage(), roundTo, vectorEnd, counts);
         } else if (out.storage() == Precision.FP32 && (roundTo == Precision.FP32 || roundTo == in.storage())) {
@@ -454,6 +458,54 @@ final class VectorElementwise implements ElementwiseKernel {
     }
 
     /** FP32 values rounded to {@code roundTo}, stored as {@code to}; counts the non-zero values and those that became zero. */
+    /*
+     * The two casts the layers run most (an FP16 run's FP32 inputs and loss gradient kept as rounded floats; a
+     * BF16 run's as codes) written out, without the helper calls of the general loop below: inference converts
+     * every input batch this way, and with the helpers the fp16 forward pass ran at 0.4x fp32's.
+     */
+
+    /** FP32 values rounded to FP16 but kept as floats, with the non-zero and underflow counts. */
+    private static void convertFloatsFp16(ByteBuffer src, ByteBuffer dst, int end, long[] counts) {
+        IntVector nonZero = IntVector.zero(INTS);
+        IntVector underflowed = IntVector.zero(INTS);
+        for (int i = 0; i < end; i += LANES) {
+            IntVector bits = FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretAsInts();
+            IntVector abs = bits.and(0x7fff_ffff); // VectorCodes.roundFp16, written out
+            FloatVector magic = abs.and(0x7f80_0000).max(0x3880_0000).min(0x4700_0000).add(0x06c0_0000).reinterpretAsFloats();
+            IntVector rounded = abs.reinterpretAsFloats().add(magic).sub(magic).mul(0x1p112f).mul(0x1p-112f).reinterpretAsInts();
+            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, 0x7f80_0000);
+            if (isNan.anyTrue()) {
+                IntVector payload = abs.and(0x007f_e000);
+                rounded = rounded.blend(payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000), isNan);
+            }
+            VectorMask<Integer> isNonZero = abs.compare(VectorOperators.NE, 0);
+            nonZero = nonZero.lanewise(VectorOperators.ADD, 1, isNonZero);
+            underflowed = underflowed.lanewise(VectorOperators.ADD, 1, isNonZero.and(rounded.compare(VectorOperators.EQ, 0)));
+            rounded.or(bits.and(0x8000_0000)).reinterpretAsFloats().intoByteBuffer(dst, i * 4, ORDER);
+        }
+        counts[0] += nonZero.reduceLanesToLong(VectorOperators.ADD);
+        counts[1] += underflowed.reduceLanesToLong(VectorOperators.ADD);
+    }
+
+    /** FP32 values as BF16 codes, with the non-zero and underflow counts. */
+    private static void convertFloatsBf16Codes(ByteBuffer src, ByteBuffer dst, int end, long[] counts) {
+        IntVector nonZero = IntVector.zero(INTS);
+        IntVector underflowed = IntVector.zero(INTS);
+        for (int i = 0; i < end; i += LANES) {
+            IntVector bits = FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretAsInts();
+            IntVector top = bits.lanewise(VectorOperators.LSHR, 16); // VectorCodes.encodeBf16, written out
+            IntVector codes = bits.add(top.and(1)).add(0x7fff).lanewise(VectorOperators.LSHR, 16);
+            IntVector nanCode = top.blend(top.or(0x0040), top.and(0x7f).compare(VectorOperators.EQ, 0));
+            codes = codes.blend(nanCode, bits.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000));
+            VectorMask<Integer> isNonZero = bits.and(0x7fff_ffff).compare(VectorOperators.NE, 0);
+            nonZero = nonZero.lanewise(VectorOperators.ADD, 1, isNonZero);
+            underflowed = underflowed.lanewise(VectorOperators.ADD, 1, isNonZero.and(codes.and(0x7fff).compare(VectorOperators.EQ, 0)));
+            ((ShortVector) codes.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(dst, i * 2, ORDER);
+        }
+        counts[0] += nonZero.reduceLanesToLong(VectorOperators.ADD);
+        counts[1] += underflowed.reduceLanesToLong(VectorOperators.ADD);
+    }
+
     private static void convertFloats(ByteBuffer src, ByteBuffer dst, Precision to, Precision roundTo, int end, long[] counts) {
         IntVector nonZero = IntVector.zero(INTS);
         IntVector underflowed = IntVector.zero(INTS);

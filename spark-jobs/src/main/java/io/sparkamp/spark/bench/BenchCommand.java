@@ -44,17 +44,19 @@ public final class BenchCommand {
         String master = s.string("master", "local[2]");
         SparkSession spark = SparkSessions.create(master, "spark-amp bench");
         PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
-        deleteOldMetrics(precisions);
         try {
             if (TransportBenchSettings.ONLY.get(s)) {
                 TransportBench.run(spark, s, base, data, master, commandLine, out);
                 return 0;
             }
-            InferenceBench.run(spark, s, base, testData, master, commandLine, out);
             if (InferenceBenchSettings.ONLY.get(s)) {
+                InferenceBench.run(spark, s, base, testData, master, commandLine, null, out);
                 return 0;
             }
+            deleteOldMetrics(precisions); // only now: --inference-only may score a checkpoint of an earlier bench
             List<BenchReport.Run> runs = new ArrayList<>();
+            String scored = null; // the checkpoint the inference bench scores: bf16's when trained, else the last run's
+            boolean scoredBf16 = false;
             for (String precision : precisions) {
                 Map<String, String> overrides = new LinkedHashMap<>();
                 overrides.put("precision", precision.trim());
@@ -62,11 +64,19 @@ public final class BenchCommand {
                 overrides.put("target-accuracy", s.string("target-accuracy", "0.85"));
                 overrides.put("epochs", s.string("max-epochs", base.string("epochs", "15")));
                 overrides.put("metrics", "runs/bench/" + precision.trim() + ".jsonl");
+                overrides.put("checkpoint-dir", checkpointDir(precision).toString());
+                overrides.put("checkpoint-every", "0"); // the final checkpoint only: the inference bench scores it
                 out.println("bench: training " + precision.trim() + " to " + overrides.get("target-accuracy") + " test accuracy");
                 Map<String, Object> summary = TrainCommand.run(job(base, s, data, testData, overrides), spark, quiet);
                 runs.add(new BenchReport.Run(precision.trim(), 1, summary));
                 out.println("bench: " + summary);
+                boolean bf16 = precision.trim().equals("bf16");
+                if (summary.get("checkpoint") != null && (bf16 || !scoredBf16)) {
+                    scored = String.valueOf(summary.get("checkpoint"));
+                    scoredBf16 = bf16;
+                }
             }
+            InferenceBench.run(spark, s, base, testData, master, commandLine, scored, out);
             // x1, xN, x1, xN: alternating cancels the machine's slow drifts; each size reports the mean of two runs.
             List<BenchReport.Run> scaling = new ArrayList<>();
             int replicate = s.integer("replicate", 4);
@@ -144,10 +154,23 @@ public final class BenchCommand {
         for (String p : precisions) {
             try {
                 Files.deleteIfExists(Path.of("runs/bench/" + p.trim() + ".jsonl"));
+                Path checkpoints = checkpointDir(p);
+                if (Files.exists(checkpoints)) { // a fresh run each time, not a resume of the previous bench's
+                    try (java.util.stream.Stream<Path> files = Files.walk(checkpoints)) {
+                        for (Path f : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                            Files.delete(f);
+                        }
+                    }
+                }
             } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("cannot remove the previous bench metrics of " + p, e);
+                throw new java.io.UncheckedIOException("cannot remove the previous bench metrics or checkpoints of " + p, e);
             }
         }
+    }
+
+    /** Where the bench's training run of {@code precision} keeps its final checkpoint. */
+    private static Path checkpointDir(String precision) {
+        return Path.of("runs/bench/" + precision.trim() + "/checkpoints");
     }
 
     /** MLlib's layer sizes for the same model: input, every Linear's width. */

@@ -42,11 +42,12 @@ final class InferenceBench {
     }
 
     /** Runs the inference benchmark unless {@code --skip-inference}; writes its section of the report. */
-    static void run(SparkSession spark, Settings s, Settings base, String testData, String master, String commandLine, PrintStream out) {
+    static void run(SparkSession spark, Settings s, Settings base, String testData, String master, String commandLine,
+                    String trainedCheckpoint, PrintStream out) {
         if (InferenceBenchSettings.SKIP.get(s)) {
             return;
         }
-        TrainedModel model = model(spark, s, base);
+        TrainedModel model = model(spark, s, base, trainedCheckpoint);
         int replicate = InferenceBenchSettings.REPLICATE.get(s);
         int runs = InferenceBenchSettings.RUNS.get(s);
         int batchRows = InferenceBenchSettings.BATCH_ROWS.get(s);
@@ -103,10 +104,17 @@ final class InferenceBench {
         }
     }
 
-    /** The checkpoint given by --inference-checkpoint, else the base config's model with its seed's initial weights. */
-    private static TrainedModel model(SparkSession spark, Settings s, Settings base) {
+    /**
+     * The checkpoint given by --inference-checkpoint, else the one this bench just trained, else (with
+     * --inference-only) the base config's model with its seed's initial weights: its speed is the same, its
+     * accuracy is chance, and the report names the model it scored.
+     */
+    private static TrainedModel model(SparkSession spark, Settings s, Settings base, String trainedCheckpoint) {
         if (InferenceBenchSettings.CHECKPOINT.isSet(s)) {
             return TrainedModel.load(spark, InferenceBenchSettings.CHECKPOINT.get(s));
+        }
+        if (trainedCheckpoint != null) {
+            return TrainedModel.load(spark, trainedCheckpoint);
         }
         ModelSpec spec = ModelSpec.parse(base.string("model", "mlp 784-512-256-10 relu"));
         long seed = base.longValue("seed", 7);

@@ -18,7 +18,8 @@ final class InferenceBenchSettings {
             "run only the inference benchmark (no training runs)");
     static final Setting<Boolean> SKIP = Setting.flag("skip-inference", "inference bench", false, "leave out the inference benchmark");
     static final Setting<String> CHECKPOINT = Setting.text("inference-checkpoint", "inference bench", null,
-            "checkpoint to score with").derivedDefault("the base config's model with its seed's initial weights");
+            "checkpoint to score with").derivedDefault("the bf16 model this bench trains (else the last precision it trains); "
+            + "with --inference-only, the base config's model with its seed's initial weights");
     static final Setting<Integer> REPLICATE = Setting.integer("inference-replicate", "inference bench", 6,
             "the test set repeated N times").accepting(v -> v >= 1, ">= 1");
     static final Setting<Integer> RUNS = Setting.integer("inference-runs", "inference bench", 2,
