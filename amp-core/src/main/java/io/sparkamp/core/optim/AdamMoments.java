@@ -87,11 +87,6 @@ final class AdamMoments {
     /** The smallest range worth a thread of its own. */
     private static final int CHUNK = 1 << 16;
 
-    /** The element loop this JVM runs (package-private for tests). */
-    static AdamElements elements() {
-        return ELEMENTS;
-    }
-
     OptimizerState state() {
         Map<String, float[]> slots = new LinkedHashMap<>();
         slots.put(M, m.clone());
