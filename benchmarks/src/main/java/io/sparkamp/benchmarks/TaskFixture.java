@@ -35,6 +35,8 @@ final class TaskFixture implements AutoCloseable {
     final Precision precision;
     final ModelSpec model = ModelSpec.parse(MODEL);
     final Gemm gemm;
+    /** The chosen kernel, timing each multiply when asked to. */
+    final TimedGemmKernel timed;
     private final BufferAllocator allocator = new RootAllocator();
     private final List<TrainingBatch> batches = new ArrayList<>();
     private final BatchRowSource source;
@@ -58,7 +60,8 @@ final class TaskFixture implements AutoCloseable {
             batches.add(TrainingBatch.fromRows(allocator, precision, rows, 784, features, 1, labels));
         }
         source = new BatchRowSource(batches);
-        gemm = new Gemm(GemmProviders.select(kernel, precision, model.gemmShapes(MICRO_BATCH)));
+        timed = new TimedGemmKernel(GemmProviders.select(kernel, precision, model.gemmShapes(MICRO_BATCH)));
+        gemm = new Gemm(timed);
         worker = new PartitionWorker(model, Losses.byName("softmax_ce"), AutocastPolicy.forPrecision(precision), gemm, MICRO_BATCH);
         weights = WorkingWeights.cast(model.initialize(7), precision);
     }

@@ -10,21 +10,24 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
+import java.util.concurrent.CyclicBarrier;
 
 /**
  * A task's compute against its GEMM floor, in one JVM, in CPU time (the calling thread's: oneDNN runs on it
  * with OMP_NUM_THREADS=1), so the other processes of a shared machine change the result less than wall
  * time: for each precision, after {@code warmup} steps, the median of {@code steps} task steps ({@link TaskFixture}), and the median CPU
  * time of each of the model's multiplies alone on the same kernel with off-heap operands (×4 micro-batches
- * per task). With {@code --jfr DIR} the timed steps are recorded by Flight Recorder (1 ms sampling) into
+ * per task), with each multiply's median inside the task beside it. {@code --threads N} runs N tasks at
+ * once, step by step in lockstep (as Spark's barrier tasks on N cores do). With {@code --jfr DIR} the timed steps are recorded by Flight Recorder (1 ms sampling) into
  * DIR/task-PRECISION.jfr, which {@code benchmarks/profile_ops.py} turns into a per-op table.
  *
  * <pre>java --add-modules jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED \
- *     -cp benchmarks/target/benchmarks.jar io.sparkamp.benchmarks.TaskProfile [--steps 60] [--warmup 150] [--jfr DIR] [fp32 fp16 bf16]</pre>
+ *     -cp benchmarks/target/benchmarks.jar io.sparkamp.benchmarks.TaskProfile [--steps 60] [--warmup 150] [--threads 1] [--jfr DIR] [fp32 fp16 bf16]</pre>
  */
 public final class TaskProfile {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -35,6 +38,7 @@ public final class TaskProfile {
     public static void main(String[] args) throws Exception {
         int steps = 60;
         int warmup = 150; // C2 settles the vector loops after about 2 s of steps
+        int threads = 1;
         Path jfr = null;
         List<String> precisions = List.of("fp32", "fp16", "bf16");
         for (int i = 0; i < args.length; i++) {
@@ -42,6 +46,8 @@ public final class TaskProfile {
                 steps = Integer.parseInt(args[++i]);
             } else if (args[i].equals("--warmup")) {
                 warmup = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--threads")) {
+                threads = Integer.parseInt(args[++i]);
             } else if (args[i].equals("--jfr")) {
                 jfr = Path.of(args[++i]);
             } else {
@@ -49,46 +55,101 @@ public final class TaskProfile {
                 break;
             }
         }
-        System.out.println("| precision | kernel | task wall ms (median) | task CPU ms (median) | GEMM floor CPU ms (4 x sum) | task / floor |");
-        System.out.println("|---|---|---|---|---|---|");
+        System.out.println("| precision | kernel | task wall ms (median) | task CPU ms (median) | its GEMMs CPU ms (4 x sum of medians) | GEMM floor CPU ms (4 x sum) | task / floor |");
+        System.out.println("|---|---|---|---|---|---|---|");
         StringBuilder perShape = new StringBuilder();
         for (String name : precisions) {
             Precision precision = Precision.parse(name, "precision");
-            try (TaskFixture task = new TaskFixture(precision, "auto")) {
-                for (int i = 0; i < warmup; i++) {
-                    task.step();
+            List<TaskFixture> tasks = new ArrayList<>();
+            try {
+                for (int t = 0; t < threads; t++) {
+                    tasks.add(new TaskFixture(precision, "auto"));
                 }
-                Recording recording = jfr == null ? null : startRecording();
-                double[] wall = new double[steps];
-                double[] cpu = new double[steps];
-                for (int i = 0; i < steps; i++) {
-                    long cpu0 = THREADS.getCurrentThreadCpuTime();
-                    long wall0 = System.nanoTime();
-                    task.step();
-                    wall[i] = (System.nanoTime() - wall0) / 1e6;
-                    cpu[i] = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e6;
+                TaskFixture task = tasks.get(0);
+                double[][] wall = new double[threads][];
+                double[][] cpu = new double[threads][];
+                Recording[] recording = new Recording[1];
+                int warm = warmup;
+                int timed = steps;
+                Path recordTo = jfr;
+                // Every task thread runs its steps in lockstep with the others, as barrier tasks do.
+                CyclicBarrier lockstep = new CyclicBarrier(threads);
+                List<Thread> running = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    int id = t;
+                    Thread thread = new Thread(() -> {
+                        try {
+                            runSteps(tasks.get(id), warm, timed, lockstep, id == 0 ? recording : null, recordTo,
+                                    wall, cpu, id);
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }, "task-" + t);
+                    running.add(thread);
+                    thread.start();
                 }
-                if (recording != null) {
-                    recording.stop();
-                    recording.dump(jfr.resolve("task-" + name + ".jfr"));
-                    recording.close();
+                for (Thread thread : running) {
+                    thread.join();
+                }
+                if (recording[0] != null) {
+                    recording[0].stop();
+                    recording[0].dump(jfr.resolve("task-" + name + ".jfr"));
+                    recording[0].close();
                 }
                 double floor = 0;
+                double gemmInTask = 0;
                 List<GemmShape> shapes = task.model.gemmShapes(TaskFixture.MICRO_BATCH);
                 for (GemmShape shape : shapes) {
                     double ms = gemmCpuMillis(task, shape);
                     floor += ms;
-                    perShape.append(String.format(Locale.ROOT, "| %s | %s | %.3f |%n", name, shape, ms));
+                    List<Double> inTask = new ArrayList<>();
+                    for (TaskFixture each : tasks) {
+                        inTask.addAll(each.timed.millis().getOrDefault(shape, List.of()));
+                    }
+                    double inTaskMs = median(inTask.stream().mapToDouble(Double::doubleValue).toArray());
+                    gemmInTask += inTaskMs;
+                    perShape.append(String.format(Locale.ROOT, "| %s | %s | %.3f | %.3f | %.2f |%n", name, shape, ms, inTaskMs,
+                            inTaskMs / ms));
                 }
                 floor *= TaskFixture.SHARE / TaskFixture.MICRO_BATCH;
-                System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.2f |%n", name, task.gemm.kernel().name(),
-                        median(wall), median(cpu), floor, median(cpu) / floor);
+                gemmInTask *= TaskFixture.SHARE / TaskFixture.MICRO_BATCH;
+                double[] allWall = Arrays.stream(wall).flatMapToDouble(Arrays::stream).toArray();
+                double[] allCpu = Arrays.stream(cpu).flatMapToDouble(Arrays::stream).toArray();
+                System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.1f | %.2f |%n", name, task.gemm.kernel().name(),
+                        median(allWall), median(allCpu), gemmInTask, floor, median(allCpu) / floor);
+            } finally {
+                tasks.forEach(TaskFixture::close);
             }
         }
         System.out.println();
-        System.out.println("| precision | multiply (B = 512) | CPU ms per call (median of 100) |");
-        System.out.println("|---|---|---|");
+        System.out.println("| precision | multiply (B = 512) | CPU ms per call alone (median of 100) | in the task (median) | in task / alone |");
+        System.out.println("|---|---|---|---|---|");
         System.out.print(perShape);
+    }
+
+    /** One task thread: warm-up steps, then timed steps (their GEMMs timed too), in lockstep with the others. */
+    private static void runSteps(TaskFixture task, int warmup, int steps, CyclicBarrier lockstep, Recording[] recording,
+                                 Path jfr, double[][] wall, double[][] cpu, int id) throws Exception {
+        for (int i = 0; i < warmup; i++) {
+            lockstep.await();
+            task.step();
+        }
+        lockstep.await();
+        if (recording != null && jfr != null) {
+            recording[0] = startRecording();
+        }
+        task.timed.record(true);
+        wall[id] = new double[steps];
+        cpu[id] = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            lockstep.await();
+            long cpu0 = THREADS.getCurrentThreadCpuTime();
+            long wall0 = System.nanoTime();
+            task.step();
+            wall[id][i] = (System.nanoTime() - wall0) / 1e6;
+            cpu[id][i] = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e6;
+        }
+        task.timed.record(false);
     }
 
     private static Recording startRecording() {

@@ -2,7 +2,7 @@ package io.sparkamp.core.ops;
 
 /**
  * Reductions over FP32 data, accumulated in double (autocast: reductions never run in 16 bits) and in
- * a fixed left-to-right order, so the same input always gives the same bits.
+ * a fixed order, so the same input always gives the same bits.
  */
 public final class Reductions {
     private Reductions() {
@@ -17,14 +17,52 @@ public final class Reductions {
         return total;
     }
 
-    /** Sum of squares of {@code values[off..off+count)}; infinite or NaN when any value is. */
+    /**
+     * Sum of squares of {@code values[off..off+count)}; infinite or NaN when any value is. Eight partial sums
+     * (element i goes to sum (i - off) mod 8), added together in a fixed tree at the end: the same input gives
+     * the same bits, and the eight independent additions run about 4x faster than one chain (the gradient norm
+     * of every training step reads half a million values).
+     */
     public static double sumOfSquares(float[] values, int off, int count) {
-        double total = 0.0;
-        for (int i = off; i < off + count; i++) {
-            double v = values[i];
-            total += v * v;
+        double s0 = 0.0;
+        double s1 = 0.0;
+        double s2 = 0.0;
+        double s3 = 0.0;
+        double s4 = 0.0;
+        double s5 = 0.0;
+        double s6 = 0.0;
+        double s7 = 0.0;
+        int end = off + count;
+        int i = off;
+        for (; i + 8 <= end; i += 8) {
+            double v0 = values[i];
+            double v1 = values[i + 1];
+            double v2 = values[i + 2];
+            double v3 = values[i + 3];
+            double v4 = values[i + 4];
+            double v5 = values[i + 5];
+            double v6 = values[i + 6];
+            double v7 = values[i + 7];
+            s0 += v0 * v0;
+            s1 += v1 * v1;
+            s2 += v2 * v2;
+            s3 += v3 * v3;
+            s4 += v4 * v4;
+            s5 += v5 * v5;
+            s6 += v6 * v6;
+            s7 += v7 * v7;
         }
-        return total;
+        double[] sums = {s0, s1, s2, s3, s4, s5, s6, s7};
+        for (int lane = 0; i < end; i++, lane++) {
+            double v = values[i];
+            sums[lane] += v * v;
+        }
+        return partialSumsTotal(sums);
+    }
+
+    /** The eight partial sums of {@link #sumOfSquares} added in its fixed tree. */
+    static double partialSumsTotal(double[] sums) {
+        return ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
     }
 
     /** Euclidean norm of the whole array. */

@@ -1,5 +1,6 @@
 package io.sparkamp.core.optim;
 
+import io.sparkamp.core.ops.GradientPasses;
 import io.sparkamp.core.ops.Reductions;
 
 /**
@@ -14,12 +15,12 @@ public final class GradientClipping {
     private GradientClipping() {
     }
 
-    /** The L2 norm of all gradients, accumulated in double (Reductions). */
+    /** The L2 norm of all gradients, accumulated in double ({@link Reductions#sumOfSquares}'s order). */
     public static double globalNorm(float[] grads) {
         if (grads == null) {
             throw new IllegalArgumentException("globalNorm: grads must not be null");
         }
-        return Reductions.l2Norm(grads);
+        return Math.sqrt(GradientPasses.selected().sumOfSquares(grads, 0, grads.length));
     }
 
     /**

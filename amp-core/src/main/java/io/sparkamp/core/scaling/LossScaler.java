@@ -1,5 +1,7 @@
 package io.sparkamp.core.scaling;
 
+import io.sparkamp.core.ops.GradientPasses;
+
 import java.util.Locale;
 
 /**
@@ -86,14 +88,7 @@ public final class LossScaler {
         if (grads == null) {
             throw new IllegalArgumentException("unscaleAndCheck: grads must not be null");
         }
-        double inverse = 1.0 / state.scale();
-        boolean allFinite = true;
-        for (int i = 0; i < grads.length; i++) {
-            float unscaled = (float) (grads[i] * inverse);
-            grads[i] = unscaled;
-            allFinite &= Float.isFinite(unscaled);
-        }
-        return allFinite;
+        return GradientPasses.selected().scaleAndCheck(grads, 1.0 / state.scale());
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.sparkamp.core.train;
 
+import io.sparkamp.core.ops.GradientPasses;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -84,11 +86,8 @@ public final class GradientPartial {
 
     /** Marks the partial non-finite when any gradient value is; called once when the partition is done. */
     void checkGradients() {
-        for (float g : gradients) {
-            if (!Float.isFinite(g)) {
-                nonFinite = true;
-                return;
-            }
+        if (!GradientPasses.selected().allFinite(gradients, 0, gradients.length)) {
+            nonFinite = true;
         }
     }
 

@@ -1,0 +1,51 @@
+package io.sparkamp.core.ops;
+
+import io.sparkamp.core.numeric.Vectorization;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The passes every step makes over the whole flat FP32 gradient (half a million values for the
+ * Fashion-MNIST MLP): the workers' finite check, the driver's unscale with its finite check, and the sum of
+ * squares of the gradient norm. A Vector API implementation where the incubator module is present, else
+ * the scalar loops of {@link Reductions}; both give the same bits (the tests compare them on every kind of
+ * value), so which one ran never changes a result.
+ */
+public interface GradientPasses {
+    /** Short name for the log, e.g. "vector (16 float lanes)". */
+    String name();
+
+    /**
+     * {@code values[i] = (float) (values[i] * factor)} for every i (the product in double, rounded once).
+     *
+     * @return true when every result is finite
+     */
+    boolean scaleAndCheck(float[] values, double factor);
+
+    /** True when every value of {@code values[off..off+count)} is finite. */
+    boolean allFinite(float[] values, int off, int count);
+
+    /** {@link Reductions#sumOfSquares}: the same eight partial sums, the same bits. */
+    double sumOfSquares(float[] values, int off, int count);
+
+    /** The implementation this JVM uses (chosen once, logged). */
+    static GradientPasses selected() {
+        return Selected.PASSES;
+    }
+
+    /** The scalar implementation, for tests and as the fallback. */
+    static GradientPasses scalar() {
+        return ScalarGradientPasses.INSTANCE;
+    }
+
+    /** Holds the choice, made on first use. */
+    final class Selected {
+        private static final Logger LOG = LoggerFactory.getLogger(GradientPasses.class);
+        static final String VECTOR_CLASS = "io.sparkamp.core.ops.VectorGradientPasses";
+        static final GradientPasses PASSES = Vectorization.choose("gradient passes", VECTOR_CLASS, GradientPasses.class,
+                scalar(), LOG, GradientPasses::name);
+
+        private Selected() {
+        }
+    }
+}
