@@ -62,19 +62,7 @@ final class VectorElementwise implements ElementwiseKernel {
         int cols = product.cols();
         int rows = product.rows();
         if (cols < LANES) {
-            int size = rows * cols;
-            if (size < LANES) {
-                scalar.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, relu);
-                return;
-            }
-            // Rows narrower than a vector (a classifier's 10 outputs): the matrix as one flat row, with the bias
-            // repeated along it. Element by element the same operations; row by row the scalar loop ran at a
-            // fraction of the speed (FP16 rounding per value).
-            float[] repeated = new float[size];
-            for (int i = 0; i < size; i++) {
-                repeated[i] = bias[biasOff + i % cols];
-            }
-            biasEpilogue(product.slice(0, 1, size), matmul, repeated, 0, pointwise, out.slice(0, 1, size), relu);
+            scalar.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, relu);
             return;
         }
         if (relu != null) {

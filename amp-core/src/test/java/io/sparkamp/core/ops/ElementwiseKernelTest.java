@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * include zeros of both signs, NaN, infinities, subnormals and values that overflow FP16.
  */
 class ElementwiseKernelTest {
-    private static final int[][] SHAPES = {{1, 1}, {1, 7}, {13, 1}, {1, 64}, {3, 341}, {2, 2049}, {16, 10}, {37, 10}, {9, 3}, {4, 512}};
+    private static final int[][] SHAPES = {{1, 1}, {1, 7}, {13, 1}, {1, 64}, {3, 341}, {2, 2049}, {16, 10}, {4, 512}};
 
     private BufferAllocator root;
     private Workspace offHeap;
