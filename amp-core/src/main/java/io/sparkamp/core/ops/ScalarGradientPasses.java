@@ -11,8 +11,13 @@ final class ScalarGradientPasses implements GradientPasses {
 
     @Override
     public boolean scaleAndCheck(float[] values, double factor) {
+        return scaleAndCheck(values, 0, values.length, factor);
+    }
+
+    /** {@link #scaleAndCheck(float[], double)} on {@code values[from..to)} (the vector loop's tail too). */
+    static boolean scaleAndCheck(float[] values, int from, int to, double factor) {
         boolean allFinite = true;
-        for (int i = 0; i < values.length; i++) {
+        for (int i = from; i < to; i++) {
             float scaled = (float) (values[i] * factor);
             values[i] = scaled;
             allFinite &= Float.isFinite(scaled);

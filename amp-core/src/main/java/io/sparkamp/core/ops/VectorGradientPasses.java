@@ -43,13 +43,8 @@ final class VectorGradientPasses implements GradientPasses {
             scaled.intoArray(values, i);
             nan = nan.add(scaled.mul(0f));
         }
-        boolean allFinite = !nan.test(VectorOperators.IS_NAN).anyTrue();
-        for (int i = end; i < values.length; i++) {
-            float scaled = (float) (values[i] * factor);
-            values[i] = scaled;
-            allFinite &= Float.isFinite(scaled);
-        }
-        return allFinite;
+        boolean tailFinite = ScalarGradientPasses.scaleAndCheck(values, end, values.length, factor);
+        return !nan.test(VectorOperators.IS_NAN).anyTrue() && tailFinite;
     }
 
     @Override
