@@ -23,8 +23,8 @@ import java.util.concurrent.CyclicBarrier;
  * time: for each precision, after {@code warmup} steps, the median of {@code steps} task steps ({@link TaskFixture}), and the median CPU
  * time of each of the model's multiplies alone on the same kernel with off-heap operands (×4 micro-batches
  * per task), with each multiply's median inside the task beside it. {@code --threads N} runs N tasks at
- * once, step by step in lockstep (as Spark's barrier tasks on N cores do). With {@code --jfr DIR} the timed steps are recorded by Flight Recorder (1 ms sampling) into
- * DIR/task-PRECISION.jfr, which {@code benchmarks/profile_ops.py} turns into a per-op table.
+ * once, step by step in lockstep (as Spark's barrier tasks on N cores do). With {@code --jfr DIR} the timed
+ * steps are recorded by Flight Recorder (1 ms sampling) into DIR/task-PRECISION.jfr, which {@code benchmarks/profile_ops.py} turns into a per-op table.
  *
  * <pre>java --add-modules jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED \
  *     -cp benchmarks/target/benchmarks.jar io.sparkamp.benchmarks.TaskProfile [--steps 60] [--warmup 150] [--threads 1] [--jfr DIR] [fp32 fp16 bf16]</pre>
@@ -75,14 +75,20 @@ public final class TaskProfile {
                 // Every task thread runs its steps in lockstep with the others, as barrier tasks do.
                 CyclicBarrier lockstep = new CyclicBarrier(threads);
                 List<Thread> running = new ArrayList<>();
+                Throwable[] failure = new Throwable[1];
                 for (int t = 0; t < threads; t++) {
                     int id = t;
                     Thread thread = new Thread(() -> {
                         try {
                             runSteps(tasks.get(id), warm, timed, lockstep, id == 0 ? recording : null, recordTo,
                                     wall, cpu, id);
-                        } catch (Exception e) {
-                            throw new IllegalStateException(e);
+                        } catch (Throwable e) {
+                            synchronized (failure) {
+                                if (failure[0] == null) {
+                                    failure[0] = e;
+                                }
+                            }
+                            lockstep.reset(); // the other task threads stop waiting for this one
                         }
                     }, "task-" + t);
                     running.add(thread);
@@ -90,6 +96,9 @@ public final class TaskProfile {
                 }
                 for (Thread thread : running) {
                     thread.join();
+                }
+                if (failure[0] != null) {
+                    throw new IllegalStateException("a task thread failed", failure[0]);
                 }
                 if (recording[0] != null) {
                     recording[0].stop();
