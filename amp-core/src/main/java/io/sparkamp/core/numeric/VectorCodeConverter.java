@@ -3,12 +3,16 @@ package io.sparkamp.core.numeric;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
 
 import static io.sparkamp.core.numeric.VectorCodes.FLOATS;
+import static io.sparkamp.core.numeric.VectorCodes.INTS;
 import static io.sparkamp.core.numeric.VectorCodes.LANES;
 
 /**
@@ -18,6 +22,8 @@ import static io.sparkamp.core.numeric.VectorCodes.LANES;
  */
 final class VectorCodeConverter implements CodeConverter {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Values per heap chunk of a buffer-to-buffer encode. */
+    private static final int CHUNK = 4096;
     private final ScalarCodeConverter tail = new ScalarCodeConverter();
 
     @Override
@@ -36,33 +42,59 @@ final class VectorCodeConverter implements CodeConverter {
         tail.encode(precision, src, srcOff + whole, dst, dstOff + whole, count - whole);
     }
 
-    /* The encode loops have VectorCodes.encodeFp16/encodeBf16 written out, for the reason the decode loops do. */
+    /*
+     * The encode loops have the FP16/BF16 encodings (VectorCodes) written out, for the reason the decode loops do,
+     * with their constants as vectors broadcast before the loop (see VectorCodes on scalar operands).
+     */
 
     private static void encodeFp16(float[] src, int srcOff, short[] dst, int dstOff, int whole) {
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector bias = IntVector.broadcast(INTS, 0x3800_0000);
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector belowHalf = IntVector.broadcast(INTS, 0xfff);
+        FloatVector half = FloatVector.broadcast(FLOATS, 0.5f);
+        IntVector halfBits = IntVector.broadcast(INTS, 0x3f00_0000);
+        IntVector minNormal = IntVector.broadcast(INTS, 0x3880_0000);
+        IntVector overflow = IntVector.broadcast(INTS, 0x477f_f000);
+        IntVector infinityCode = IntVector.broadcast(INTS, 0x7c00);
+        IntVector mantissa = IntVector.broadcast(INTS, 0x3ff);
+        IntVector quietNan = IntVector.broadcast(INTS, 0x200);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector signBit = IntVector.broadcast(INTS, 0x8000);
         for (int i = 0; i < whole; i += LANES) {
-            IntVector bits = FloatVector.fromArray(FLOATS, src, srcOff + i).reinterpretAsInts();
-            IntVector abs = bits.and(0x7fff_ffff);
-            IntVector rebiased = abs.sub(0x3800_0000);
-            IntVector code = rebiased.add(rebiased.lanewise(VectorOperators.LSHR, 13).and(1)).add(0xfff)
+            IntVector bits = (IntVector) FloatVector.fromArray(FLOATS, src, srcOff + i).reinterpretShape(INTS, 0);
+            IntVector abs = bits.and(absMask);
+            IntVector rebiased = abs.sub(bias);
+            IntVector code = rebiased.add(rebiased.lanewise(VectorOperators.LSHR, 13).and(one)).add(belowHalf)
                     .lanewise(VectorOperators.LSHR, 13);
-            IntVector subnormal = abs.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(0x3f00_0000);
-            code = code.blend(subnormal, abs.compare(VectorOperators.LT, 0x3880_0000));
-            code = code.blend(0x7c00, abs.compare(VectorOperators.GE, 0x477f_f000));
-            IntVector payload = abs.lanewise(VectorOperators.LSHR, 13).and(0x3ff);
-            IntVector nanCode = payload.blend(0x200, payload.compare(VectorOperators.EQ, 0)).or(0x7c00);
-            code = code.blend(nanCode, abs.compare(VectorOperators.GT, 0x7f80_0000))
-                    .or(bits.lanewise(VectorOperators.LSHR, 16).and(0x8000));
+            IntVector subnormal = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(half)
+                    .reinterpretShape(INTS, 0))
+                    .sub(halfBits);
+            code = code.blend(subnormal, abs.compare(VectorOperators.LT, minNormal));
+            code = code.blend(infinityCode, abs.compare(VectorOperators.GE, overflow));
+            IntVector payload = abs.lanewise(VectorOperators.LSHR, 13).and(mantissa);
+            IntVector nanCode = payload.blend(quietNan, payload.compare(VectorOperators.EQ, zero)).or(infinityCode);
+            code = code.blend(nanCode, abs.compare(VectorOperators.GT, infinity))
+                    .or(bits.lanewise(VectorOperators.LSHR, 16).and(signBit));
             ((ShortVector) code.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoArray(dst, dstOff + i);
         }
     }
 
     private static void encodeBf16(float[] src, int srcOff, short[] dst, int dstOff, int whole) {
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
+        IntVector quietCode = IntVector.broadcast(INTS, 0x0040);
+        IntVector payloadTop = IntVector.broadcast(INTS, 0x7f);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
         for (int i = 0; i < whole; i += LANES) {
-            IntVector bits = FloatVector.fromArray(FLOATS, src, srcOff + i).reinterpretAsInts();
+            IntVector bits = (IntVector) FloatVector.fromArray(FLOATS, src, srcOff + i).reinterpretShape(INTS, 0);
             IntVector top = bits.lanewise(VectorOperators.LSHR, 16);
-            IntVector code = bits.add(top.and(1)).add(0x7fff).lanewise(VectorOperators.LSHR, 16);
-            IntVector nanCode = top.blend(top.or(0x0040), top.and(0x7f).compare(VectorOperators.EQ, 0));
-            code = code.blend(nanCode, bits.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000));
+            IntVector code = bits.add(top.and(one)).add(roundingBias).lanewise(VectorOperators.LSHR, 16);
+            IntVector nanCode = top.blend(top.or(quietCode), top.and(payloadTop).compare(VectorOperators.EQ, zero));
+            code = code.blend(nanCode, bits.and(absMask).compare(VectorOperators.GT, infinity));
             ((ShortVector) code.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoArray(dst, dstOff + i);
         }
     }
@@ -80,48 +112,111 @@ final class VectorCodeConverter implements CodeConverter {
 
     /*
      * The decode loops (the first layer's rows are widened by them on every micro-batch when the matmul
-     * computes in FP32) have VectorCodes.decodeFp16 written out in them: called, it was compiled on its own
+     * computes in FP32) have the FP16 decoding (VectorCodes) written out in them: called, it was compiled on its own
      * in some runs and not inlined, and then ran the Vector API's Java fallback (measured: a whole fp16 run
      * 25-30 % slower, depending on compile order).
      */
 
     private static void decodeFp16(short[] src, int srcOff, float[] dst, int dstOff, int whole) {
+        IntVector magnitudeMask = IntVector.broadcast(INTS, 0x7fff);
+        FloatVector rebias = FloatVector.broadcast(FLOATS, 0x1p112f);
+        IntVector specialBias = IntVector.broadcast(INTS, 0x7000_0000);
+        IntVector infinityCode = IntVector.broadcast(INTS, 0x7c00);
+        IntVector signBit = IntVector.broadcast(INTS, 0x8000);
         for (int i = 0; i < whole; i += LANES) {
             IntVector codes = (IntVector) ShortVector.fromArray(VectorCodes.SHORTS, src, srcOff + i)
-                    .convertShape(VectorOperators.S2I, VectorCodes.INTS, 0);
-            IntVector magnitude = codes.and(0x7fff);
+                    .convertShape(VectorOperators.S2I, INTS, 0);
+            IntVector magnitude = codes.and(magnitudeMask);
             IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-            IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-            bits = bits.blend(shifted.add(0x7000_0000), magnitude.compare(VectorOperators.GE, 0x7c00));
-            bits.or(codes.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats().intoArray(dst, dstOff + i);
+            IntVector bits = (IntVector) ((FloatVector) shifted.reinterpretShape(FLOATS, 0)).mul(rebias)
+                    .reinterpretShape(INTS, 0);
+            bits = bits.blend(shifted.add(specialBias), magnitude.compare(VectorOperators.GE, infinityCode));
+            ((FloatVector) bits.or(codes.and(signBit).lanewise(VectorOperators.LSHL, 16)).reinterpretShape(FLOATS, 0))
+                    .intoArray(dst, dstOff + i);
         }
     }
 
     private static void decodeBf16(short[] src, int srcOff, float[] dst, int dstOff, int whole) {
         for (int i = 0; i < whole; i += LANES) {
             IntVector codes = (IntVector) ShortVector.fromArray(VectorCodes.SHORTS, src, srcOff + i)
-                    .convertShape(VectorOperators.S2I, VectorCodes.INTS, 0);
-            codes.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
+                    .convertShape(VectorOperators.S2I, INTS, 0);
+            ((FloatVector) codes.lanewise(VectorOperators.LSHL, 16).reinterpretShape(FLOATS, 0)).intoArray(dst, dstOff + i);
         }
     }
 
     @Override
     public void round(Precision precision, float[] values, int off, int count) {
-        int i = 0;
-        for (; i <= count - LANES; i += LANES) {
-            VectorCodes.round(precision, FloatVector.fromArray(FLOATS, values, off + i)).intoArray(values, off + i);
+        int whole = count - count % LANES;
+        if (precision == Precision.FP16) {
+            roundFp16(values, off, whole);
+        } else if (precision == Precision.BF16) {
+            roundBf16(values, off, whole);
         }
-        tail.round(precision, values, off + i, count - i);
+        tail.round(precision, values, off + whole, count - whole);
+    }
+
+    /* The FP16 and BF16 roundings (VectorCodes) written out: inference rounds every input batch this way. */
+
+    private static void roundFp16(float[] values, int off, int whole) {
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector exponent = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector minExponent = IntVector.broadcast(INTS, 0x3880_0000);
+        IntVector maxExponent = IntVector.broadcast(INTS, 0x4700_0000);
+        IntVector magicOffset = IntVector.broadcast(INTS, 0x06c0_0000);
+        FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
+        FloatVector down = FloatVector.broadcast(FLOATS, 0x1p-112f);
+        IntVector nanPayload = IntVector.broadcast(INTS, 0x007f_e000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector signBit = IntVector.broadcast(INTS, 0x8000_0000);
+        for (int i = off; i < off + whole; i += LANES) {
+            IntVector bits = (IntVector) FloatVector.fromArray(FLOATS, values, i).reinterpretShape(INTS, 0);
+            IntVector abs = bits.and(absMask);
+            FloatVector magic = (FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+                    .reinterpretShape(FLOATS, 0);
+            IntVector rounded = (IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
+                    .mul(down).reinterpretShape(INTS, 0);
+            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
+            if (isNan.anyTrue()) {
+                IntVector payload = abs.and(nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
+            }
+            ((FloatVector) rounded.or(bits.and(signBit)).reinterpretShape(FLOATS, 0)).intoArray(values, i);
+        }
+    }
+
+    private static void roundBf16(float[] values, int off, int whole) {
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
+        IntVector high = IntVector.broadcast(INTS, 0xffff_0000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector payloadTop = IntVector.broadcast(INTS, 0x007f_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
+        for (int i = off; i < off + whole; i += LANES) {
+            IntVector bits = (IntVector) FloatVector.fromArray(FLOATS, values, i).reinterpretShape(INTS, 0);
+            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
+            IntVector nan = bits.and(high);
+            nan = nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero));
+            rounded = rounded.blend(nan, bits.and(absMask).compare(VectorOperators.GT, infinity));
+            ((FloatVector) rounded.reinterpretShape(FLOATS, 0)).intoArray(values, i);
+        }
     }
 
     @Override
     public void encode(Precision precision, ByteBuffer src, int srcIndex, ByteBuffer dst, int dstIndex, int count) {
-        int i = 0;
-        for (; i <= count - LANES; i += LANES) {
-            IntVector bits = VectorCodes.loadFloats(src, srcIndex + i).reinterpretAsInts();
-            VectorCodes.storeCodes(VectorCodes.encode(precision, bits), dst, dstIndex + i);
+        // Through heap chunks and the array loops above: one written-out loop per conversion, not two.
+        float[] floats = new float[Math.min(count, CHUNK)];
+        short[] codes = new short[floats.length];
+        FloatBuffer from = src.duplicate().position(0).order(ORDER).asFloatBuffer();
+        ShortBuffer to = dst.duplicate().position(0).order(ORDER).asShortBuffer();
+        for (int done = 0; done < count; done += CHUNK) {
+            int n = Math.min(CHUNK, count - done);
+            from.get(srcIndex + done, floats, 0, n);
+            encode(precision, floats, 0, codes, 0, n);
+            to.put(dstIndex + done, codes, 0, n);
         }
-        tail.encode(precision, src, srcIndex + i, dst, dstIndex + i, count - i);
     }
 
     @Override
@@ -136,14 +231,20 @@ final class VectorCodeConverter implements CodeConverter {
     }
 
     private static void decodeFp16(ByteBuffer src, int srcIndex, ByteBuffer dst, int dstIndex, int whole) {
+        IntVector magnitudeMask = IntVector.broadcast(INTS, 0x7fff);
+        FloatVector rebias = FloatVector.broadcast(FLOATS, 0x1p112f);
+        IntVector specialBias = IntVector.broadcast(INTS, 0x7000_0000);
+        IntVector infinityCode = IntVector.broadcast(INTS, 0x7c00);
+        IntVector signBit = IntVector.broadcast(INTS, 0x8000);
         for (int i = 0; i < whole; i += LANES) {
             IntVector codes = (IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, src, (srcIndex + i) * 2, ORDER)
-                    .convertShape(VectorOperators.S2I, VectorCodes.INTS, 0);
-            IntVector magnitude = codes.and(0x7fff);
+                    .convertShape(VectorOperators.S2I, INTS, 0);
+            IntVector magnitude = codes.and(magnitudeMask);
             IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-            IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-            bits = bits.blend(shifted.add(0x7000_0000), magnitude.compare(VectorOperators.GE, 0x7c00));
-            bits.or(codes.and(0x8000).lanewise(VectorOperators.LSHL, 16)).reinterpretAsFloats()
+            IntVector bits = (IntVector) ((FloatVector) shifted.reinterpretShape(FLOATS, 0)).mul(rebias)
+                    .reinterpretShape(INTS, 0);
+            bits = bits.blend(shifted.add(specialBias), magnitude.compare(VectorOperators.GE, infinityCode));
+            ((FloatVector) bits.or(codes.and(signBit).lanewise(VectorOperators.LSHL, 16)).reinterpretShape(FLOATS, 0))
                     .intoByteBuffer(dst, (dstIndex + i) * 4, ORDER);
         }
     }
@@ -151,8 +252,9 @@ final class VectorCodeConverter implements CodeConverter {
     private static void decodeBf16(ByteBuffer src, int srcIndex, ByteBuffer dst, int dstIndex, int whole) {
         for (int i = 0; i < whole; i += LANES) {
             IntVector codes = (IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, src, (srcIndex + i) * 2, ORDER)
-                    .convertShape(VectorOperators.S2I, VectorCodes.INTS, 0);
-            codes.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoByteBuffer(dst, (dstIndex + i) * 4, ORDER);
+                    .convertShape(VectorOperators.S2I, INTS, 0);
+            ((FloatVector) codes.lanewise(VectorOperators.LSHL, 16).reinterpretShape(FLOATS, 0))
+                    .intoByteBuffer(dst, (dstIndex + i) * 4, ORDER);
         }
     }
 }

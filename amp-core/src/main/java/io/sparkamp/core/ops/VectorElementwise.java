@@ -1,5 +1,6 @@
 package io.sparkamp.core.ops;
 
+import io.sparkamp.core.numeric.LowPrecisionBuffers;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.numeric.VectorCodes;
 import io.sparkamp.core.tensor.Matrix;
@@ -41,6 +42,9 @@ final class VectorElementwise implements ElementwiseKernel {
     private static final VectorSpecies<Short> SHORTS_D = VectorSpecies.of(short.class,
             VectorShape.forBitSize(DOUBLES.vectorBitSize() / 4));
 
+    /** Each thread's buffer for FP16 codes widened to floats before their column sums. */
+    private static final ThreadLocal<ByteBuffer> WIDE_SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
+
     private final ScalarElementwise scalar = new ScalarElementwise();
 
     private static IntVector laneBits() {
@@ -61,7 +65,10 @@ final class VectorElementwise implements ElementwiseKernel {
                              long[] relu) {
         int cols = product.cols();
         int rows = product.rows();
-        if (cols < LANES) {
+        Precision storage = out.storage();
+        boolean fp16Codes = matmul == Precision.FP16 && pointwise == Precision.FP16 && storage == Precision.FP16;
+        boolean written = matmul == pointwise && (storage == matmul || storage == Precision.FP32) || fp16Codes;
+        if (cols < LANES || !written) { // the combinations no layer produces run the scalar loops
             scalar.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, relu);
             return;
         }
@@ -81,55 +88,128 @@ final class VectorElementwise implements ElementwiseKernel {
                 roundBf16AddBias(product.buffer(), r * cols, out.buffer(), r * cols, vectorCols, bias, biasOff);
                 roundBf16Relu(out.buffer(), r * cols, vectorCols, relu);
             } else {
-                epilogueRow(product.buffer(), out.buffer(), out.storage(), r * cols, vectorCols, bias, biasOff, matmul, pointwise, relu);
+                epilogueRowFp16Codes(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu);
             }
         }
         if (vectorCols < cols) {
             for (int r = 0; r < rows; r++) {
-                epilogueTail(product, out, r * cols + vectorCols, cols - vectorCols, bias, biasOff + vectorCols, matmul, pointwise, relu);
+                epilogueTail(product, out, r * cols + vectorCols, cols - vectorCols, bias, biasOff + vectorCols, matmul,
+                        pointwise, relu);
             }
         }
     }
 
-    private static void epilogueRow(ByteBuffer c, ByteBuffer o, Precision storage, int base, int width, float[] bias, int biasOff,
-                                    Precision matmul, Precision pointwise, long[] relu) {
+    /** FP16 run, native 16-bit matmul: round the product to FP16, add the bias, round again, keep the codes. */
+    private static void epilogueRowFp16Codes(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
+                                             long[] relu) {
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector exponent = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector minExponent = IntVector.broadcast(INTS, 0x3880_0000);
+        IntVector maxExponent = IntVector.broadcast(INTS, 0x4700_0000);
+        IntVector magicOffset = IntVector.broadcast(INTS, 0x06c0_0000);
+        FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
+        FloatVector down = FloatVector.broadcast(FLOATS, 0x1p-112f);
+        IntVector nanPayload = IntVector.broadcast(INTS, 0x007f_e000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector signBit = IntVector.broadcast(INTS, 0x8000_0000);
+        IntVector infinity = exponent;
+        IntVector rebias = IntVector.broadcast(INTS, 0x3800_0000);
+        IntVector minNormal = IntVector.broadcast(INTS, 0x3880_0000);
+        FloatVector half = FloatVector.broadcast(FLOATS, 0.5f);
+        IntVector halfBits = IntVector.broadcast(INTS, 0x3f00_0000);
+        IntVector infinityCode = IntVector.broadcast(INTS, 0x7c00);
+        IntVector payloadBits = IntVector.broadcast(INTS, 0x3ff);
+        IntVector codeSign = IntVector.broadcast(INTS, 0x8000);
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
-            IntVector bits = VectorCodes.roundBits(matmul, VectorCodes.loadFloats(c, i).reinterpretAsInts());
-            FloatVector sum = bits.reinterpretAsFloats().add(FloatVector.fromArray(FLOATS, bias, biasOff + j));
-            bits = VectorCodes.roundBits(pointwise, sum.reinterpretAsInts());
-            if (relu != null) {
-                VectorMask<Integer> positive = positive(bits, Precision.FP32);
-                bits = IntVector.zero(INTS).blend(bits, positive);
-                orMaskBits(relu, i, positive);
+            IntVector bits = (IntVector) FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretShape(INTS, 0);
+            IntVector abs = bits.and(absMask); // FP16 rounding (VectorCodes), written out
+            FloatVector magic = (FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+                    .reinterpretShape(FLOATS, 0);
+            IntVector rounded = (IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
+                    .mul(down).reinterpretShape(INTS, 0);
+            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
+            if (isNan.anyTrue()) {
+                IntVector payload = abs.and(nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
             }
-            storeExact(o, storage, i, bits);
+            FloatVector sum = ((FloatVector) rounded.or(bits.and(signBit)).reinterpretShape(FLOATS, 0))
+                    .add(FloatVector.fromArray(FLOATS, bias, biasOff + j));
+            bits = (IntVector) sum.reinterpretShape(INTS, 0);
+            abs = bits.and(absMask); // and once more for the sum
+            magic = (FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+                    .reinterpretShape(FLOATS, 0);
+            rounded = (IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
+                    .mul(down).reinterpretShape(INTS, 0);
+            isNan = abs.compare(VectorOperators.GT, exponent);
+            if (isNan.anyTrue()) {
+                IntVector payload = abs.and(nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
+            }
+            bits = rounded.or(bits.and(signBit));
+            if (relu != null) {
+                VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero).and(bits.compare(VectorOperators.LE, infinity));
+                bits = zero.blend(bits, positive);
+                long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+                relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
+                if ((i & 63) + LANES > 64) {
+                    relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
+                }
+            }
+            // The value is exact in FP16: re-bias a normal; a subnormal is its multiple of 2^-24; NaN stays NaN.
+            abs = bits.and(absMask);
+            IntVector code = abs.sub(rebias).lanewise(VectorOperators.LSHR, 13);
+            // (0.5 + k·2^-24 is exact, and its low bits are k: no float-to-int conversion, which JDK 17 runs in Java.)
+            IntVector subnormal = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(half).reinterpretShape(INTS, 0))
+                    .sub(halfBits);
+            code = code.blend(subnormal, abs.compare(VectorOperators.LT, minNormal));
+            code = code.blend(infinityCode, abs.compare(VectorOperators.EQ, infinity));
+            code = code.blend(abs.lanewise(VectorOperators.LSHR, 13).and(payloadBits).or(infinityCode),
+                    abs.compare(VectorOperators.GT, infinity)); // the payload an FP16 NaN kept (never 0)
+            code = code.or(bits.lanewise(VectorOperators.LSHR, 16).and(codeSign));
+            ((ShortVector) code.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(o, i * 2, ORDER);
         }
     }
 
+
     /*
-     * The loops below are the hot cases written out in full, without calls to helpers: C2 will not inline a
-     * helper it has already compiled on its own into a big method (which happens when the interpreter and C1
-     * call it often while the loop warms up), and every vector crossing such a call is boxed. Measured: the
-     * same epilogue 3-5x slower, in some runs and not others, depending on compile order.
+     * The loops below are written out in full, without calls to methods of ours: C2 will not inline a method it
+     * has already compiled on its own into a big method (which happens when the interpreter and C1 call it often
+     * while the loop warms up), and every vector crossing such a call is boxed. Measured: the same epilogue 3-5x
+     * slower, in some runs and not others, depending on compile order. (See VectorCodes for the other rules.)
      */
 
     /** BF16 run, native 16-bit matmul: round the product to BF16, add the bias, round again, keep the codes (one loop: it measured faster than two through a scratch row). */
-    private static void epilogueRowBf16Codes(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff, long[] relu) {
+    private static void epilogueRowBf16Codes(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
+            long[] relu) {
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
+        IntVector high = IntVector.broadcast(INTS, 0xffff_0000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector quietCode = IntVector.broadcast(INTS, 0x0040);
+        IntVector low = IntVector.broadcast(INTS, 0xffff);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector infinityCode = IntVector.broadcast(INTS, 0x7f80);
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
-            IntVector bits = FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretAsInts();
-            IntVector product = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7fff).and(0xffff_0000);
-            product = product.blend(bits.and(0xffff_0000).or(0x0040_0000), bits.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000));
-            IntVector sum = product.reinterpretAsFloats().add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretAsInts();
-            IntVector codes = sum.add(sum.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7fff).lanewise(VectorOperators.LSHR, 16);
+            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretShape(INTS, 0));
+            IntVector product = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
+            product = product.blend(bits.and(high).or(quietBit), bits.and(absMask).compare(VectorOperators.GT, infinity));
+            IntVector sum = ((IntVector) ((FloatVector) product.reinterpretShape(FLOATS, 0))
+                    .add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretShape(INTS, 0));
+            IntVector codes = sum.add(sum.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias)
+                    .lanewise(VectorOperators.LSHR, 16);
             // A NaN sum (only from a NaN or infinite operand): keep it a NaN code.
-            codes = codes.blend(sum.lanewise(VectorOperators.LSHR, 16).or(0x0040), sum.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000));
+            codes = codes.blend(sum.lanewise(VectorOperators.LSHR, 16).or(quietCode), sum.and(absMask)
+                    .compare(VectorOperators.GT, infinity));
             if (relu != null) {
-                VectorMask<Integer> positive = codes.and(0xffff).compare(VectorOperators.GT, 0)
-                        .and(codes.and(0xffff).compare(VectorOperators.LE, 0x7f80));
-                codes = IntVector.zero(INTS).blend(codes, positive);
-                long laneBits = IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+                VectorMask<Integer> positive = codes.and(low).compare(VectorOperators.GT, zero)
+                        .and(codes.and(low).compare(VectorOperators.LE, infinityCode));
+                codes = zero.blend(codes, positive);
+                long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
                 relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
                 if ((i & 63) + LANES > 64) {
                     relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
@@ -147,100 +227,154 @@ final class VectorElementwise implements ElementwiseKernel {
      */
 
     /** dst[dstBase..] = round_bf16(c[base..]) + bias, in FP32, not yet rounded. */
-    private static void roundBf16AddBias(ByteBuffer c, int base, ByteBuffer dst, int dstBase, int width, float[] bias, int biasOff) {
+    private static void roundBf16AddBias(ByteBuffer c, int base, ByteBuffer dst, int dstBase, int width, float[] bias,
+            int biasOff) {
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
+        IntVector high = IntVector.broadcast(INTS, 0xffff_0000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector payloadTop = IntVector.broadcast(INTS, 0x007f_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
         for (int j = 0; j < width; j += LANES) {
-            IntVector bits = FloatVector.fromByteBuffer(FLOATS, c, (base + j) * 4, ORDER).reinterpretAsInts();
-            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7fff).and(0xffff_0000);
-            IntVector nan = bits.and(0xffff_0000); // VectorCodes.roundBf16, written out
-            nan = nan.blend(nan.or(0x0040_0000), nan.and(0x007f_0000).compare(VectorOperators.EQ, 0));
-            rounded.blend(nan, bits.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000)).reinterpretAsFloats()
+            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, c, (base + j) * 4, ORDER)
+                    .reinterpretShape(INTS, 0));
+            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
+            IntVector nan = bits.and(high); // BF16 rounding (VectorCodes), written out
+            nan = nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero));
+            ((FloatVector) rounded.blend(nan, bits.and(absMask).compare(VectorOperators.GT, infinity))
+                    .reinterpretShape(FLOATS, 0))
                     .add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).intoByteBuffer(dst, (dstBase + j) * 4, ORDER);
         }
     }
 
     /** o = round_bf16(o) as floats (a BF16 run computing in FP32), then the ReLU and its mask bits when {@code relu} is not null. */
     private static void roundBf16Relu(ByteBuffer o, int base, int width, long[] relu) {
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
+        IntVector high = IntVector.broadcast(INTS, 0xffff_0000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector payloadTop = IntVector.broadcast(INTS, 0x007f_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
-            IntVector bits = FloatVector.fromByteBuffer(FLOATS, o, i * 4, ORDER).reinterpretAsInts();
-            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7fff).and(0xffff_0000);
-            IntVector nan = bits.and(0xffff_0000);
-            nan = nan.blend(nan.or(0x0040_0000), nan.and(0x007f_0000).compare(VectorOperators.EQ, 0));
-            bits = rounded.blend(nan, bits.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000));
+            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, o, i * 4, ORDER).reinterpretShape(INTS, 0));
+            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
+            IntVector nan = bits.and(high);
+            nan = nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero));
+            bits = rounded.blend(nan, bits.and(absMask).compare(VectorOperators.GT, infinity));
             if (relu != null) {
-                VectorMask<Integer> positive = bits.compare(VectorOperators.GT, 0).and(bits.compare(VectorOperators.LE, 0x7f80_0000));
-                bits = IntVector.zero(INTS).blend(bits, positive);
-                long laneBits = IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+                VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero)
+                        .and(bits.compare(VectorOperators.LE, infinity));
+                bits = zero.blend(bits, positive);
+                long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
                 relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
                 if ((i & 63) + LANES > 64) {
                     relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
                 }
             }
-            bits.reinterpretAsFloats().intoByteBuffer(o, i * 4, ORDER);
+            ((FloatVector) bits.reinterpretShape(FLOATS, 0)).intoByteBuffer(o, i * 4, ORDER);
         }
     }
 
-    /** FP16 run computing in FP32: round the product to FP16 (by the FPU, as VectorCodes.roundFp16), add the bias, round again. */
-    private static void epilogueRowFp16Floats(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff, long[] relu) {
+    /** FP16 run computing in FP32: round the product to FP16 (by the FPU, see VectorCodes), add the bias, round again. */
+    private static void epilogueRowFp16Floats(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
+            long[] relu) {
         roundFp16AddBias(c, o, base, width, bias, biasOff);
         roundFp16Relu(o, base, width, relu);
     }
 
     /** o = round_fp16(c) + bias, not yet rounded. */
     private static void roundFp16AddBias(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff) {
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector exponent = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector minExponent = IntVector.broadcast(INTS, 0x3880_0000);
+        IntVector maxExponent = IntVector.broadcast(INTS, 0x4700_0000);
+        IntVector magicOffset = IntVector.broadcast(INTS, 0x06c0_0000);
+        FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
+        FloatVector down = FloatVector.broadcast(FLOATS, 0x1p-112f);
+        IntVector nanPayload = IntVector.broadcast(INTS, 0x007f_e000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector signBit = IntVector.broadcast(INTS, 0x8000_0000);
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
-            IntVector bits = FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretAsInts();
-            IntVector abs = bits.and(0x7fff_ffff);
-            FloatVector magic = abs.and(0x7f80_0000).max(0x3880_0000).min(0x4700_0000).add(0x06c0_0000).reinterpretAsFloats();
-            IntVector rounded = abs.reinterpretAsFloats().add(magic).sub(magic).mul(0x1p112f).mul(0x1p-112f).reinterpretAsInts();
-            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, 0x7f80_0000);
+            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretShape(INTS, 0));
+            IntVector abs = bits.and(absMask);
+            FloatVector magic = ((FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+                    .reinterpretShape(FLOATS, 0));
+            IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
+                    .mul(down).reinterpretShape(INTS, 0));
+            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
             if (isNan.anyTrue()) {
-                IntVector payload = abs.and(0x007f_e000);
-                rounded = rounded.blend(payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000), isNan);
+                IntVector payload = abs.and(nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
             }
-            rounded.or(bits.and(0x8000_0000)).reinterpretAsFloats().add(FloatVector.fromArray(FLOATS, bias, biasOff + j))
+            ((FloatVector) rounded.or(bits.and(signBit)).reinterpretShape(FLOATS, 0))
+                    .add(FloatVector.fromArray(FLOATS, bias, biasOff + j))
                     .intoByteBuffer(o, i * 4, ORDER);
         }
     }
 
     /** o = round_fp16(o), then the ReLU and its mask bits when {@code relu} is not null. */
     private static void roundFp16Relu(ByteBuffer o, int base, int width, long[] relu) {
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector exponent = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector minExponent = IntVector.broadcast(INTS, 0x3880_0000);
+        IntVector maxExponent = IntVector.broadcast(INTS, 0x4700_0000);
+        IntVector magicOffset = IntVector.broadcast(INTS, 0x06c0_0000);
+        FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
+        FloatVector down = FloatVector.broadcast(FLOATS, 0x1p-112f);
+        IntVector nanPayload = IntVector.broadcast(INTS, 0x007f_e000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector signBit = IntVector.broadcast(INTS, 0x8000_0000);
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
-            IntVector bits = FloatVector.fromByteBuffer(FLOATS, o, i * 4, ORDER).reinterpretAsInts();
-            IntVector abs = bits.and(0x7fff_ffff);
-            FloatVector magic = abs.and(0x7f80_0000).max(0x3880_0000).min(0x4700_0000).add(0x06c0_0000).reinterpretAsFloats();
-            IntVector rounded = abs.reinterpretAsFloats().add(magic).sub(magic).mul(0x1p112f).mul(0x1p-112f).reinterpretAsInts();
-            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, 0x7f80_0000);
+            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, o, i * 4, ORDER).reinterpretShape(INTS, 0));
+            IntVector abs = bits.and(absMask);
+            FloatVector magic = ((FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+                    .reinterpretShape(FLOATS, 0));
+            IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
+                    .mul(down).reinterpretShape(INTS, 0));
+            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
             if (isNan.anyTrue()) {
-                IntVector payload = abs.and(0x007f_e000);
-                rounded = rounded.blend(payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000), isNan);
+                IntVector payload = abs.and(nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
             }
-            bits = rounded.or(bits.and(0x8000_0000));
+            bits = rounded.or(bits.and(signBit));
             if (relu != null) {
-                VectorMask<Integer> positive = bits.compare(VectorOperators.GT, 0).and(bits.compare(VectorOperators.LE, 0x7f80_0000));
-                bits = IntVector.zero(INTS).blend(bits, positive);
-                long laneBits = IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+                VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero)
+                        .and(bits.compare(VectorOperators.LE, exponent));
+                bits = zero.blend(bits, positive);
+                long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
                 relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
                 if ((i & 63) + LANES > 64) {
                     relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
                 }
             }
-            bits.reinterpretAsFloats().intoByteBuffer(o, i * 4, ORDER);
+            ((FloatVector) bits.reinterpretShape(FLOATS, 0)).intoByteBuffer(o, i * 4, ORDER);
         }
     }
 
     /** FP32 run: add the bias. */
-    private static void epilogueRowFp32(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff, long[] relu) {
+    private static void epilogueRowFp32(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
+            long[] relu) {
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
-            FloatVector sum = FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).add(FloatVector.fromArray(FLOATS, bias, biasOff + j));
+            FloatVector sum = FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER)
+                    .add(FloatVector.fromArray(FLOATS, bias, biasOff + j));
             if (relu != null) {
-                IntVector bits = sum.reinterpretAsInts();
-                VectorMask<Integer> positive = bits.compare(VectorOperators.GT, 0).and(bits.compare(VectorOperators.LE, 0x7f80_0000));
-                sum = IntVector.zero(INTS).blend(bits, positive).reinterpretAsFloats();
-                long laneBits = IntVector.zero(INTS).blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+                IntVector bits = ((IntVector) sum.reinterpretShape(INTS, 0));
+                VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero)
+                        .and(bits.compare(VectorOperators.LE, infinity));
+                sum = ((FloatVector) zero.blend(bits, positive).reinterpretShape(FLOATS, 0));
+                long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
                 relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
                 if ((i & 63) + LANES > 64) {
                     relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
@@ -253,7 +387,8 @@ final class VectorElementwise implements ElementwiseKernel {
     private void epilogueTail(Matrix product, Matrix out, int first, int width, float[] bias, int biasOff, Precision matmul,
                               Precision pointwise, long[] relu) {
         long[] rowMask = relu == null ? null : new long[(width + 63) >>> 6];
-        scalar.biasEpilogue(product.slice(first, 1, width), matmul, bias, biasOff, pointwise, out.slice(first, 1, width), rowMask);
+        scalar.biasEpilogue(product.slice(first, 1, width), matmul, bias, biasOff, pointwise, out.slice(first, 1, width),
+                rowMask);
         for (int t = 0; rowMask != null && t < width; t++) {
             if ((rowMask[t >>> 6] & (1L << t)) != 0) {
                 relu[(first + t) >>> 6] |= 1L << (first + t);
@@ -265,13 +400,17 @@ final class VectorElementwise implements ElementwiseKernel {
     public void relu(Matrix in, Precision roundTo, Matrix out, long[] positive) {
         Precision storage = in.storage();
         int count = in.size();
-        if (out.storage() != storage || count < 64) {
+        // FP32 values not yet rounded to roundTo: no layer produces them, the scalar loop rounds them.
+        if (out.storage() != storage || count < 64 || !storage.isLow() && !in.isExactIn(roundTo)) {
             scalar.relu(in, roundTo, out, positive);
             return;
         }
         int vectorEnd = count - count % 64; // whole mask words in vectors, the last partial word scalar
-        Precision rounding = storage.isLow() || in.isExactIn(roundTo) ? Precision.FP32 : roundTo;
-        reluWords(in.buffer(), out.buffer(), storage, rounding, vectorEnd, positive);
+        if (storage.isLow()) { // ReLU of a 16-bit value is one: codes stay codes
+            reluCodes(in.buffer(), out.buffer(), storage == Precision.FP16 ? 0x7c00 : 0x7f80, vectorEnd, positive);
+        } else {
+            reluFloats(in.buffer(), out.buffer(), vectorEnd, positive);
+        }
         if (vectorEnd < count) {
             long[] last = new long[1];
             scalar.relu(in.slice(vectorEnd, 1, count - vectorEnd), roundTo, out.slice(vectorEnd, 1, count - vectorEnd), last);
@@ -279,19 +418,40 @@ final class VectorElementwise implements ElementwiseKernel {
         }
     }
 
-    /** Codes stay codes (ReLU of a 16-bit value is one); FP32 values are rounded to {@code rounding}. */
-    private static void reluWords(ByteBuffer src, ByteBuffer dst, Precision storage, Precision rounding, int end, long[] positive) {
+    /** max(code, 0) of 16-bit codes, with the mask bit of every positive one (infinity included, NaN not). */
+    private static void reluCodes(ByteBuffer src, ByteBuffer dst, int infinityCode, int end, long[] positive) {
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector infinity = IntVector.broadcast(INTS, infinityCode);
         for (int word = 0; word < end; word += 64) {
             long bits = 0;
             for (int i = word; i < word + 64; i += LANES) {
-                IntVector v = loadLanes(src, storage, i);
-                VectorMask<Integer> pos = positive(v, storage);
-                storeLanes(dst, storage, rounding, i, IntVector.zero(INTS).blend(v, pos));
-                bits |= laneBits(pos) << (i - word);
+                IntVector v = (IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, src, i * 2, ORDER)
+                        .convertShape(VectorOperators.S2I, INTS, 0);
+                VectorMask<Integer> pos = v.compare(VectorOperators.GT, zero).and(v.compare(VectorOperators.LE, infinity));
+                ((ShortVector) zero.blend(v, pos).convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0))
+                        .intoByteBuffer(dst, i * 2, ORDER);
+                bits |= (zero.blend(BIT_OF_LANE, pos).reduceLanes(VectorOperators.OR) & LANE_MASK) << (i - word);
             }
             positive[word >>> 6] = bits;
         }
     }
+
+    /** max(x, 0) of floats already exact in the precision asked for, with the mask bit of every positive one. */
+    private static void reluFloats(ByteBuffer src, ByteBuffer dst, int end, long[] positive) {
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
+        for (int word = 0; word < end; word += 64) {
+            long bits = 0;
+            for (int i = word; i < word + 64; i += LANES) {
+                IntVector v = (IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0);
+                VectorMask<Integer> pos = v.compare(VectorOperators.GT, zero).and(v.compare(VectorOperators.LE, infinity));
+                ((FloatVector) zero.blend(v, pos).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
+                bits |= (zero.blend(BIT_OF_LANE, pos).reduceLanes(VectorOperators.OR) & LANE_MASK) << (i - word);
+            }
+            positive[word >>> 6] = bits;
+        }
+    }
+
 
     @Override
     public void maskScale(Matrix in, long[] mask, float scale, Precision roundTo, Matrix out) {
@@ -299,116 +459,186 @@ final class VectorElementwise implements ElementwiseKernel {
         Precision from = in.storage();
         Precision to = out.storage();
         int vectorEnd = count - count % 64;
-        if (scale == 1f && from == to && in.isExactIn(roundTo)) {
-            maskLanes(in.buffer(), out.buffer(), from, vectorEnd, mask);
+        if (scale == 1f && from == to && from.isLow()) {
+            maskCodes(in.buffer(), out.buffer(), vectorEnd, mask);
+        } else if (scale == 1f && from == to && in.isExactIn(roundTo)) {
+            maskFloats(in.buffer(), out.buffer(), vectorEnd, mask);
         } else if (from == Precision.FP32 && scale == 1f && to == Precision.BF16) {
             maskRoundBf16Codes(in.buffer(), out.buffer(), vectorEnd, mask);
         } else if (from == Precision.FP32 && scale == 1f && to == Precision.FP32 && roundTo == Precision.FP16) {
             maskRoundFp16Floats(in.buffer(), out.buffer(), vectorEnd, mask);
         } else if (from == Precision.FP32 && scale == 1f && to == Precision.FP32 && roundTo == Precision.BF16) {
             maskRoundBf16Floats(in.buffer(), out.buffer(), vectorEnd, mask);
-        } else if (from == Precision.FP32) {
-            maskScaleFloats(in.buffer(), out.buffer(), to, roundTo, scale, vectorEnd, mask);
+        } else if (from == Precision.FP32 && to == Precision.FP32) { // scaled (dropout), then rounded in place
+            maskScaleFloats(in.buffer(), out.buffer(), scale, vectorEnd, mask);
+            if (roundTo == Precision.FP16) {
+                maskRoundFp16Floats(out.buffer(), out.buffer(), vectorEnd, mask);
+            } else if (roundTo == Precision.BF16) {
+                maskRoundBf16Floats(out.buffer(), out.buffer(), vectorEnd, mask);
+            }
         } else {
             vectorEnd = 0;
         }
         if (vectorEnd < count) {
             long[] rest = java.util.Arrays.copyOfRange(mask, vectorEnd >>> 6, (count + 63) >>> 6);
-            scalar.maskScale(in.slice(vectorEnd, 1, count - vectorEnd), rest, scale, roundTo, out.slice(vectorEnd, 1, count - vectorEnd));
+            scalar.maskScale(in.slice(vectorEnd, 1, count - vectorEnd), rest, scale, roundTo,
+                    out.slice(vectorEnd, 1, count - vectorEnd));
         }
     }
 
-    /** Masking alone is exact: the raw lanes (codes or float bits) move as they are. */
-    private static void maskLanes(ByteBuffer src, ByteBuffer dst, Precision storage, int end, long[] mask) {
+    /** Masking alone is exact: codes move as they are where the bit is set, 0 elsewhere. */
+    private static void maskCodes(ByteBuffer src, ByteBuffer dst, int end, long[] mask) {
+        IntVector zero = IntVector.broadcast(INTS, 0);
         for (int word = 0; word < end; word += 64) {
             long bits = mask[word >>> 6];
             for (int i = word; i < word + 64; i += LANES) {
-                VectorMask<Integer> set = BIT_OF_LANE.and((int) (bits >>> (i - word))).compare(VectorOperators.NE, 0);
-                storeLanes(dst, storage, Precision.FP32, i, IntVector.zero(INTS).blend(loadLanes(src, storage, i), set));
+                VectorMask<Integer> set = BIT_OF_LANE.and(IntVector.broadcast(INTS, (int) (bits >>> (i - word))))
+                        .compare(VectorOperators.NE, zero);
+                IntVector v = (IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, src, i * 2, ORDER)
+                        .convertShape(VectorOperators.S2I, INTS, 0);
+                ((ShortVector) zero.blend(v, set).convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0))
+                        .intoByteBuffer(dst, i * 2, ORDER);
             }
         }
     }
 
-    /** FP32 values where the mask is set, as BF16 codes, 0 elsewhere: an input gradient rounded and ReLU-masked in one pass. */
-    private static void maskRoundBf16Codes(ByteBuffer src, ByteBuffer dst, int end, long[] mask) {
+    /** Masking alone is exact: float bits move as they are where the bit is set, 0 elsewhere. */
+    private static void maskFloats(ByteBuffer src, ByteBuffer dst, int end, long[] mask) {
+        IntVector zero = IntVector.broadcast(INTS, 0);
         for (int word = 0; word < end; word += 64) {
             long bits = mask[word >>> 6];
             for (int i = word; i < word + 64; i += LANES) {
-                VectorMask<Integer> set = BIT_OF_LANE.and((int) (bits >>> (i - word))).compare(VectorOperators.NE, 0);
-                IntVector v = FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretAsInts();
+                VectorMask<Integer> set = BIT_OF_LANE.and(IntVector.broadcast(INTS, (int) (bits >>> (i - word))))
+                        .compare(VectorOperators.NE, zero);
+                IntVector v = (IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0);
+                ((FloatVector) zero.blend(v, set).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
+            }
+        }
+    }
+
+
+    /** FP32 values where the mask is set, as BF16 codes, 0 elsewhere: an input gradient rounded and ReLU-masked in one pass. */
+    private static void maskRoundBf16Codes(ByteBuffer src, ByteBuffer dst, int end, long[] mask) {
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
+        IntVector quietCode = IntVector.broadcast(INTS, 0x0040);
+        IntVector payloadTop = IntVector.broadcast(INTS, 0x7f);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
+        for (int word = 0; word < end; word += 64) {
+            long bits = mask[word >>> 6];
+            for (int i = word; i < word + 64; i += LANES) {
+                VectorMask<Integer> set = BIT_OF_LANE.and(IntVector.broadcast(INTS, ((int) (bits >>> (i - word)))))
+                        .compare(VectorOperators.NE, zero);
+                IntVector v = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
                 IntVector top = v.lanewise(VectorOperators.LSHR, 16);
-                IntVector codes = v.add(top.and(1)).add(0x7fff).lanewise(VectorOperators.LSHR, 16);
-                IntVector nan = top.blend(top.or(0x0040), top.and(0x7f).compare(VectorOperators.EQ, 0));
-                codes = codes.blend(nan, v.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000));
-                codes = IntVector.zero(INTS).blend(codes, set);
-                ((ShortVector) codes.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(dst, i * 2, ORDER);
+                IntVector codes = v.add(top.and(one)).add(roundingBias).lanewise(VectorOperators.LSHR, 16);
+                IntVector nan = top.blend(top.or(quietCode), top.and(payloadTop).compare(VectorOperators.EQ, zero));
+                codes = codes.blend(nan, v.and(absMask).compare(VectorOperators.GT, infinity));
+                codes = zero.blend(codes, set);
+                ((ShortVector) codes.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0))
+                        .intoByteBuffer(dst, i * 2, ORDER);
             }
         }
     }
 
     /** FP32 values where the mask is set, rounded to BF16 but kept as floats, 0 elsewhere. */
     private static void maskRoundBf16Floats(ByteBuffer src, ByteBuffer dst, int end, long[] mask) {
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
+        IntVector high = IntVector.broadcast(INTS, 0xffff_0000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector payloadTop = IntVector.broadcast(INTS, 0x007f_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
         for (int word = 0; word < end; word += 64) {
             long words = mask[word >>> 6];
             for (int i = word; i < word + 64; i += LANES) {
-                VectorMask<Integer> set = BIT_OF_LANE.and((int) (words >>> (i - word))).compare(VectorOperators.NE, 0);
-                IntVector bits = FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretAsInts();
-                IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(1)).add(0x7fff).and(0xffff_0000);
-                IntVector nan = bits.and(0xffff_0000); // VectorCodes.roundBf16, written out
-                nan = nan.blend(nan.or(0x0040_0000), nan.and(0x007f_0000).compare(VectorOperators.EQ, 0));
-                rounded = rounded.blend(nan, bits.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000));
-                IntVector.zero(INTS).blend(rounded, set).reinterpretAsFloats().intoByteBuffer(dst, i * 4, ORDER);
+                VectorMask<Integer> set = BIT_OF_LANE.and(IntVector.broadcast(INTS, ((int) (words >>> (i - word)))))
+                        .compare(VectorOperators.NE, zero);
+                IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
+                IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
+                IntVector nan = bits.and(high); // BF16 rounding (VectorCodes), written out
+                nan = nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero));
+                rounded = rounded.blend(nan, bits.and(absMask).compare(VectorOperators.GT, infinity));
+                ((FloatVector) zero.blend(rounded, set).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
             }
         }
     }
 
     /** FP32 values where the mask is set, rounded to FP16 but kept as floats, 0 elsewhere. */
     private static void maskRoundFp16Floats(ByteBuffer src, ByteBuffer dst, int end, long[] mask) {
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector exponent = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector minExponent = IntVector.broadcast(INTS, 0x3880_0000);
+        IntVector maxExponent = IntVector.broadcast(INTS, 0x4700_0000);
+        IntVector magicOffset = IntVector.broadcast(INTS, 0x06c0_0000);
+        FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
+        FloatVector down = FloatVector.broadcast(FLOATS, 0x1p-112f);
+        IntVector nanPayload = IntVector.broadcast(INTS, 0x007f_e000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector signBit = IntVector.broadcast(INTS, 0x8000_0000);
         for (int word = 0; word < end; word += 64) {
             long words = mask[word >>> 6];
             for (int i = word; i < word + 64; i += LANES) {
-                VectorMask<Integer> set = BIT_OF_LANE.and((int) (words >>> (i - word))).compare(VectorOperators.NE, 0);
-                IntVector bits = FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretAsInts();
-                IntVector abs = bits.and(0x7fff_ffff); // VectorCodes.roundFp16, written out
-                FloatVector magic = abs.and(0x7f80_0000).max(0x3880_0000).min(0x4700_0000).add(0x06c0_0000).reinterpretAsFloats();
-                IntVector rounded = abs.reinterpretAsFloats().add(magic).sub(magic).mul(0x1p112f).mul(0x1p-112f).reinterpretAsInts();
-                VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, 0x7f80_0000);
+                VectorMask<Integer> set = BIT_OF_LANE.and(IntVector.broadcast(INTS, ((int) (words >>> (i - word)))))
+                        .compare(VectorOperators.NE, zero);
+                IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
+                IntVector abs = bits.and(absMask); // FP16 rounding (VectorCodes), written out
+                FloatVector magic = ((FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+                        .reinterpretShape(FLOATS, 0));
+                IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
+                        .mul(down).reinterpretShape(INTS, 0));
+                VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
                 if (isNan.anyTrue()) {
-                    IntVector payload = abs.and(0x007f_e000);
-                    rounded = rounded.blend(payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000), isNan);
+                    IntVector payload = abs.and(nanPayload);
+                    rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent),
+                            isNan);
                 }
-                rounded = rounded.or(bits.and(0x8000_0000));
-                IntVector.zero(INTS).blend(rounded, set).reinterpretAsFloats().intoByteBuffer(dst, i * 4, ORDER);
+                rounded = rounded.or(bits.and(signBit));
+                ((FloatVector) zero.blend(rounded, set).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
             }
         }
     }
 
-    /** FP32 values scaled, rounded to {@code roundTo} and stored as {@code to} (codes or floats). */
-    private static void maskScaleFloats(ByteBuffer src, ByteBuffer dst, Precision to, Precision roundTo, float scale, int end,
-                                        long[] mask) {
+    /** FP32 values times {@code scale} where the mask is set, 0 elsewhere, not rounded. */
+    private static void maskScaleFloats(ByteBuffer src, ByteBuffer dst, float scale, int end, long[] mask) {
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        FloatVector by = FloatVector.broadcast(FLOATS, scale);
         for (int word = 0; word < end; word += 64) {
             long bits = mask[word >>> 6];
             for (int i = word; i < word + 64; i += LANES) {
-                VectorMask<Integer> set = BIT_OF_LANE.and((int) (bits >>> (i - word))).compare(VectorOperators.NE, 0);
-                IntVector v = VectorCodes.loadFloats(src, i).mul(scale).reinterpretAsInts();
-                storeExact(dst, to, i, IntVector.zero(INTS).blend(VectorCodes.roundBits(roundTo, v), set));
+                VectorMask<Integer> set = BIT_OF_LANE.and(IntVector.broadcast(INTS, (int) (bits >>> (i - word))))
+                        .compare(VectorOperators.NE, zero);
+                IntVector v = (IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).mul(by).reinterpretShape(INTS, 0);
+                ((FloatVector) zero.blend(v, set).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
             }
         }
     }
+
 
     @Override
     public CastCounts convert(Matrix in, Precision roundTo, Matrix out) {
         int count = in.size();
         int vectorEnd = count - count % LANES;
         long[] counts = new long[2];
-        if (in == out) {
-            countLanes(in.buffer(), in.storage(), vectorEnd, counts);
+        if (in == out && in.storage().isLow()) {
+            countCodes(in.buffer(), vectorEnd, counts);
+        } else if (in == out) {
+            countFloats(in.buffer(), vectorEnd, counts);
         } else if (in.storage() == Precision.FP32 && out.storage() == Precision.FP32 && roundTo == Precision.FP16) {
             convertFloatsFp16(in.buffer(), out.buffer(), vectorEnd, counts);
         } else if (in.storage() == Precision.FP32 && out.storage() == Precision.BF16 && roundTo == Precision.BF16) {
             convertFloatsBf16Codes(in.buffer(), out.buffer(), vectorEnd, counts);
-        } else if (in.storage() == Precision.FP32) {
-            convertFloats(in.buffer(), out.buffer(), out.storage(), roundTo, vectorEnd, counts);
+        } else if (in.storage() == Precision.FP32 && out.storage() == Precision.FP32 && roundTo == Precision.BF16) {
+            convertFloatsBf16Floats(in.buffer(), out.buffer(), vectorEnd, counts);
+        } else if (in.storage() == Precision.FP32 && out.storage() == Precision.FP16 && roundTo == Precision.FP16) {
+            convertFloatsFp16Codes(in.buffer(), out.buffer(), vectorEnd, counts);
+        } else if (in.storage() == Precision.FP32 && out.storage() == Precision.FP32 && roundTo == Precision.FP32) {
+            copyFloats(in.buffer(), out.buffer(), vectorEnd, counts);
         } else if (out.storage() == Precision.FP32 && (roundTo == Precision.FP32 || roundTo == in.storage())) {
             widenCodes(in.buffer(), out.buffer(), in.storage(), vectorEnd, counts);
         } else {
@@ -425,63 +655,106 @@ final class VectorElementwise implements ElementwiseKernel {
 
     /** 16-bit codes widened exactly to FP32 (e.g. FP16 rows for an FP32 multiply); nothing can vanish. */
     private static void widenCodes(ByteBuffer src, ByteBuffer dst, Precision storage, int end, long[] counts) {
-        IntVector nonZero = IntVector.zero(INTS);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector low = IntVector.broadcast(INTS, 0xffff);
+        IntVector magnitudeMask = IntVector.broadcast(INTS, 0x7fff);
+        IntVector normalBias = IntVector.broadcast(INTS, 0x3800_0000);
+        IntVector specialBias = IntVector.broadcast(INTS, 0x7000_0000);
+        IntVector infinityCode = IntVector.broadcast(INTS, 0x7c00);
+        IntVector minNormalCode = IntVector.broadcast(INTS, 0x0400);
+        FloatVector subnormalUlp = FloatVector.broadcast(FLOATS, 0x1p-24f);
+        IntVector signBit = IntVector.broadcast(INTS, 0x8000);
+        IntVector nonZero = zero;
         boolean fp16 = storage == Precision.FP16;
         for (int i = 0; i < end; i += LANES) {
             IntVector codes = ((IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, src, i * 2, ORDER)
-                    .convertShape(VectorOperators.S2I, INTS, 0)).and(0xffff);
-            IntVector magnitude = codes.and(0x7fff);
-            nonZero = nonZero.lanewise(VectorOperators.ADD, 1, magnitude.compare(VectorOperators.NE, 0));
+                    .convertShape(VectorOperators.S2I, INTS, 0)).and(low);
+            IntVector magnitude = codes.and(magnitudeMask);
+            nonZero = nonZero.add(zero.blend(one, magnitude.compare(VectorOperators.NE, zero)));
             IntVector bits;
             if (fp16) { // re-bias normals, scale subnormals exactly, widen infinity and NaN payloads
                 IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-                bits = shifted.add(0x3800_0000).blend(shifted.add(0x7000_0000), magnitude.compare(VectorOperators.GE, 0x7c00));
-                bits = bits.blend(((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(0x1p-24f).reinterpretAsInts(),
-                        magnitude.compare(VectorOperators.LT, 0x0400));
-                bits = bits.or(codes.and(0x8000).lanewise(VectorOperators.LSHL, 16));
+                bits = shifted.add(normalBias)
+                        .blend(shifted.add(specialBias), magnitude.compare(VectorOperators.GE, infinityCode));
+                bits = bits.blend(((IntVector) ((FloatVector) magnitude.convertShape(VectorOperators.I2F, FLOATS, 0))
+                        .mul(subnormalUlp).reinterpretShape(INTS, 0)),
+                        magnitude.compare(VectorOperators.LT, minNormalCode));
+                bits = bits.or(codes.and(signBit).lanewise(VectorOperators.LSHL, 16));
             } else {
                 bits = codes.lanewise(VectorOperators.LSHL, 16);
             }
-            bits.reinterpretAsFloats().intoByteBuffer(dst, i * 4, ORDER);
+            ((FloatVector) bits.reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
         }
         counts[0] += nonZero.reduceLanesToLong(VectorOperators.ADD);
     }
 
-    /** Non-zero values of exact lanes: none of them can vanish. */
-    private static void countLanes(ByteBuffer src, Precision storage, int end, long[] counts) {
-        int magnitude = storage.isLow() ? 0x7fff : 0x7fff_ffff;
-        IntVector nonZero = IntVector.zero(INTS);
+    /** Non-zero codes (exact lanes: none of them can vanish). */
+    private static void countCodes(ByteBuffer src, int end, long[] counts) {
+        IntVector magnitude = IntVector.broadcast(INTS, 0x7fff);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector nonZero = zero;
         for (int i = 0; i < end; i += LANES) {
-            nonZero = nonZero.lanewise(VectorOperators.ADD, 1, loadLanes(src, storage, i).and(magnitude).compare(VectorOperators.NE, 0));
+            IntVector v = (IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, src, i * 2, ORDER)
+                    .convertShape(VectorOperators.S2I, INTS, 0);
+            nonZero = nonZero.add(zero.blend(one, v.and(magnitude).compare(VectorOperators.NE, zero)));
         }
         counts[0] += nonZero.reduceLanesToLong(VectorOperators.ADD);
     }
+
+    /** Non-zero floats (exact lanes: none of them can vanish). */
+    private static void countFloats(ByteBuffer src, int end, long[] counts) {
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector nonZero = zero;
+        for (int i = 0; i < end; i += LANES) {
+            IntVector v = (IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0);
+            nonZero = nonZero.add(zero.blend(one, v.and(absMask).compare(VectorOperators.NE, zero)));
+        }
+        counts[0] += nonZero.reduceLanesToLong(VectorOperators.ADD);
+    }
+
 
     /** FP32 values rounded to {@code roundTo}, stored as {@code to}; counts the non-zero values and those that became zero. */
     /*
-     * The two casts the layers run most (an FP16 run's FP32 inputs and loss gradient kept as rounded floats; a
-     * BF16 run's as codes) written out, without the helper calls of the general loop below: inference converts
-     * every input batch this way, and with the helpers the fp16 forward pass ran at 0.4x fp32's.
+     * The casts the layers run, each written out for one pair of storages: inference converts every input batch
+     * this way, and through helper calls the fp16 forward pass once ran at 0.4x fp32's.
      */
 
     /** FP32 values rounded to FP16 but kept as floats, with the non-zero and underflow counts. */
     private static void convertFloatsFp16(ByteBuffer src, ByteBuffer dst, int end, long[] counts) {
-        IntVector nonZero = IntVector.zero(INTS);
-        IntVector underflowed = IntVector.zero(INTS);
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector exponent = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector minExponent = IntVector.broadcast(INTS, 0x3880_0000);
+        IntVector maxExponent = IntVector.broadcast(INTS, 0x4700_0000);
+        IntVector magicOffset = IntVector.broadcast(INTS, 0x06c0_0000);
+        FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
+        FloatVector down = FloatVector.broadcast(FLOATS, 0x1p-112f);
+        IntVector nanPayload = IntVector.broadcast(INTS, 0x007f_e000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector signBit = IntVector.broadcast(INTS, 0x8000_0000);
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector nonZero = zero;
+        IntVector underflowed = zero;
         for (int i = 0; i < end; i += LANES) {
-            IntVector bits = FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretAsInts();
-            IntVector abs = bits.and(0x7fff_ffff); // VectorCodes.roundFp16, written out
-            FloatVector magic = abs.and(0x7f80_0000).max(0x3880_0000).min(0x4700_0000).add(0x06c0_0000).reinterpretAsFloats();
-            IntVector rounded = abs.reinterpretAsFloats().add(magic).sub(magic).mul(0x1p112f).mul(0x1p-112f).reinterpretAsInts();
-            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, 0x7f80_0000);
+            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
+            IntVector abs = bits.and(absMask); // FP16 rounding (VectorCodes), written out
+            FloatVector magic = ((FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+                    .reinterpretShape(FLOATS, 0));
+            IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
+                    .mul(down).reinterpretShape(INTS, 0));
+            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
             if (isNan.anyTrue()) {
-                IntVector payload = abs.and(0x007f_e000);
-                rounded = rounded.blend(payload.blend(0x0040_0000, payload.compare(VectorOperators.EQ, 0)).or(0x7f80_0000), isNan);
+                IntVector payload = abs.and(nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
             }
-            VectorMask<Integer> isNonZero = abs.compare(VectorOperators.NE, 0);
-            nonZero = nonZero.lanewise(VectorOperators.ADD, 1, isNonZero);
-            underflowed = underflowed.lanewise(VectorOperators.ADD, 1, isNonZero.and(rounded.compare(VectorOperators.EQ, 0)));
-            rounded.or(bits.and(0x8000_0000)).reinterpretAsFloats().intoByteBuffer(dst, i * 4, ORDER);
+            VectorMask<Integer> isNonZero = abs.compare(VectorOperators.NE, zero);
+            nonZero = nonZero.add(zero.blend(one, isNonZero));
+            underflowed = underflowed.add(zero.blend(one, isNonZero.and(rounded.compare(VectorOperators.EQ, zero))));
+            ((FloatVector) rounded.or(bits.and(signBit)).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
         }
         counts[0] += nonZero.reduceLanesToLong(VectorOperators.ADD);
         counts[1] += underflowed.reduceLanesToLong(VectorOperators.ADD);
@@ -489,38 +762,114 @@ final class VectorElementwise implements ElementwiseKernel {
 
     /** FP32 values as BF16 codes, with the non-zero and underflow counts. */
     private static void convertFloatsBf16Codes(ByteBuffer src, ByteBuffer dst, int end, long[] counts) {
-        IntVector nonZero = IntVector.zero(INTS);
-        IntVector underflowed = IntVector.zero(INTS);
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
+        IntVector quietCode = IntVector.broadcast(INTS, 0x0040);
+        IntVector payloadTop = IntVector.broadcast(INTS, 0x7f);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector nonZero = zero;
+        IntVector underflowed = zero;
         for (int i = 0; i < end; i += LANES) {
-            IntVector bits = FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretAsInts();
-            IntVector top = bits.lanewise(VectorOperators.LSHR, 16); // VectorCodes.encodeBf16, written out
-            IntVector codes = bits.add(top.and(1)).add(0x7fff).lanewise(VectorOperators.LSHR, 16);
-            IntVector nanCode = top.blend(top.or(0x0040), top.and(0x7f).compare(VectorOperators.EQ, 0));
-            codes = codes.blend(nanCode, bits.and(0x7fff_ffff).compare(VectorOperators.GT, 0x7f80_0000));
-            VectorMask<Integer> isNonZero = bits.and(0x7fff_ffff).compare(VectorOperators.NE, 0);
-            nonZero = nonZero.lanewise(VectorOperators.ADD, 1, isNonZero);
-            underflowed = underflowed.lanewise(VectorOperators.ADD, 1, isNonZero.and(codes.and(0x7fff).compare(VectorOperators.EQ, 0)));
+            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
+            IntVector top = bits.lanewise(VectorOperators.LSHR, 16); // BF16 encoding (VectorCodes), written out
+            IntVector codes = bits.add(top.and(one)).add(roundingBias).lanewise(VectorOperators.LSHR, 16);
+            IntVector nanCode = top.blend(top.or(quietCode), top.and(payloadTop).compare(VectorOperators.EQ, zero));
+            codes = codes.blend(nanCode, bits.and(absMask).compare(VectorOperators.GT, infinity));
+            VectorMask<Integer> isNonZero = bits.and(absMask).compare(VectorOperators.NE, zero);
+            nonZero = nonZero.add(zero.blend(one, isNonZero));
+            underflowed = underflowed.add(zero
+                    .blend(one, isNonZero.and(codes.and(roundingBias).compare(VectorOperators.EQ, zero))));
             ((ShortVector) codes.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(dst, i * 2, ORDER);
         }
         counts[0] += nonZero.reduceLanesToLong(VectorOperators.ADD);
         counts[1] += underflowed.reduceLanesToLong(VectorOperators.ADD);
     }
 
-    private static void convertFloats(ByteBuffer src, ByteBuffer dst, Precision to, Precision roundTo, int end, long[] counts) {
-        IntVector nonZero = IntVector.zero(INTS);
-        IntVector underflowed = IntVector.zero(INTS);
+    /** FP32 values copied (FP32 to FP32: nothing to round), with the non-zero count. */
+    private static void copyFloats(ByteBuffer src, ByteBuffer dst, int end, long[] counts) {
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector nonZero = zero;
         for (int i = 0; i < end; i += LANES) {
-            IntVector bits = VectorCodes.loadFloats(src, i).reinterpretAsInts();
-            IntVector rounded = VectorCodes.roundBits(roundTo, bits);
-            storeExact(dst, to, i, rounded);
-            VectorMask<Integer> isNonZero = bits.and(0x7fff_ffff).compare(VectorOperators.NE, 0);
-            nonZero = nonZero.lanewise(VectorOperators.ADD, 1, isNonZero);
-            underflowed = underflowed.lanewise(VectorOperators.ADD, 1,
-                    isNonZero.and(rounded.and(0x7fff_ffff).compare(VectorOperators.EQ, 0)));
+            IntVector v = (IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0);
+            ((FloatVector) v.reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
+            nonZero = nonZero.add(zero.blend(one, v.and(absMask).compare(VectorOperators.NE, zero)));
+        }
+        counts[0] += nonZero.reduceLanesToLong(VectorOperators.ADD);
+    }
+
+    /** FP32 values rounded to BF16 but kept as floats (a BF16 run computing in FP32), with the non-zero and underflow counts. */
+    private static void convertFloatsBf16Floats(ByteBuffer src, ByteBuffer dst, int end, long[] counts) {
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
+        IntVector high = IntVector.broadcast(INTS, 0xffff_0000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector payloadTop = IntVector.broadcast(INTS, 0x007f_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector nonZero = zero;
+        IntVector underflowed = zero;
+        for (int i = 0; i < end; i += LANES) {
+            IntVector bits = (IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0);
+            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
+            IntVector nan = bits.and(high); // BF16 rounding (VectorCodes), written out
+            nan = nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero));
+            rounded = rounded.blend(nan, bits.and(absMask).compare(VectorOperators.GT, infinity));
+            VectorMask<Integer> isNonZero = bits.and(absMask).compare(VectorOperators.NE, zero);
+            nonZero = nonZero.add(zero.blend(one, isNonZero));
+            underflowed = underflowed.add(zero.blend(one, isNonZero.and(rounded.and(absMask).compare(VectorOperators.EQ, zero))));
+            ((FloatVector) rounded.reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
         }
         counts[0] += nonZero.reduceLanesToLong(VectorOperators.ADD);
         counts[1] += underflowed.reduceLanesToLong(VectorOperators.ADD);
     }
+
+    /** FP32 values as FP16 codes (a run with a native FP16 matmul), with the non-zero and underflow counts. */
+    private static void convertFloatsFp16Codes(ByteBuffer src, ByteBuffer dst, int end, long[] counts) {
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector bias = IntVector.broadcast(INTS, 0x3800_0000);
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector belowHalf = IntVector.broadcast(INTS, 0xfff);
+        FloatVector half = FloatVector.broadcast(FLOATS, 0.5f);
+        IntVector halfBits = IntVector.broadcast(INTS, 0x3f00_0000);
+        IntVector minNormal = IntVector.broadcast(INTS, 0x3880_0000);
+        IntVector overflow = IntVector.broadcast(INTS, 0x477f_f000);
+        IntVector infinityCode = IntVector.broadcast(INTS, 0x7c00);
+        IntVector mantissa = IntVector.broadcast(INTS, 0x3ff);
+        IntVector quietNan = IntVector.broadcast(INTS, 0x200);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector signBit = IntVector.broadcast(INTS, 0x8000);
+        IntVector codeMagnitude = IntVector.broadcast(INTS, 0x7fff);
+        IntVector nonZero = zero;
+        IntVector underflowed = zero;
+        for (int i = 0; i < end; i += LANES) {
+            IntVector bits = (IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0);
+            IntVector abs = bits.and(absMask); // FP16 encoding (VectorCodes), written out
+            IntVector rebiased = abs.sub(bias);
+            IntVector code = rebiased.add(rebiased.lanewise(VectorOperators.LSHR, 13).and(one)).add(belowHalf)
+                    .lanewise(VectorOperators.LSHR, 13);
+            IntVector subnormal = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(half).reinterpretShape(INTS, 0))
+                    .sub(halfBits);
+            code = code.blend(subnormal, abs.compare(VectorOperators.LT, minNormal));
+            code = code.blend(infinityCode, abs.compare(VectorOperators.GE, overflow));
+            IntVector payload = abs.lanewise(VectorOperators.LSHR, 13).and(mantissa);
+            IntVector nanCode = payload.blend(quietNan, payload.compare(VectorOperators.EQ, zero)).or(infinityCode);
+            code = code.blend(nanCode, abs.compare(VectorOperators.GT, infinity))
+                    .or(bits.lanewise(VectorOperators.LSHR, 16).and(signBit));
+            VectorMask<Integer> isNonZero = abs.compare(VectorOperators.NE, zero);
+            nonZero = nonZero.add(zero.blend(one, isNonZero));
+            underflowed = underflowed.add(zero.blend(one, isNonZero.and(code.and(codeMagnitude).compare(VectorOperators.EQ, zero))));
+            ((ShortVector) code.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(dst, i * 2, ORDER);
+        }
+        counts[0] += nonZero.reduceLanesToLong(VectorOperators.ADD);
+        counts[1] += underflowed.reduceLanesToLong(VectorOperators.ADD);
+    }
+
 
     @Override
     public long addColumnSums(Matrix in, Matrix dst) {
@@ -530,11 +879,20 @@ final class VectorElementwise implements ElementwiseKernel {
         int vectorCols = cols - cols % lanes;
         long nonZero = 0;
         ByteBuffer d = dst.buffer();
+        ByteBuffer src = in.buffer();
+        if (in.storage() == Precision.FP16) {
+            // FP16 codes (a run with a native FP16 matmul) widened exactly once, then summed as floats: decoding
+            // FP16 on the half-width lanes of the strips ran the Vector API's Java fallback.
+            src = WIDE_SCRATCH.get();
+            if (src.capacity() < rows * cols * 4) {
+                src = ByteBuffer.allocateDirect(rows * cols * 4).order(ORDER);
+                WIDE_SCRATCH.set(src);
+            }
+            LowPrecisionBuffers.decode(Precision.FP16, in.buffer(), 0, src, 0, rows * cols);
+        }
         // Column strips held in registers down all the rows: each column's sum still adds the rows in order.
         for (int j = 0; j < vectorCols; j += lanes) {
-            nonZero += in.storage() == Precision.BF16 ? sumStripBf16(in.buffer(), rows, cols, j, d)
-                    : in.storage() == Precision.FP32 ? sumStripFp32(in.buffer(), rows, cols, j, d)
-                    : sumStrip(in.buffer(), in.storage(), rows, cols, j, d);
+            nonZero += in.storage() == Precision.BF16 ? sumStripBf16(src, rows, cols, j, d) : sumStripFp32(src, rows, cols, j, d);
         }
         for (int j = vectorCols; j < cols; j++) {
             double sum = 0;
@@ -550,11 +908,15 @@ final class VectorElementwise implements ElementwiseKernel {
 
     private static long sumStripFp32(ByteBuffer src, int rows, int cols, int j, ByteBuffer dst) {
         DoubleVector sum = DoubleVector.zero(DOUBLES);
-        IntVector nonZero = IntVector.zero(INTS_D);
+        IntVector zero = IntVector.zero(INTS_D);
+        IntVector one = IntVector.broadcast(INTS_D, 1);
+        IntVector absMask = IntVector.broadcast(INTS_D, 0x7fff_ffff);
+        IntVector nonZero = zero;
         for (int r = 0; r < rows; r++) {
             FloatVector x = FloatVector.fromByteBuffer(FLOATS_D, src, (r * cols + j) * 4, ORDER);
             sum = sum.add((DoubleVector) x.convertShape(VectorOperators.F2D, DOUBLES, 0));
-            nonZero = nonZero.lanewise(VectorOperators.ADD, 1, x.reinterpretAsInts().and(0x7fff_ffff).compare(VectorOperators.NE, 0));
+            nonZero = nonZero.add(zero
+                    .blend(one, ((IntVector) x.reinterpretShape(INTS_D, 0)).and(absMask).compare(VectorOperators.NE, zero)));
         }
         addStrip(dst, j, sum);
         return nonZero.reduceLanesToLong(VectorOperators.ADD);
@@ -562,31 +924,21 @@ final class VectorElementwise implements ElementwiseKernel {
 
     private static long sumStripBf16(ByteBuffer src, int rows, int cols, int j, ByteBuffer dst) {
         DoubleVector sum = DoubleVector.zero(DOUBLES);
-        IntVector nonZero = IntVector.zero(INTS_D);
+        IntVector zero = IntVector.zero(INTS_D);
+        IntVector one = IntVector.broadcast(INTS_D, 1);
+        IntVector magnitude = IntVector.broadcast(INTS_D, 0x7fff);
+        IntVector nonZero = zero;
         for (int r = 0; r < rows; r++) {
             IntVector codes = (IntVector) ShortVector.fromByteBuffer(SHORTS_D, src, (r * cols + j) * 2, ORDER)
                     .convertShape(VectorOperators.S2I, INTS_D, 0);
-            FloatVector x = codes.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector x = (FloatVector) codes.lanewise(VectorOperators.LSHL, 16).reinterpretShape(FLOATS_D, 0);
             sum = sum.add((DoubleVector) x.convertShape(VectorOperators.F2D, DOUBLES, 0));
-            nonZero = nonZero.lanewise(VectorOperators.ADD, 1, codes.and(0x7fff).compare(VectorOperators.NE, 0));
+            nonZero = nonZero.add(zero.blend(one, codes.and(magnitude).compare(VectorOperators.NE, zero)));
         }
         addStrip(dst, j, sum);
         return nonZero.reduceLanesToLong(VectorOperators.ADD);
     }
 
-    private static long sumStrip(ByteBuffer src, Precision storage, int rows, int cols, int j, ByteBuffer dst) {
-        DoubleVector sum = DoubleVector.zero(DOUBLES);
-        IntVector nonZero = IntVector.zero(INTS_D);
-        for (int r = 0; r < rows; r++) {
-            IntVector codes = (IntVector) ShortVector.fromByteBuffer(SHORTS_D, src, (r * cols + j) * 2, ORDER)
-                    .convertShape(VectorOperators.S2I, INTS_D, 0);
-            FloatVector x = VectorCodes.decode(storage, codes).reinterpretAsFloats();
-            sum = sum.add((DoubleVector) x.convertShape(VectorOperators.F2D, DOUBLES, 0));
-            nonZero = nonZero.lanewise(VectorOperators.ADD, 1, codes.and(0x7fff).compare(VectorOperators.NE, 0));
-        }
-        addStrip(dst, j, sum);
-        return nonZero.reduceLanesToLong(VectorOperators.ADD);
-    }
 
     /** dst[j..j + lanes) += the strip's sums, each rounded once to float. */
     private static void addStrip(ByteBuffer dst, int j, DoubleVector sum) {
@@ -596,51 +948,10 @@ final class VectorElementwise implements ElementwiseKernel {
         }
     }
 
-    /** Lanes holding a positive value (infinity included; NaN, both zeros and negatives not), bits compared as signed ints. */
-    private static VectorMask<Integer> positive(IntVector bits, Precision storage) {
-        int infinity = storage == Precision.FP16 ? 0x7c00 : storage == Precision.BF16 ? 0x7f80 : 0x7f80_0000;
-        return bits.compare(VectorOperators.GT, 0).and(bits.compare(VectorOperators.LE, infinity));
-    }
 
-    /** The mask as bits, lane l at bit l. */
-    private static long laneBits(VectorMask<Integer> mask) {
-        return IntVector.zero(INTS).blend(BIT_OF_LANE, mask).reduceLanes(VectorOperators.OR) & LANE_MASK;
-    }
 
-    /** ORs the bits of {@code mask} into {@code words} at element {@code i}, which may start anywhere. */
-    private static void orMaskBits(long[] words, int i, VectorMask<Integer> mask) {
-        orBits(words, i, laneBits(mask));
-    }
 
-    /** ORs {@code bits} (one per lane) into {@code words} at element {@code i}: two words when the lanes straddle them. */
-    private static void orBits(long[] words, int i, long bits) {
-        int shift = i & 63;
-        words[i >>> 6] |= bits << shift;
-        if (shift + LANES > 64) {
-            words[(i >>> 6) + 1] |= bits >>> (64 - shift);
-        }
-    }
 
-    /** The raw lanes: 16-bit codes (sign-extended) or float bits. */
-    private static IntVector loadLanes(ByteBuffer b, Precision storage, int i) {
-        return storage.isLow() ? VectorCodes.loadCodes(b, i) : VectorCodes.loadFloats(b, i).reinterpretAsInts();
-    }
 
-    /** Stores raw lanes: codes as they are, float bits rounded to {@code roundTo} on the way. */
-    private static void storeLanes(ByteBuffer b, Precision storage, Precision roundTo, int i, IntVector lanes) {
-        if (storage.isLow()) {
-            VectorCodes.storeCodes(lanes, b, i);
-        } else {
-            VectorCodes.storeFloats(VectorCodes.roundBits(roundTo, lanes).reinterpretAsFloats(), b, i);
-        }
-    }
 
-    /** Stores float bits already exact in {@code storage}: as codes (no rounding left to do) or as floats. */
-    private static void storeExact(ByteBuffer b, Precision storage, int i, IntVector bits) {
-        if (storage.isLow()) {
-            VectorCodes.storeCodes(VectorCodes.encodeExact(storage, bits), b, i);
-        } else {
-            VectorCodes.storeFloats(bits.reinterpretAsFloats(), b, i);
-        }
-    }
 }

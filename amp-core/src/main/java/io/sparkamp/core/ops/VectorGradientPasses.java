@@ -36,15 +36,18 @@ final class VectorGradientPasses implements GradientPasses {
     @Override
     public boolean scaleAndCheck(float[] values, double factor) {
         int end = values.length / LANES * LANES;
+        // Operands as vectors, not scalars: see VectorCodes on why a scalar operand can box every vector.
         FloatVector nan = FloatVector.zero(HALF_FLOATS);
         for (int i = 0; i < end; i += LANES) {
-            DoubleVector wide = (DoubleVector) FloatVector.fromArray(HALF_FLOATS, values, i).convertShape(VectorOperators.F2D, DOUBLES, 0);
-            FloatVector scaled = (FloatVector) wide.mul(factor).convertShape(VectorOperators.D2F, HALF_FLOATS, 0);
+            DoubleVector wide = (DoubleVector) FloatVector.fromArray(HALF_FLOATS, values, i)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            FloatVector scaled = (FloatVector) wide.mul(DoubleVector.broadcast(DOUBLES, factor))
+                    .convertShape(VectorOperators.D2F, HALF_FLOATS, 0);
             scaled.intoArray(values, i);
-            nan = nan.add(scaled.mul(0f));
+            nan = nan.add(scaled.mul(FloatVector.zero(HALF_FLOATS)));
         }
         boolean tailFinite = ScalarGradientPasses.scaleAndCheck(values, end, values.length, factor);
-        return !nan.test(VectorOperators.IS_NAN).anyTrue() && tailFinite;
+        return !hasNaN(nan) && tailFinite;
     }
 
     @Override
@@ -53,9 +56,17 @@ final class VectorGradientPasses implements GradientPasses {
         int end = off + count / lanes * lanes;
         FloatVector nan = FloatVector.zero(FLOATS);
         for (int i = off; i < end; i += lanes) {
-            nan = nan.add(FloatVector.fromArray(FLOATS, values, i).mul(0f));
+            nan = nan.add(FloatVector.fromArray(FLOATS, values, i).mul(FloatVector.zero(FLOATS)));
         }
-        return !nan.test(VectorOperators.IS_NAN).anyTrue() && Reductions.allFinite(values, end, off + count - end);
+        return !hasNaN(nan) && Reductions.allFinite(values, end, off + count - end);
+    }
+
+    /**
+     * Whether a lane is NaN, as {@code v != v}: {@code test(IS_NAN)} goes through a lane reinterpretation
+     * that JDK 17's C2 does not intrinsify once other vector shapes have run in the JVM (see VectorCodes).
+     */
+    private static boolean hasNaN(FloatVector v) {
+        return v.compare(VectorOperators.NE, v).anyTrue();
     }
 
     @Override
@@ -65,7 +76,8 @@ final class VectorGradientPasses implements GradientPasses {
         int end = off + count;
         int i = off;
         for (; i + 8 <= end; i += 8) {
-            DoubleVector a = (DoubleVector) FloatVector.fromArray(HALF_FLOATS, values, i).convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector a = (DoubleVector) FloatVector.fromArray(HALF_FLOATS, values, i).convertShape(VectorOperators.F2D,
+                    DOUBLES, 0);
             low = low.add(a.mul(a));
             if (TWO_HALVES) {
                 DoubleVector b = (DoubleVector) FloatVector.fromArray(HALF_FLOATS, values, i + 4)

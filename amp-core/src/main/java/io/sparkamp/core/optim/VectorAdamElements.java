@@ -29,7 +29,8 @@ final class VectorAdamElements implements AdamElements {
     @Override
     public void update(float[] params, float[] grads, float[] m, float[] v, int from, int to, AdamCoefficients c) {
         int end = from + (to - from) / LANES * LANES;
-        loop(params, grads, m, v, from, end, c.beta1(), 1.0 - c.beta1(), c.beta2(), 1.0 - c.beta2(), c.eps(), c.coupledDecay(),
+        loop(params, grads, m, v, from, end, c.beta1(), 1.0 - c.beta1(), c.beta2(), 1.0 - c.beta2(), c.eps(),
+                c.coupledDecay(),
                 c.biasCorrection2Sqrt(), c.stepSize(), c.shrink());
         tail.update(params, grads, m, v, end, to, c);
     }
@@ -37,21 +38,34 @@ final class VectorAdamElements implements AdamElements {
     private static void loop(float[] params, float[] grads, float[] m, float[] v, int from, int end, double beta1,
                              double oneMinusBeta1, double beta2, double oneMinusBeta2, double eps, double coupledDecay,
                              double biasCorrection2Sqrt, double stepSize, double shrink) {
-        // Conversions written out, no helper calls: a vector crossing a call C2 did not inline is boxed.
+        // Conversions written out, no helper calls: a vector crossing a call C2 did not inline is boxed. The
+        // coefficients are broadcast vectors, not scalar operands (see io.sparkamp.core.numeric.VectorCodes on
+        // why); C2 hoists the broadcasts out of the loop.
         for (int i = from; i < end; i += LANES) {
-            DoubleVector p = (DoubleVector) FloatVector.fromArray(FLOATS, params, i).convertShape(VectorOperators.F2D, DOUBLES, 0);
-            DoubleVector g = ((DoubleVector) FloatVector.fromArray(FLOATS, grads, i).convertShape(VectorOperators.F2D, DOUBLES, 0))
-                    .add(p.mul(coupledDecay));
-            DoubleVector m0 = (DoubleVector) FloatVector.fromArray(FLOATS, m, i).convertShape(VectorOperators.F2D, DOUBLES, 0);
-            DoubleVector v0 = (DoubleVector) FloatVector.fromArray(FLOATS, v, i).convertShape(VectorOperators.F2D, DOUBLES, 0);
-            FloatVector mNew = (FloatVector) m0.mul(beta1).add(g.mul(oneMinusBeta1)).convertShape(VectorOperators.D2F, FLOATS, 0);
-            FloatVector vNew = (FloatVector) v0.mul(beta2).add(g.mul(oneMinusBeta2).mul(g)).convertShape(VectorOperators.D2F, FLOATS, 0);
+            DoubleVector p = (DoubleVector) FloatVector.fromArray(FLOATS, params, i).convertShape(VectorOperators.F2D,
+                    DOUBLES, 0);
+            DoubleVector g = ((DoubleVector) FloatVector.fromArray(FLOATS, grads, i).convertShape(VectorOperators.F2D,
+                    DOUBLES, 0))
+                    .add(p.mul(DoubleVector.broadcast(DOUBLES, coupledDecay)));
+            DoubleVector m0 = (DoubleVector) FloatVector.fromArray(FLOATS, m, i).convertShape(VectorOperators.F2D, DOUBLES,
+                    0);
+            DoubleVector v0 = (DoubleVector) FloatVector.fromArray(FLOATS, v, i).convertShape(VectorOperators.F2D, DOUBLES,
+                    0);
+            FloatVector mNew = (FloatVector) m0.mul(DoubleVector.broadcast(DOUBLES, beta1)).add(g
+                    .mul(DoubleVector.broadcast(DOUBLES, oneMinusBeta1)))
+                    .convertShape(VectorOperators.D2F, FLOATS, 0);
+            FloatVector vNew = (FloatVector) v0.mul(DoubleVector.broadcast(DOUBLES, beta2)).add(g
+                    .mul(DoubleVector.broadcast(DOUBLES, oneMinusBeta2)).mul(g))
+                    .convertShape(VectorOperators.D2F, FLOATS, 0);
             mNew.intoArray(m, i);
             vNew.intoArray(v, i);
             DoubleVector denominator = ((DoubleVector) vNew.convertShape(VectorOperators.F2D, DOUBLES, 0))
-                    .lanewise(VectorOperators.SQRT).div(biasCorrection2Sqrt).add(eps);
-            DoubleVector step = ((DoubleVector) mNew.convertShape(VectorOperators.F2D, DOUBLES, 0)).mul(stepSize).div(denominator);
-            ((FloatVector) p.mul(shrink).sub(step).convertShape(VectorOperators.D2F, FLOATS, 0)).intoArray(params, i);
+                    .lanewise(VectorOperators.SQRT).div(DoubleVector.broadcast(DOUBLES, biasCorrection2Sqrt))
+                    .add(DoubleVector.broadcast(DOUBLES, eps));
+            DoubleVector step = ((DoubleVector) mNew.convertShape(VectorOperators.F2D, DOUBLES, 0))
+                    .mul(DoubleVector.broadcast(DOUBLES, stepSize)).div(denominator);
+            ((FloatVector) p.mul(DoubleVector.broadcast(DOUBLES, shrink)).sub(step).convertShape(VectorOperators.D2F, FLOATS,
+                    0)).intoArray(params, i);
         }
     }
 }
