@@ -33,6 +33,11 @@ final class AdamMoments {
     static final String M = "m";
     static final String V = "v";
 
+    /** The element loop this JVM runs (for benchmarks). */
+    static AdamElements elements() {
+        return ELEMENTS;
+    }
+
     private final String kind;
     private final int parameterCount;
     private final double beta1;
