@@ -18,6 +18,12 @@ public final class BatchRowSource implements RowSource {
     private final int rows;
     private final int features;
     private final int targets;
+    /**
+     * Every row's targets, read out of the batches once: a training step reads the targets of random rows,
+     * and one Arrow lookup each (validity bit, value, bounds checks) took several times the feature gather's
+     * Java time per row.
+     */
+    private final float[] targetValues;
 
     public BatchRowSource(List<TrainingBatch> batches) {
         this.batches = List.copyOf(batches);
@@ -39,6 +45,11 @@ public final class BatchRowSource implements RowSource {
         this.rows = total;
         this.features = Math.max(f, 0);
         this.targets = Math.max(t, 1);
+        this.targetValues = new float[Math.multiplyExact(rows, targets)];
+        for (int i = 0; i < batches.size(); i++) {
+            TrainingBatch b = batches.get(i);
+            b.readLabels(0, b.rows(), targetValues, firstRows[i] * targets);
+        }
         for (int i = 1; i < batches.size(); i++) {
             if (batches.get(i).features().precision() != batches.get(0).features().precision()) {
                 throw new IllegalArgumentException("batch " + i + " holds " + batches.get(i).features().precision()
@@ -86,8 +97,14 @@ public final class BatchRowSource implements RowSource {
 
     @Override
     public void copyTargets(int row, float[] dst, int off) {
-        int b = batchOf(row);
-        batches.get(b).readLabels(row - firstRows[b], 1, dst, off);
+        if (row < 0 || row >= rows) {
+            throw new IndexOutOfBoundsException("row " + row + " outside [0, " + rows + ")");
+        }
+        if (targets == 1) {
+            dst[off] = targetValues[row];
+        } else {
+            System.arraycopy(targetValues, row * targets, dst, off, targets);
+        }
     }
 
     private int batchOf(int row) {
