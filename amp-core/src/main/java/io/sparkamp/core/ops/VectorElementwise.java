@@ -459,10 +459,12 @@ final class VectorElementwise implements ElementwiseKernel {
         Precision from = in.storage();
         Precision to = out.storage();
         int vectorEnd = count - count % 64;
-        if (scale == 1f && from == to && from.isLow()) {
-            maskCodes(in.buffer(), out.buffer(), vectorEnd, mask);
-        } else if (scale == 1f && from == to && in.isExactIn(roundTo)) {
-            maskFloats(in.buffer(), out.buffer(), vectorEnd, mask);
+        if (scale == 1f && from == to && in.isExactIn(roundTo)) { // masking alone: nothing to round
+            if (from.isLow()) {
+                maskCodes(in.buffer(), out.buffer(), vectorEnd, mask);
+            } else {
+                maskFloats(in.buffer(), out.buffer(), vectorEnd, mask);
+            }
         } else if (from == Precision.FP32 && scale == 1f && to == Precision.BF16) {
             maskRoundBf16Codes(in.buffer(), out.buffer(), vectorEnd, mask);
         } else if (from == Precision.FP32 && scale == 1f && to == Precision.FP32 && roundTo == Precision.FP16) {
