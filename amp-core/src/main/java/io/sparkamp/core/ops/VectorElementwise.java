@@ -190,24 +190,28 @@ final class VectorElementwise implements ElementwiseKernel {
         IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
         IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
         IntVector quietCode = IntVector.broadcast(INTS, 0x0040);
-        IntVector low = IntVector.broadcast(INTS, 0xffff);
         IntVector zero = IntVector.broadcast(INTS, 0);
         IntVector infinityCode = IntVector.broadcast(INTS, 0x7f80);
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
             IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretShape(INTS, 0));
             IntVector product = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
-            product = product.blend(bits.and(high).or(quietBit), bits.and(absMask).compare(VectorOperators.GT, infinity));
+            // NaN lanes are fixed only where there are any (the test is one compare; the fix three more operations).
+            VectorMask<Integer> nanProduct = bits.and(absMask).compare(VectorOperators.GT, infinity);
+            if (nanProduct.anyTrue()) {
+                product = product.blend(bits.and(high).or(quietBit), nanProduct);
+            }
             IntVector sum = ((IntVector) ((FloatVector) product.reinterpretShape(FLOATS, 0))
                     .add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretShape(INTS, 0));
             IntVector codes = sum.add(sum.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias)
-                    .lanewise(VectorOperators.LSHR, 16);
+                    .lanewise(VectorOperators.LSHR, 16); // 16 bits: a logical shift of 32
             // A NaN sum (only from a NaN or infinite operand): keep it a NaN code.
-            codes = codes.blend(sum.lanewise(VectorOperators.LSHR, 16).or(quietCode), sum.and(absMask)
-                    .compare(VectorOperators.GT, infinity));
+            VectorMask<Integer> nanSum = sum.and(absMask).compare(VectorOperators.GT, infinity);
+            if (nanSum.anyTrue()) {
+                codes = codes.blend(sum.lanewise(VectorOperators.LSHR, 16).or(quietCode), nanSum);
+            }
             if (relu != null) {
-                VectorMask<Integer> positive = codes.and(low).compare(VectorOperators.GT, zero)
-                        .and(codes.and(low).compare(VectorOperators.LE, infinityCode));
+                VectorMask<Integer> positive = codes.compare(VectorOperators.GT, zero).and(codes.compare(VectorOperators.LE, infinityCode));
                 codes = zero.blend(codes, positive);
                 long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
                 relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
@@ -536,8 +540,11 @@ final class VectorElementwise implements ElementwiseKernel {
                 IntVector v = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
                 IntVector top = v.lanewise(VectorOperators.LSHR, 16);
                 IntVector codes = v.add(top.and(one)).add(roundingBias).lanewise(VectorOperators.LSHR, 16);
-                IntVector nan = top.blend(top.or(quietCode), top.and(payloadTop).compare(VectorOperators.EQ, zero));
-                codes = codes.blend(nan, v.and(absMask).compare(VectorOperators.GT, infinity));
+                VectorMask<Integer> isNan = v.and(absMask).compare(VectorOperators.GT, infinity);
+                if (isNan.anyTrue()) { // fixed only where there are any, as in the epilogue
+                    IntVector nan = top.blend(top.or(quietCode), top.and(payloadTop).compare(VectorOperators.EQ, zero));
+                    codes = codes.blend(nan, isNan);
+                }
                 codes = zero.blend(codes, set);
                 ((ShortVector) codes.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0))
                         .intoByteBuffer(dst, i * 2, ORDER);
@@ -777,9 +784,13 @@ final class VectorElementwise implements ElementwiseKernel {
             IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
             IntVector top = bits.lanewise(VectorOperators.LSHR, 16); // BF16 encoding (VectorCodes), written out
             IntVector codes = bits.add(top.and(one)).add(roundingBias).lanewise(VectorOperators.LSHR, 16);
-            IntVector nanCode = top.blend(top.or(quietCode), top.and(payloadTop).compare(VectorOperators.EQ, zero));
-            codes = codes.blend(nanCode, bits.and(absMask).compare(VectorOperators.GT, infinity));
-            VectorMask<Integer> isNonZero = bits.and(absMask).compare(VectorOperators.NE, zero);
+            IntVector abs = bits.and(absMask);
+            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, infinity);
+            if (isNan.anyTrue()) { // fixed only where there are any, as in the epilogue
+                IntVector nanCode = top.blend(top.or(quietCode), top.and(payloadTop).compare(VectorOperators.EQ, zero));
+                codes = codes.blend(nanCode, isNan);
+            }
+            VectorMask<Integer> isNonZero = abs.compare(VectorOperators.NE, zero);
             nonZero = nonZero.add(zero.blend(one, isNonZero));
             underflowed = underflowed.add(zero
                     .blend(one, isNonZero.and(codes.and(roundingBias).compare(VectorOperators.EQ, zero))));
