@@ -245,10 +245,12 @@ final class VectorElementwise implements ElementwiseKernel {
             IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, c, (base + j) * 4, ORDER)
                     .reinterpretShape(INTS, 0));
             IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
-            IntVector nan = bits.and(high); // BF16 rounding (VectorCodes), written out
-            nan = nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero));
-            ((FloatVector) rounded.blend(nan, bits.and(absMask).compare(VectorOperators.GT, infinity))
-                    .reinterpretShape(FLOATS, 0))
+            VectorMask<Integer> isNan = bits.and(absMask).compare(VectorOperators.GT, infinity);
+            if (isNan.anyTrue()) { // BF16 rounding (VectorCodes), written out; NaN fixed only where there is one
+                IntVector nan = bits.and(high);
+                rounded = rounded.blend(nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero)), isNan);
+            }
+            ((FloatVector) rounded.reinterpretShape(FLOATS, 0))
                     .add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).intoByteBuffer(dst, (dstBase + j) * 4, ORDER);
         }
     }
@@ -267,9 +269,12 @@ final class VectorElementwise implements ElementwiseKernel {
             int i = base + j;
             IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, o, i * 4, ORDER).reinterpretShape(INTS, 0));
             IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
-            IntVector nan = bits.and(high);
-            nan = nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero));
-            bits = rounded.blend(nan, bits.and(absMask).compare(VectorOperators.GT, infinity));
+            VectorMask<Integer> isNan = bits.and(absMask).compare(VectorOperators.GT, infinity);
+            if (isNan.anyTrue()) { // NaN fixed only where there is one
+                IntVector nan = bits.and(high);
+                rounded = rounded.blend(nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero)), isNan);
+            }
+            bits = rounded;
             if (relu != null) {
                 VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero)
                         .and(bits.compare(VectorOperators.LE, infinity));
@@ -569,9 +574,12 @@ final class VectorElementwise implements ElementwiseKernel {
                         .compare(VectorOperators.NE, zero);
                 IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
                 IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
-                IntVector nan = bits.and(high); // BF16 rounding (VectorCodes), written out
-                nan = nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero));
-                rounded = rounded.blend(nan, bits.and(absMask).compare(VectorOperators.GT, infinity));
+                VectorMask<Integer> isNan = bits.and(absMask).compare(VectorOperators.GT, infinity);
+                if (isNan.anyTrue()) { // BF16 rounding (VectorCodes), written out; NaN fixed only where there is one
+                    IntVector nan = bits.and(high);
+                    rounded = rounded.blend(nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero)),
+                            isNan);
+                }
                 ((FloatVector) zero.blend(rounded, set).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
             }
         }
@@ -829,10 +837,13 @@ final class VectorElementwise implements ElementwiseKernel {
         for (int i = 0; i < end; i += LANES) {
             IntVector bits = (IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0);
             IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
-            IntVector nan = bits.and(high); // BF16 rounding (VectorCodes), written out
-            nan = nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero));
-            rounded = rounded.blend(nan, bits.and(absMask).compare(VectorOperators.GT, infinity));
-            VectorMask<Integer> isNonZero = bits.and(absMask).compare(VectorOperators.NE, zero);
+            IntVector abs = bits.and(absMask);
+            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, infinity);
+            if (isNan.anyTrue()) { // BF16 rounding (VectorCodes), written out; NaN fixed only where there is one
+                IntVector nan = bits.and(high);
+                rounded = rounded.blend(nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero)), isNan);
+            }
+            VectorMask<Integer> isNonZero = abs.compare(VectorOperators.NE, zero);
             nonZero = nonZero.add(zero.blend(one, isNonZero));
             underflowed = underflowed.add(zero.blend(one, isNonZero.and(rounded.and(absMask).compare(VectorOperators.EQ, zero))));
             ((FloatVector) rounded.reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
