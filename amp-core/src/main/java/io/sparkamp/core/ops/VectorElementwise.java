@@ -800,8 +800,8 @@ final class VectorElementwise implements ElementwiseKernel {
             }
             VectorMask<Integer> isNonZero = abs.compare(VectorOperators.NE, zero);
             nonZero = nonZero.add(zero.blend(one, isNonZero));
-            underflowed = underflowed.add(zero
-                    .blend(one, isNonZero.and(codes.and(roundingBias).compare(VectorOperators.EQ, zero))));
+            underflowed = underflowed.add(
+                    zero.blend(one, isNonZero.and(codes.and(roundingBias).compare(VectorOperators.EQ, zero))));
             ((ShortVector) codes.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(dst, i * 2, ORDER);
         }
         counts[0] += nonZero.reduceLanesToLong(VectorOperators.ADD);
@@ -939,8 +939,8 @@ final class VectorElementwise implements ElementwiseKernel {
         for (int r = 0; r < rows; r++) {
             FloatVector x = FloatVector.fromByteBuffer(FLOATS_D, src, (r * cols + j) * 4, ORDER);
             sum = sum.add((DoubleVector) x.convertShape(VectorOperators.F2D, DOUBLES, 0));
-            nonZero = nonZero.add(zero
-                    .blend(one, ((IntVector) x.reinterpretShape(INTS_D, 0)).and(absMask).compare(VectorOperators.NE, zero)));
+            IntVector bits = (IntVector) x.reinterpretShape(INTS_D, 0);
+            nonZero = nonZero.add(zero.blend(one, bits.and(absMask).compare(VectorOperators.NE, zero)));
         }
         addStrip(dst, j, sum);
         return nonZero.reduceLanesToLong(VectorOperators.ADD);

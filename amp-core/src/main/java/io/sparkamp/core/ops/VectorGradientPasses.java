@@ -76,8 +76,8 @@ final class VectorGradientPasses implements GradientPasses {
         int end = off + count;
         int i = off;
         for (; i + 8 <= end; i += 8) {
-            DoubleVector a = (DoubleVector) FloatVector.fromArray(HALF_FLOATS, values, i).convertShape(VectorOperators.F2D,
-                    DOUBLES, 0);
+            DoubleVector a = (DoubleVector) FloatVector.fromArray(HALF_FLOATS, values, i)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
             low = low.add(a.mul(a));
             if (TWO_HALVES) {
                 DoubleVector b = (DoubleVector) FloatVector.fromArray(HALF_FLOATS, values, i + 4)

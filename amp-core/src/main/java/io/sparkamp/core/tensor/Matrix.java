@@ -1,5 +1,6 @@
 package io.sparkamp.core.tensor;
 
+import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.LowPrecisionBuffers;
 import io.sparkamp.core.numeric.Precision;
 import org.apache.arrow.memory.util.MemoryUtil;
@@ -193,10 +194,10 @@ public final class Matrix {
 
     /** Stores {@code src[off..off + size())}, rounded to nearest-even when held as codes. */
     public void writeFloats(float[] src, int off) {
-        if (storage.isLow()) {
-            ByteBuffer floats = ByteBuffer.allocate(size() * 4).order(ORDER);
-            floats.asFloatBuffer().put(src, off, size());
-            LowPrecisionBuffers.encode(storage, floats, 0, buffer, 0, size());
+        if (storage.isLow()) { // encoded straight from the array: one pass, then one copy of the codes
+            short[] codes = new short[size()];
+            LowPrecisionArrays.encode(storage, src, off, codes, 0, size());
+            buffer.asShortBuffer().put(codes);
         } else {
             buffer.asFloatBuffer().put(src, off, size());
         }
