@@ -69,4 +69,9 @@ final class TimedGemmKernel implements GemmKernel {
     public Precision operandStorage(Precision precision) {
         return kernel.operandStorage(precision);
     }
+
+    @Override
+    public boolean roundsProduct(Precision precision) {
+        return kernel.roundsProduct(precision);
+    }
 }

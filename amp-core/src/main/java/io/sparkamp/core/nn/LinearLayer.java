@@ -12,7 +12,9 @@ import io.sparkamp.core.tensor.Workspace;
  * codes, or FP32 values already rounded where the kernel computes in FP32), is kept for backward as it
  * was given when it already is in that form, multiplied with the low-precision weights with FP32
  * accumulation, the product rounded to the low precision (an overflow becomes ±inf and is detected
- * downstream), then the bias added and the sum rounded again, in one pass. Next to a ReLU (linked by
+ * downstream), then the bias added and the sum rounded again, in one pass. Where the kernel rounds a 16-bit
+ * product itself ({@link io.sparkamp.core.ops.Gemm#roundsProduct}), the products come out of the GEMM as
+ * 16-bit codes, half the bytes to write and read back, and the input gradient needs no rounding pass. Next to a ReLU (linked by
  * {@link Sequential}) that pass also applies the ReLU after it, and the rounding of the input gradient
  * applies the mask of the ReLU before it: the same values as the separate passes, fewer trips through memory.
  */
@@ -69,7 +71,8 @@ final class LinearLayer implements Layer, ActivationMemory {
         Workspace ws = ctx.workspace();
         int rows = input.rows();
         Matrix x = operand(ws, input, matmul, storage, "input");
-        Matrix product = ws.matrix(this, "product", Precision.FP32, rows, out);
+        boolean codes = storage == matmul && ctx.gemm().roundsProduct(matmul);
+        Matrix product = ws.matrix(this, "product", codes ? matmul : Precision.FP32, rows, out);
         ctx.gemm().multiply(matmul, false, false, rows, out, in, x, weights(ctx, storage), product, false);
         Precision outStorage = pointwise.isLow() && storage == pointwise ? pointwise : Precision.FP32;
         Matrix y = ws.matrix(this, "output", outStorage, rows, out);
@@ -115,9 +118,16 @@ final class LinearLayer implements Layer, ActivationMemory {
         ctx.gemm().multiply(matmul, true, false, in, out, rows, savedInput, g, paramGrads.slice(weightOffset, in, out), true);
         Matrix gradInput = null;
         if (needInputGrad) {
-            Matrix product = ws.matrix(this, "gradProduct", Precision.FP32, rows, in);
+            boolean codes = matmul.isLow() && storage == matmul && ctx.gemm().roundsProduct(matmul);
+            Matrix product = ws.matrix(this, codes ? "gradInput" : "gradProduct", codes ? matmul : Precision.FP32, rows, in);
             ctx.gemm().multiply(matmul, false, true, rows, in, out, g, weights(ctx, storage), product, false);
-            if (matmul.isLow()) {
+            if (codes) { // rounded by the GEMM: masking it is exact and can be done in place
+                gradInput = product;
+                if (previousRelu != null) {
+                    Elementwise.maskScale(product, previousRelu.positive(), 1f, matmul, product);
+                    previousRelu.acceptMaskedGradient(gradInput);
+                }
+            } else if (matmul.isLow()) {
                 gradInput = ws.matrix(this, "gradInput", storage, rows, in);
                 if (previousRelu != null) { // round and mask in one pass; the ReLU then passes it on
                     Elementwise.maskScale(product, previousRelu.positive(), 1f, matmul, gradInput);

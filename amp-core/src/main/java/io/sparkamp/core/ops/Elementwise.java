@@ -19,13 +19,16 @@ public final class Elementwise {
     /**
      * {@code out = round_pointwise(round_matmul(product) + bias[biasOff + col])} for every row of the FP32
      * {@code product}: a Linear layer's output, the product rounded to the matmul precision before the bias
-     * add and the sum rounded again (as a 16-bit matmul followed by a 16-bit add). With a {@code relu} mask
+     * add and the sum rounded again (as a 16-bit matmul followed by a 16-bit add). The product may also be
+     * held as {@code matmul} codes, already rounded by the GEMM ({@link Gemm#roundsProduct}). With a {@code relu} mask
      * (else null) a following ReLU is fused in: negative values, zeros and NaN become 0 and the bit of
      * every positive value is set, as {@link #relu} would do on {@code out}.
      */
     public static void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
                                     long[] relu) {
-        requireStorage("product", product, Precision.FP32);
+        if (product.storage() != Precision.FP32 && product.storage() != matmul) {
+            throw new IllegalArgumentException("bias epilogue: the product is FP32 or " + matmul + " codes, got " + product);
+        }
         requireSameShape(product, out);
         requireRounding(out, pointwise);
         if (biasOff < 0 || (long) biasOff + product.cols() > bias.length) {

@@ -17,7 +17,8 @@ interface ElementwiseKernel {
 
     /**
      * The epilogue of {@code Y = X·W + b}: {@code out = round_pointwise(round_matmul(product) + bias[biasOff + col])},
-     * each row of the FP32 {@code product} getting the same bias; with a {@code relu} mask, a following ReLU
+     * each row of the {@code product} (FP32, or {@code matmul} codes the GEMM rounded) getting the same bias;
+     * with a {@code relu} mask, a following ReLU
      * fused in: {@code max(out, 0)} (NaN gives 0) and the bit of every positive value set.
      */
     void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out, long[] relu);

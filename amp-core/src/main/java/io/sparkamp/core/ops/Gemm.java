@@ -50,8 +50,9 @@ public final class Gemm {
         requireSize("A", a, (long) m * k, m + "x" + k);
         requireSize("B", b, (long) k * n, k + "x" + n);
         requireSize("C", c, (long) m * n, m + "x" + n);
-        if (c.storage() != Precision.FP32) {
-            throw new IllegalArgumentException("gemm: the result is FP32, got " + c);
+        if (c.storage() != Precision.FP32 && (c.storage() != precision || accumulate || !kernel.roundsProduct(precision))) {
+            throw new IllegalArgumentException("gemm: the result is FP32" + (roundsProduct(precision) ? " (or " + precision
+                    + " codes when not accumulating)" : "") + ", got " + c);
         }
         if (a.storage() != b.storage() || (a.storage() != precision && a.storage() != Precision.FP32)) {
             throw new IllegalArgumentException("gemm: a " + precision + " multiply needs both operands as " + precision
@@ -63,6 +64,11 @@ public final class Gemm {
     /** How the kernel wants the operands of a {@code precision} multiply held (see {@link GemmKernel#operandStorage}). */
     public Precision operandStorage(Precision precision) {
         return kernel.operandStorage(precision);
+    }
+
+    /** Whether a {@code precision} product may be asked for as {@code precision} codes (see {@link GemmKernel#roundsProduct}). */
+    public boolean roundsProduct(Precision precision) {
+        return precision.isLow() && kernel.roundsProduct(precision);
     }
 
     private static void requireSize(String operand, Matrix m, long size, String shape) {

@@ -27,8 +27,8 @@ public interface GemmKernel {
     /**
      * A {@code precision} multiply of {@link Matrix} operands: {@code a} and {@code b} held alike, as
      * {@code precision} (FP16/BF16 codes: 16-bit inputs, FP32 accumulation) or as FP32 values (for a 16-bit
-     * multiply, values already rounded to it; see {@link #operandStorage}); {@code c} FP32; shapes as in the
-     * array forms. The default copies through heap arrays; a kernel that reads off-heap memory in place
+     * multiply, values already rounded to it; see {@link #operandStorage}); {@code c} FP32, or {@code precision}
+     * codes where {@link #roundsProduct} says so (never when accumulating); shapes as in the array forms. The default copies through heap arrays; a kernel that reads off-heap memory in place
      * overrides it.
      */
     default void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k,
@@ -43,5 +43,16 @@ public interface GemmKernel {
      */
     default Precision operandStorage(Precision precision) {
         return precision;
+    }
+
+    /**
+     * Whether the {@link Matrix} form can write the FP32-accumulated product of a {@code precision} multiply
+     * straight as {@code precision} codes, rounded once to nearest even by the kernel: a 16-bit result is
+     * then half the bytes to write and to read back, and needs no rounding pass of its own. A kernel that
+     * says yes must give the bits {@code precision.round} gives the FP32 product, except that it may flush
+     * results below the smallest normal to zero (a native BF16 conversion does).
+     */
+    default boolean roundsProduct(Precision precision) {
+        return false;
     }
 }

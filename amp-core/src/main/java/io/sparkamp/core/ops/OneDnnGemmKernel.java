@@ -60,6 +60,7 @@ final class OneDnnGemmKernel implements GemmKernel {
     private static final dnnl_engine ENGINE = new dnnl_engine();
     private static final Map<Key, Matmul> PRIMITIVES = new ConcurrentHashMap<>();
     private static final Map<Precision, Boolean> NATIVE_PRECISIONS = new ConcurrentHashMap<>();
+    private static final Map<Precision, Boolean> ROUNDED_PRODUCTS = new ConcurrentHashMap<>();
 
     static {
         check(dnnl_engine_create(ENGINE, dnnl_cpu, 0), "dnnl_engine_create");
@@ -84,6 +85,24 @@ final class OneDnnGemmKernel implements GemmKernel {
                 return true;
             } catch (Unimplemented e) {
                 LOG.info("oneDNN has no {} matmul on this CPU; {} inputs are widened to FP32 first", p, p);
+                return false;
+            }
+        });
+    }
+
+    /**
+     * A 16-bit product as 16-bit codes where oneDNN multiplies that precision itself: the conversion runs
+     * in the kernel's store (round to nearest even; with {@code vcvtneps2bf16} a BF16 result below the
+     * smallest normal becomes zero, as the BF16 dot product already treats such inputs).
+     */
+    @Override
+    public boolean roundsProduct(Precision precision) {
+        return precision.isLow() && natively(precision) && ROUNDED_PRODUCTS.computeIfAbsent(precision, p -> {
+            try {
+                matmul(new Key(p, false, false, 8, 8, 8, false, p));
+                return true;
+            } catch (Unimplemented e) {
+                LOG.info("oneDNN has no {} matmul with a {} result on this CPU; the product is kept in FP32", p, p);
                 return false;
             }
         });
@@ -177,19 +196,19 @@ final class OneDnnGemmKernel implements GemmKernel {
             pa = a.isOffHeap() ? s.aAddress.at(a) : s.copyA(a);
             pb = b.isOffHeap() ? s.bAddress.at(b) : s.copyB(b);
         }
-        Key key = new Key(operands, transA, transB, m, n, k, accumulate);
+        Key key = new Key(operands, transA, transB, m, n, k, accumulate, c.storage());
         if (c.isOffHeap()) {
             execute(s, key, pa, pb, s.cAddress.at(c));
             return;
         }
-        int size = m * n;
-        s.c = ensure(s.c, size);
+        int bytes = (int) c.bytes();
+        s.c = ensure(s.c, (bytes + 3) / 4);
         FloatPointer out = s.c.position(0);
         if (accumulate) {
-            out.asByteBuffer().order(ByteOrder.nativeOrder()).put(0, c.buffer(), 0, size * 4);
+            out.asByteBuffer().order(ByteOrder.nativeOrder()).put(0, c.buffer(), 0, bytes);
         }
         execute(s, key, pa, pb, out);
-        c.buffer().put(0, out.position(0).asByteBuffer().order(ByteOrder.nativeOrder()), 0, size * 4);
+        c.buffer().put(0, out.position(0).asByteBuffer().order(ByteOrder.nativeOrder()), 0, bytes);
     }
 
     /** Empty products: oneDNN is not asked about zero-sized dimensions. An empty sum is 0. */
@@ -299,12 +318,17 @@ final class OneDnnGemmKernel implements GemmKernel {
         }
     }
 
-    /** What a primitive depends on. */
-    private record Key(Precision precision, boolean transA, boolean transB, int m, int n, int k, boolean accumulate) {
+    /** What a primitive depends on: {@code out} is the result's type (FP32, or the inputs' 16 bits). */
+    private record Key(Precision precision, boolean transA, boolean transB, int m, int n, int k, boolean accumulate,
+                       Precision out) {
+        Key(Precision precision, boolean transA, boolean transB, int m, int n, int k, boolean accumulate) {
+            this(precision, transA, transB, m, n, k, accumulate, Precision.FP32);
+        }
+
         @Override
         public String toString() {
             return precision + " " + (transA ? "T" : "N") + (transB ? "T" : "N") + " m=" + m + " n=" + n + " k=" + k
-                    + (accumulate ? " +c" : "");
+                    + (accumulate ? " +c" : "") + (out != Precision.FP32 ? " -> " + out : "");
         }
     }
 
@@ -339,7 +363,7 @@ final class OneDnnGemmKernel implements GemmKernel {
             // op(a) is m×k: stored m×k (strides k,1) or, transposed, k×m (strides 1,m). Same for op(b), k×n.
             dnnl_memory_desc src = memoryDesc(key.m, key.k, type, key.transA ? new long[] {1, key.m} : new long[] {key.k, 1});
             dnnl_memory_desc weights = memoryDesc(key.k, key.n, type, key.transB ? new long[] {1, key.k} : new long[] {key.n, 1});
-            dnnl_memory_desc dst = memoryDesc(key.m, key.n, dnnl_f32, new long[] {key.n, 1});
+            dnnl_memory_desc dst = memoryDesc(key.m, key.n, dataType(key.out), new long[] {key.n, 1});
             dnnl_primitive_attr attr = new dnnl_primitive_attr();
             check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create");
             dnnl_post_ops postOps = null;

@@ -57,4 +57,9 @@ final class PrecisionRoutingKernel implements GemmKernel {
     public Precision operandStorage(Precision precision) {
         return routes.get(precision).operandStorage(precision);
     }
+
+    @Override
+    public boolean roundsProduct(Precision precision) {
+        return routes.get(precision).roundsProduct(precision);
+    }
 }

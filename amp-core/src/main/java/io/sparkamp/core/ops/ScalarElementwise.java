@@ -15,12 +15,11 @@ final class ScalarElementwise implements ElementwiseKernel {
     @Override
     public void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
                              long[] relu) {
-        ByteBuffer c = product.buffer();
         int cols = product.cols();
         for (int r = 0; r < product.rows(); r++) {
             int base = r * cols;
             for (int j = 0; j < cols; j++) {
-                float v = pointwise.round(matmul.round(c.getFloat((base + j) * 4)) + bias[biasOff + j]);
+                float v = pointwise.round(matmul.round(product.get(base + j)) + bias[biasOff + j]);
                 if (relu != null) {
                     int i = base + j;
                     if (v > 0f) {

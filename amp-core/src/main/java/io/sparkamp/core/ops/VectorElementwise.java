@@ -66,6 +66,10 @@ final class VectorElementwise implements ElementwiseKernel {
         int cols = product.cols();
         int rows = product.rows();
         Precision storage = out.storage();
+        if (product.storage().isLow()) { // a product the GEMM already rounded: codes in, codes out
+            epilogueFromCodes(product, matmul, bias, biasOff, pointwise, out, relu);
+            return;
+        }
         boolean fp16Codes = matmul == Precision.FP16 && pointwise == Precision.FP16 && storage == Precision.FP16;
         boolean written = matmul == pointwise && (storage == matmul || storage == Precision.FP32) || fp16Codes;
         if (cols < LANES || !written) { // the combinations no layer produces run the scalar loops
@@ -96,6 +100,139 @@ final class VectorElementwise implements ElementwiseKernel {
                 epilogueTail(product, out, r * cols + vectorCols, cols - vectorCols, bias, biasOff + vectorCols, matmul,
                         pointwise, relu);
             }
+        }
+    }
+
+    /** The epilogue of a product the GEMM wrote as 16-bit codes (already rounded to the matmul precision). */
+    private void epilogueFromCodes(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
+                                   long[] relu) {
+        int cols = product.cols();
+        int rows = product.rows();
+        Precision storage = product.storage();
+        if (cols < LANES || matmul != storage || pointwise != storage || out.storage() != storage) {
+            scalar.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, relu);
+            return;
+        }
+        if (relu != null) {
+            java.util.Arrays.fill(relu, 0, (rows * cols + 63) >>> 6, 0L);
+        }
+        int vectorCols = cols - cols % LANES;
+        for (int r = 0; r < rows; r++) {
+            if (storage == Precision.BF16) {
+                epilogueRowBf16FromCodes(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu);
+            } else {
+                epilogueRowFp16FromCodes(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu);
+            }
+        }
+        if (vectorCols < cols) {
+            for (int r = 0; r < rows; r++) {
+                epilogueTail(product, out, r * cols + vectorCols, cols - vectorCols, bias, biasOff + vectorCols, matmul,
+                        pointwise, relu);
+            }
+        }
+    }
+
+    /** BF16 run, product rounded by the GEMM: widen the code, add the bias, round, keep the code. */
+    private static void epilogueRowBf16FromCodes(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
+                                                 long[] relu) {
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector quietCode = IntVector.broadcast(INTS, 0x0040);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector infinityCode = IntVector.broadcast(INTS, 0x7f80);
+        for (int j = 0; j < width; j += LANES) {
+            int i = base + j;
+            IntVector product = ((IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, c, i * 2, ORDER)
+                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
+            IntVector sum = ((IntVector) ((FloatVector) product.reinterpretShape(FLOATS, 0))
+                    .add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretShape(INTS, 0));
+            IntVector codes = sum.add(sum.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias)
+                    .lanewise(VectorOperators.LSHR, 16); // 16 bits: a logical shift of 32
+            VectorMask<Integer> nanSum = sum.and(absMask).compare(VectorOperators.GT, infinity);
+            if (nanSum.anyTrue()) { // only from a NaN or infinite operand: keep it a NaN code
+                codes = codes.blend(sum.lanewise(VectorOperators.LSHR, 16).or(quietCode), nanSum);
+            }
+            if (relu != null) {
+                VectorMask<Integer> positive = codes.compare(VectorOperators.GT, zero).and(codes.compare(VectorOperators.LE, infinityCode));
+                codes = zero.blend(codes, positive);
+                long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+                relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
+                if ((i & 63) + LANES > 64) {
+                    relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
+                }
+            }
+            ((ShortVector) codes.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(o, i * 2, ORDER);
+        }
+    }
+
+    /** FP16 run, product rounded by the GEMM: widen the code, add the bias, round to FP16, keep the code. */
+    private static void epilogueRowFp16FromCodes(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
+                                                 long[] relu) {
+        IntVector magnitudeMask = IntVector.broadcast(INTS, 0x7fff);
+        FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
+        FloatVector down = FloatVector.broadcast(FLOATS, 0x1p-112f);
+        IntVector specialBias = IntVector.broadcast(INTS, 0x7000_0000);
+        IntVector infinityCode = IntVector.broadcast(INTS, 0x7c00);
+        IntVector codeSign = IntVector.broadcast(INTS, 0x8000);
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector exponent = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector minExponent = IntVector.broadcast(INTS, 0x3880_0000);
+        IntVector maxExponent = IntVector.broadcast(INTS, 0x4700_0000);
+        IntVector magicOffset = IntVector.broadcast(INTS, 0x06c0_0000);
+        IntVector nanPayload = IntVector.broadcast(INTS, 0x007f_e000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector signBit = IntVector.broadcast(INTS, 0x8000_0000);
+        IntVector infinity = exponent;
+        IntVector rebias = IntVector.broadcast(INTS, 0x3800_0000);
+        IntVector minNormal = IntVector.broadcast(INTS, 0x3880_0000);
+        FloatVector half = FloatVector.broadcast(FLOATS, 0.5f);
+        IntVector halfBits = IntVector.broadcast(INTS, 0x3f00_0000);
+        IntVector payloadBits = IntVector.broadcast(INTS, 0x3ff);
+        for (int j = 0; j < width; j += LANES) {
+            int i = base + j;
+            IntVector product = (IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, c, i * 2, ORDER)
+                    .convertShape(VectorOperators.S2I, INTS, 0);
+            IntVector magnitude = product.and(magnitudeMask); // FP16 decoding (VectorCodes), written out
+            IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
+            IntVector widened = (IntVector) ((FloatVector) shifted.reinterpretShape(FLOATS, 0)).mul(up).reinterpretShape(INTS, 0);
+            widened = widened.blend(shifted.add(specialBias), magnitude.compare(VectorOperators.GE, infinityCode))
+                    .or(product.and(codeSign).lanewise(VectorOperators.LSHL, 16));
+            FloatVector sum = ((FloatVector) widened.reinterpretShape(FLOATS, 0)).add(FloatVector.fromArray(FLOATS, bias, biasOff + j));
+            IntVector bits = (IntVector) sum.reinterpretShape(INTS, 0);
+            IntVector abs = bits.and(absMask); // FP16 rounding of the sum (VectorCodes), written out
+            FloatVector magic = (FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+                    .reinterpretShape(FLOATS, 0);
+            IntVector rounded = (IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
+                    .mul(down).reinterpretShape(INTS, 0);
+            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
+            if (isNan.anyTrue()) {
+                IntVector payload = abs.and(nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
+            }
+            bits = rounded.or(bits.and(signBit));
+            if (relu != null) {
+                VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero).and(bits.compare(VectorOperators.LE, infinity));
+                bits = zero.blend(bits, positive);
+                long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+                relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
+                if ((i & 63) + LANES > 64) {
+                    relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
+                }
+            }
+            // The value is exact in FP16: re-bias a normal; a subnormal is its multiple of 2^-24; NaN stays NaN.
+            abs = bits.and(absMask);
+            IntVector code = abs.sub(rebias).lanewise(VectorOperators.LSHR, 13);
+            IntVector subnormal = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(half).reinterpretShape(INTS, 0))
+                    .sub(halfBits);
+            code = code.blend(subnormal, abs.compare(VectorOperators.LT, minNormal));
+            code = code.blend(infinityCode, abs.compare(VectorOperators.EQ, infinity));
+            code = code.blend(abs.lanewise(VectorOperators.LSHR, 13).and(payloadBits).or(infinityCode),
+                    abs.compare(VectorOperators.GT, infinity)); // the payload an FP16 NaN kept (never 0)
+            code = code.or(bits.lanewise(VectorOperators.LSHR, 16).and(codeSign));
+            ((ShortVector) code.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(o, i * 2, ORDER);
         }
     }
 

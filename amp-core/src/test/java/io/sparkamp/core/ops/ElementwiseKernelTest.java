@@ -109,6 +109,43 @@ class ElementwiseKernelTest {
 
     @ParameterizedTest
     @MethodSource("cases")
+    void biasEpilogueOfAProductTheGemmRoundedGivesTheSameBits(Case c) {
+        Assumptions.assumeTrue(c.storage().isLow(), "a rounded product is held as 16-bit codes");
+        Precision p = c.storage();
+        for (int[] shape : SHAPES) {
+            int rows = shape[0];
+            int cols = shape[1];
+            float[] product = values(rows * cols, 5);
+            float[] bias = values(cols + 3, 6);
+            float[] expected = new float[rows * cols];
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = p.round(p.round(product[i]) + bias[3 + i % cols]);
+            }
+            Matrix out = matrix(c, "out", p, rows, cols);
+            c.kernel().biasEpilogue(stored(c, "codes", product, rows, cols), p, bias, 3, p, out, null);
+            assertBits(c + " " + rows + "x" + cols + " from codes", expected, out);
+            long[] fused = new long[(rows * cols + 63) / 64];
+            java.util.Arrays.fill(fused, -1L);
+            Matrix relu = matrix(c, "relu", p, rows, cols);
+            c.kernel().biasEpilogue(stored(c, "codes", product, rows, cols), p, bias, 3, p, relu, fused);
+            for (int i = 0; i < expected.length; i++) {
+                boolean positive = expected[i] > 0f;
+                assertEquals(positive, (fused[i >>> 6] & (1L << i)) != 0, c + " fused mask bit " + i + " of " + expected[i]);
+                expected[i] = positive ? expected[i] : 0f;
+            }
+            assertBits(c + " " + rows + "x" + cols + " from codes with ReLU", expected, relu);
+            // The input gradient the GEMM rounded is masked where it lies.
+            Matrix gradient = stored(c, "gradient", product, rows, cols);
+            c.kernel().maskScale(gradient, fused, 1f, p, gradient);
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] = (fused[i >>> 6] & (1L << i)) != 0 ? p.round(product[i]) : 0f;
+            }
+            assertBits(c + " " + rows + "x" + cols + " masked in place", expected, gradient);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
     void reluKeepsPositivesRoundsThemAndSetsTheirBits(Case c) {
         for (int[] shape : SHAPES) {
             int count = shape[0] * shape[1];

@@ -2,6 +2,10 @@ package io.sparkamp.core.ops;
 
 import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.tensor.Matrix;
+import io.sparkamp.core.tensor.Workspace;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -11,6 +15,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -226,6 +231,65 @@ abstract class GemmKernelContract {
         gemm().multiply(false, false, 1, 2, 1, new float[] {2}, 0, new float[] {1, 1}, 0, acc, 0, true);
         assertEquals(Float.NEGATIVE_INFINITY, acc[0]);
         assertTrue(Float.isNaN(acc[1]));
+    }
+
+    @Test
+    void aProductAskedForAs16BitCodesIsTheFp32ProductRoundedOnce() {
+        int m = 37;
+        int n = 45;
+        int k = 300;
+        try (BufferAllocator root = new RootAllocator(); Workspace offHeap = Workspace.offHeap(root, "gemm")) {
+            for (Precision p : new Precision[] {Precision.FP16, Precision.BF16}) {
+                for (boolean direct : new boolean[] {true, false}) {
+                    SplittableRandom random = new SplittableRandom(31);
+                    float[] a = new float[m * k];
+                    float[] b = new float[k * n];
+                    for (int i = 0; i < a.length; i++) {
+                        a[i] = (float) random.nextDouble(-1, 1);
+                    }
+                    for (int i = 0; i < b.length; i++) {
+                        b[i] = (float) random.nextDouble(-1, 1);
+                    }
+                    a[5] = 60000f; // row 0 of an FP16 product overflows; BF16 keeps it
+                    a[k + 3] = Float.NaN; // row 1 is NaN
+                    for (int j = 0; j < k; j++) {
+                        a[2 * k + j] = 1e-20f; // row 2 is tiny: below FP16's range, and BF16's smallest normals
+                    }
+                    Matrix am = matrix(offHeap, direct, "a", p, m, k);
+                    Matrix bm = matrix(offHeap, direct, "b", p, k, n);
+                    am.writeFloats(a, 0);
+                    bm.writeFloats(b, 0);
+                    Matrix wide = matrix(offHeap, direct, "c32", Precision.FP32, m, n);
+                    Matrix codes = matrix(offHeap, direct, "c16", p, m, n);
+                    gemm().multiply(p, false, true, m, n, k, am, bm, wide, false);
+                    if (!kernel().roundsProduct(p)) {
+                        assertThrows(IllegalArgumentException.class, () -> gemm().multiply(p, false, true, m, n, k, am, bm, codes, false),
+                                kernel().name() + " does not round " + p + " products: a 16-bit result is refused");
+                        continue;
+                    }
+                    assertThrows(IllegalArgumentException.class, () -> gemm().multiply(p, false, true, m, n, k, am, bm, codes, true),
+                            "accumulating into 16-bit codes is refused");
+                    gemm().multiply(p, false, true, m, n, k, am, bm, codes, false);
+                    for (int i = 0; i < m * n; i++) {
+                        float expected = p.round(wide.get(i));
+                        float got = codes.get(i);
+                        // A native BF16 store may flush a result below FP32's smallest normal to zero (see GemmKernel).
+                        boolean flushed = p == Precision.BF16 && got == 0f && Math.abs(wide.get(i)) < Float.MIN_NORMAL;
+                        if (!(Float.isNaN(expected) ? Float.isNaN(got)
+                                : Float.floatToRawIntBits(expected) == Float.floatToRawIntBits(got) || flushed)) {
+                            fail(p + (direct ? " off-heap" : " heap") + " element " + i + ": FP32 product " + wide.get(i)
+                                    + " rounded is " + expected + ", the 16-bit result is " + got);
+                        }
+                    }
+                    assertTrue(p == Precision.BF16 || Float.isInfinite(codes.get(0)), "an FP16 product past 65504 is inf");
+                    assertTrue(Float.isNaN(codes.get(n)), "a NaN row stays NaN");
+                }
+            }
+        }
+    }
+
+    private Matrix matrix(Workspace offHeap, boolean direct, String slot, Precision storage, int rows, int cols) {
+        return direct ? offHeap.matrix(this, slot, storage, rows, cols) : Matrix.onHeap(storage, rows, cols);
     }
 
     @Test
