@@ -3,7 +3,7 @@
 
     python3 benchmarks/profile_ops.py /tmp/jfr/task-bf16.jfr [task_cpu_ms]
 
-Reads the 1 ms execution and native-method samples of the thread that ran the task steps, names each
+Reads the 1 ms execution and native-method samples of the thread(s) that ran the task steps, names each
 sample by the innermost frame it recognises (a oneDNN call is a GEMM, an Elementwise pass by its name,
 ...), and prints samples, share and, given the task's median CPU ms, the ms per task of every op.
 """
@@ -60,7 +60,8 @@ def main(path, task_ms=None):
     counts = collections.Counter()
     for e in events:
         thread = e.get("values", {}).get("sampledThread") or {}
-        if thread.get("javaName") != "main":
+        name = thread.get("javaName") or ""
+        if name != "main" and not name.startswith("task-"):  # the step's thread(s); task-N with --threads N
             continue
         counts[classify(e)] += 1
     total = sum(counts.values())

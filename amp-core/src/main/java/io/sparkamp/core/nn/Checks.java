@@ -43,6 +43,13 @@ final class Checks {
         }
     }
 
+    static void requireParams(String layer, int parameters, int offset, int size) {
+        if (offset < 0 || (long) offset + size > parameters) {
+            throw new IllegalArgumentException(layer + ": " + parameters + " parameters do not hold " + size
+                    + " values at offset " + offset);
+        }
+    }
+
     static void requireForward(String layer, Object saved) {
         if (saved == null) {
             throw new IllegalStateException(layer + ": backward called before forward");

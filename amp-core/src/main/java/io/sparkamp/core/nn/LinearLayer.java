@@ -27,6 +27,8 @@ final class LinearLayer implements Layer, ActivationMemory {
     /** The matmul operand of the last forward (the caller's matrix, or this layer's converted copy). */
     private Matrix savedInput;
     private Precision savedPrecision;
+    /** This layer's bias as floats, copied out of the step's weights at every forward. */
+    private final float[] bias;
     /** The ReLU right after this layer, whose forward this layer's epilogue does in the same pass (or null). */
     private ReluLayer nextRelu;
     /** The ReLU right before this layer, whose mask this layer applies while it rounds the input gradient (or null). */
@@ -38,6 +40,7 @@ final class LinearLayer implements Layer, ActivationMemory {
         this.out = out;
         this.weightOffset = paramOffset;
         this.biasOffset = paramOffset + in * out;
+        this.bias = new float[out];
     }
 
     @Override
@@ -64,7 +67,7 @@ final class LinearLayer implements Layer, ActivationMemory {
     @Override
     public Matrix forward(ComputeContext ctx, Matrix input) {
         Checks.requireCols(spec, "input", input, in);
-        Checks.requireParams(spec, ctx.weights().values(), weightOffset, in * out + out);
+        Checks.requireParams(spec, ctx.weights().size(), weightOffset, in * out + out);
         Precision matmul = ctx.precisionOf(OpClass.MATMUL);
         Precision pointwise = ctx.precisionOf(OpClass.POINTWISE);
         Precision storage = ctx.gemm().operandStorage(matmul);
@@ -77,7 +80,8 @@ final class LinearLayer implements Layer, ActivationMemory {
         Precision outStorage = pointwise.isLow() && storage == pointwise ? pointwise : Precision.FP32;
         Matrix y = ws.matrix(this, "output", outStorage, rows, out);
         long[] relu = nextRelu == null ? null : nextRelu.maskFor(rows);
-        Elementwise.biasEpilogue(product, matmul, ctx.weights().values(), biasOffset, pointwise, y, relu);
+        ctx.weights().copyValues(biasOffset, bias, 0, out);
+        Elementwise.biasEpilogue(product, matmul, bias, 0, pointwise, y, relu);
         savedInput = x;
         savedPrecision = matmul;
         Matrix result = y.storage().isLow() ? y : y.markRoundedTo(pointwise);

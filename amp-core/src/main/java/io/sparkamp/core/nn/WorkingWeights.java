@@ -7,11 +7,16 @@ import io.sparkamp.core.numeric.Precision;
  * The weights one step computes with: the FP32 master cast once to the step's precision. In a
  * mixed run {@link #codes()} holds the 16-bit codes matrix multiplies read, and {@link #values()} the
  * same rounded numbers as floats for the FP32 ops (bias, norms). In an FP32 run there are no codes.
+ *
+ * <p>In a mixed run the floats are decoded from the codes the first time someone asks for all of them:
+ * a model of Linear layers and ReLUs only reads its biases ({@link #copyValues}), so neither the driver
+ * that casts the weights nor the tasks that multiply with them decode (and allocate) every parameter at
+ * every step. Safe to share between the threads of a step.
  */
 public final class WorkingWeights {
     private final Precision precision;
     private final short[] codes;
-    private final float[] values;
+    private volatile float[] values;
 
     private WorkingWeights(Precision precision, short[] codes, float[] values) {
         this.precision = precision;
@@ -24,8 +29,7 @@ public final class WorkingWeights {
         if (!precision.isLow()) {
             return new WorkingWeights(precision, null, master.clone());
         }
-        short[] codes = LowPrecisionArrays.encode(precision, master);
-        return new WorkingWeights(precision, codes, LowPrecisionArrays.decode(precision, codes));
+        return new WorkingWeights(precision, LowPrecisionArrays.encode(precision, master), null);
     }
 
     /** Weights that arrived as 16-bit codes (e.g. a broadcast). */
@@ -33,7 +37,7 @@ public final class WorkingWeights {
         if (!precision.isLow()) {
             throw new IllegalArgumentException("16-bit weight codes need FP16 or BF16, got " + precision);
         }
-        return new WorkingWeights(precision, codes, LowPrecisionArrays.decode(precision, codes));
+        return new WorkingWeights(precision, codes, null);
     }
 
     /** Weights that arrived as FP32 values (an FP32 run). */
@@ -53,13 +57,37 @@ public final class WorkingWeights {
         return codes;
     }
 
-    /** Every parameter as a float (already rounded to the step's precision). */
+    /** Every parameter as a float (already rounded to the step's precision); decoded once, on first use. */
     public float[] values() {
-        return values;
+        float[] v = values;
+        if (v == null) {
+            synchronized (this) {
+                v = values;
+                if (v == null) {
+                    v = LowPrecisionArrays.decode(precision, codes);
+                    values = v;
+                }
+            }
+        }
+        return v;
+    }
+
+    /** Copies {@code count} parameters from {@code offset} as floats into {@code dst} (decoding only those). */
+    public void copyValues(int offset, float[] dst, int dstOff, int count) {
+        if (offset < 0 || count < 0 || (long) offset + count > size() || dstOff < 0 || (long) dstOff + count > dst.length) {
+            throw new IndexOutOfBoundsException(count + " parameters at " + offset + " of " + size() + " into "
+                    + dst.length + " floats at " + dstOff);
+        }
+        float[] v = values;
+        if (v != null) {
+            System.arraycopy(v, offset, dst, dstOff, count);
+        } else {
+            LowPrecisionArrays.decode(precision, codes, offset, dst, dstOff, count);
+        }
     }
 
     /** Number of parameters. */
     public int size() {
-        return values.length;
+        return codes != null ? codes.length : values.length;
     }
 }

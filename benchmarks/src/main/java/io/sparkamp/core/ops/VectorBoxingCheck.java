@@ -74,7 +74,11 @@ public final class VectorBoxingCheck {
                 passes.put("mask, " + name, () -> kernel.maskScale(product, mask, 1f, rounding, out));
                 passes.put("cast, " + name, () -> kernel.convert(product, rounding, out));
                 passes.put("column sums, " + name, () -> kernel.addColumnSums(activation, sums));
-                if (storage.isLow()) {
+                if (storage.isLow()) { // a product and an input gradient the GEMM rounded to 16-bit codes
+                    Matrix gradient = workspace.matrix(this, name + " gradient", storage, ROWS, COLS);
+                    passes.put("bias epilogue + ReLU from codes, " + name,
+                            () -> kernel.biasEpilogue(activation, storage, bias, 0, storage, out, mask));
+                    passes.put("mask in place, " + name, () -> kernel.maskScale(gradient, mask, 1f, storage, gradient));
                     Matrix wide = workspace.matrix(this, name + " wide", Precision.FP32, ROWS, COLS);
                     passes.put("widen, " + name, () -> kernel.convert(activation, Precision.FP32, wide));
                     passes.put("decode off-heap, " + name, () -> LowPrecisionBuffers.decode(storage, activation.buffer(), 0,
