@@ -79,9 +79,18 @@ final class LinearLayer implements Layer, ActivationMemory {
         ctx.gemm().multiply(matmul, false, false, rows, out, in, x, weights(ctx, storage), product, false);
         Precision outStorage = pointwise.isLow() && storage == pointwise ? pointwise : Precision.FP32;
         Matrix y = ws.matrix(this, "output", outStorage, rows, out);
-        long[] relu = nextRelu == null ? null : nextRelu.maskFor(rows);
+        long[] positive = null;
+        if (nextRelu != null) {
+            // The output is then the next Linear layer's saved input as it is (16-bit codes of the matmul precision),
+            // and that layer masks its input gradient by it: no bits to keep.
+            if (codes && outStorage == matmul && nextRelu.isMaskedByNextLayer()) {
+                nextRelu.forwardWithoutMask(rows);
+            } else {
+                positive = nextRelu.maskFor(rows);
+            }
+        }
         ctx.weights().copyValues(biasOffset, bias, 0, out);
-        Elementwise.biasEpilogue(product, matmul, bias, 0, pointwise, y, relu);
+        Elementwise.biasEpilogue(product, matmul, bias, 0, pointwise, y, nextRelu != null, positive);
         savedInput = x;
         savedPrecision = matmul;
         Matrix result = y.storage().isLow() ? y : y.markRoundedTo(pointwise);
@@ -128,7 +137,11 @@ final class LinearLayer implements Layer, ActivationMemory {
             if (codes) { // rounded by the GEMM: masking it is exact and can be done in place
                 gradInput = product;
                 if (previousRelu != null) {
-                    Elementwise.maskScale(product, previousRelu.positive(), 1f, matmul, product);
+                    if (previousRelu.maskKept()) {
+                        Elementwise.maskScale(product, previousRelu.positive(), 1f, matmul, product);
+                    } else { // the ReLU's output is this layer's saved input: positive there, positive before it
+                        Elementwise.maskPositive(product, savedInput, product);
+                    }
                     previousRelu.acceptMaskedGradient(gradInput);
                 }
             } else if (matmul.isLow()) {
@@ -157,6 +170,7 @@ final class LinearLayer implements Layer, ActivationMemory {
     /** Lets this layer apply the mask of {@code relu}, the layer right before it, to the input gradient it rounds. */
     void fuseInputGradientMask(ReluLayer relu) {
         previousRelu = relu;
+        relu.maskedByNextLayer();
     }
 
     /** {@code m} as a {@code precision} operand held as {@code storage}: itself when it already is one, else converted. */

@@ -8,6 +8,9 @@ import io.sparkamp.core.tensor.Matrix;
 /**
  * The computing form of {@link ReluSpec}: keeps one bit per value (was it positive) for backward. The
  * output keeps the input's storage (ReLU of a 16-bit value is one), rounded to the pointwise precision.
+ * Between two Linear layers whose products the GEMM rounds to 16-bit codes, no bits are kept: the Linear
+ * after it masks its input gradient by its own saved input, which is this layer's output (positive output,
+ * positive input).
  */
 final class ReluLayer extends ShapePreservingLayer {
     private long[] positive = new long[0];
@@ -17,6 +20,10 @@ final class ReluLayer extends ShapePreservingLayer {
     private Matrix fusedOutput;
     /** An input gradient the Linear layer after already masked with this layer's mask. */
     private Matrix maskedGradient;
+    /** Whether the last forward kept its bits (false: the Linear layer after masks by its saved input). */
+    private boolean maskKept;
+    /** Whether a Linear layer right after this one masks the input gradient it computes (set by {@link Sequential}). */
+    private boolean maskedByNext;
 
     ReluLayer(int size) {
         super(size);
@@ -53,6 +60,10 @@ final class ReluLayer extends ShapePreservingLayer {
             maskedGradient = null;
             return gradOutput;
         }
+        if (!maskKept) {
+            throw new IllegalStateException(ReluSpec.KIND + ": the last forward kept no mask (the Linear layer after it was to "
+                    + "mask the gradient), but got a gradient it did not mask");
+        }
         // Masking is exact: the gradient keeps its storage and rounding; the cast to 16 bits happens, and
         // is counted, at the next matmul.
         Precision storage = gradOutput.storage();
@@ -68,7 +79,32 @@ final class ReluLayer extends ShapePreservingLayer {
             positive = new long[maskWords];
         }
         savedRows = rows;
+        maskKept = true;
         return positive;
+    }
+
+    /** The next forward, of {@code rows} rows, keeps no bits: the Linear layer after this one masks by its saved input. */
+    void forwardWithoutMask(int rows) {
+        if (!maskedByNext) {
+            throw new IllegalStateException(ReluSpec.KIND + ": no Linear layer after it masks the gradient; the mask is needed");
+        }
+        maskWords = 0;
+        savedRows = rows;
+        maskKept = false;
+    }
+
+    /** A Linear layer right after this one masks the input gradient it computes ({@link LinearLayer#fuseInputGradientMask}). */
+    void maskedByNextLayer() {
+        maskedByNext = true;
+    }
+
+    boolean isMaskedByNextLayer() {
+        return maskedByNext;
+    }
+
+    /** Whether the last forward kept its bits in {@link #positive()}. */
+    boolean maskKept() {
+        return maskKept;
     }
 
     /** {@code output} is this ReLU's output already: the next forward given it passes it on. */
@@ -88,6 +124,6 @@ final class ReluLayer extends ShapePreservingLayer {
 
     @Override
     public long savedActivationBytes() {
-        return savedRows < 0 ? 0 : 8L * maskWords;
+        return savedRows < 0 || !maskKept ? 0 : 8L * maskWords;
     }
 }

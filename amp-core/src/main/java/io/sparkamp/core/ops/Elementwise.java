@@ -20,12 +20,13 @@ public final class Elementwise {
      * {@code out = round_pointwise(round_matmul(product) + bias[biasOff + col])} for every row of the FP32
      * {@code product}: a Linear layer's output, the product rounded to the matmul precision before the bias
      * add and the sum rounded again (as a 16-bit matmul followed by a 16-bit add). The product may also be
-     * held as {@code matmul} codes, already rounded by the GEMM ({@link Gemm#roundsProduct}). With a {@code relu} mask
-     * (else null) a following ReLU is fused in: negative values, zeros and NaN become 0 and the bit of
-     * every positive value is set, as {@link #relu} would do on {@code out}.
+     * held as {@code matmul} codes, already rounded by the GEMM ({@link Gemm#roundsProduct}). With {@code relu}
+     * a following ReLU is fused in: negative values, zeros and NaN become 0 and, where {@code positive} is not
+     * null, the bit of every positive value is set in it, as {@link #relu} would do on {@code out}. Without the
+     * bits, the ReLU's backward reads its output instead ({@link #maskPositive}).
      */
     public static void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
-                                    long[] relu) {
+                                    boolean relu, long[] positive) {
         if (product.storage() != Precision.FP32 && product.storage() != matmul) {
             throw new IllegalArgumentException("bias epilogue: the product is FP32 or " + matmul + " codes, got " + product);
         }
@@ -35,10 +36,13 @@ public final class Elementwise {
             throw new IndexOutOfBoundsException("bias of " + product.cols() + " values at " + biasOff + " outside an array of "
                     + bias.length);
         }
-        if (relu != null) {
-            requireMask(relu, product.size());
+        if (positive != null) {
+            if (!relu) {
+                throw new IllegalArgumentException("bias epilogue: mask bits without a ReLU");
+            }
+            requireMask(positive, product.size());
         }
-        KERNEL.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, relu);
+        KERNEL.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, relu, positive);
     }
 
     /** {@code out = max(in, 0)} rounded to {@code roundTo} (NaN gives 0); the bit of every positive input set in {@code positive}. */
@@ -55,6 +59,16 @@ public final class Elementwise {
         requireRounding(out, roundTo);
         requireMask(mask, in.size());
         KERNEL.maskScale(in, mask, scale, roundTo, out);
+    }
+
+    /** {@code out = in} where {@code of} is greater than zero, 0 elsewhere (see {@link ElementwiseKernel#maskPositive}). */
+    public static void maskPositive(Matrix in, Matrix of, Matrix out) {
+        requireSameShape(in, out);
+        requireSameShape(in, of);
+        if (in.storage() != of.storage() || in.storage() != out.storage()) {
+            throw new IllegalArgumentException("maskPositive needs one storage, got " + in + ", " + of + " and " + out);
+        }
+        KERNEL.maskPositive(in, of, out);
     }
 
     /**

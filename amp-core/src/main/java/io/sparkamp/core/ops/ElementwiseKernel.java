@@ -18,16 +18,24 @@ interface ElementwiseKernel {
     /**
      * The epilogue of {@code Y = X·W + b}: {@code out = round_pointwise(round_matmul(product) + bias[biasOff + col])},
      * each row of the {@code product} (FP32, or {@code matmul} codes the GEMM rounded) getting the same bias;
-     * with a {@code relu} mask, a following ReLU
-     * fused in: {@code max(out, 0)} (NaN gives 0) and the bit of every positive value set.
+     * with {@code relu}, a following ReLU fused in: {@code max(out, 0)} (NaN gives 0) and, when {@code positive}
+     * is not null, the bit of every positive value set in it ({@code positive} is null without {@code relu}).
      */
-    void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out, long[] relu);
+    void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out, boolean relu,
+                      long[] positive);
 
     /** {@code out = max(in, 0)} (NaN gives 0) rounded to {@code roundTo}; sets the bit of every positive input in {@code positive}. */
     void relu(Matrix in, Precision roundTo, Matrix out, long[] positive);
 
     /** {@code out = round(in * scale)} where the mask bit is set, 0 elsewhere. */
     void maskScale(Matrix in, long[] mask, float scale, Precision roundTo, Matrix out);
+
+    /**
+     * {@code out = in} where {@code of} is positive (greater than zero; NaN is not), 0 elsewhere: a ReLU's
+     * backward read from its output instead of a mask of bits. {@code in}, {@code of} and {@code out} share
+     * one storage; {@code out} may be {@code in}.
+     */
+    void maskPositive(Matrix in, Matrix of, Matrix out);
 
     /**
      * {@code out = round(in)} in the output's storage, counting the values that were non-zero and how many

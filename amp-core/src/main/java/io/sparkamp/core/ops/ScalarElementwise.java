@@ -14,19 +14,20 @@ final class ScalarElementwise implements ElementwiseKernel {
 
     @Override
     public void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
-                             long[] relu) {
+                             boolean relu, long[] positive) {
         int cols = product.cols();
         for (int r = 0; r < product.rows(); r++) {
             int base = r * cols;
             for (int j = 0; j < cols; j++) {
                 float v = pointwise.round(matmul.round(product.get(base + j)) + bias[biasOff + j]);
-                if (relu != null) {
+                if (relu) {
                     int i = base + j;
-                    if (v > 0f) {
-                        relu[i >>> 6] |= 1L << i;
-                    } else {
-                        relu[i >>> 6] &= ~(1L << i);
+                    boolean set = v > 0f;
+                    if (!set) {
                         v = 0f;
+                    }
+                    if (positive != null) {
+                        positive[i >>> 6] = set ? positive[i >>> 6] | 1L << i : positive[i >>> 6] & ~(1L << i);
                     }
                 }
                 put(out, base + j, pointwise, v);
@@ -59,6 +60,19 @@ final class ScalarElementwise implements ElementwiseKernel {
         for (int i = 0; i < in.size(); i++) {
             boolean set = (mask[i >>> 6] & (1L << i)) != 0;
             put(out, i, roundTo, set ? in.get(i) * scale : 0f);
+        }
+    }
+
+    @Override
+    public void maskPositive(Matrix in, Matrix of, Matrix out) {
+        boolean codes = in.storage().isLow();
+        for (int i = 0; i < in.size(); i++) { // the bits move as they are
+            boolean keep = of.get(i) > 0f;
+            if (codes) {
+                out.buffer().putShort(i * 2, keep ? in.buffer().getShort(i * 2) : 0);
+            } else {
+                out.buffer().putInt(i * 4, keep ? in.buffer().getInt(i * 4) : 0);
+            }
         }
     }
 

@@ -62,20 +62,21 @@ final class VectorElementwise implements ElementwiseKernel {
 
     @Override
     public void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
-                             long[] relu) {
+                             boolean withRelu, long[] positive) {
         int cols = product.cols();
         int rows = product.rows();
         Precision storage = out.storage();
         if (product.storage().isLow()) { // a product the GEMM already rounded: codes in, codes out
-            epilogueFromCodes(product, matmul, bias, biasOff, pointwise, out, relu);
+            epilogueFromCodes(product, matmul, bias, biasOff, pointwise, out, withRelu, positive);
             return;
         }
         boolean fp16Codes = matmul == Precision.FP16 && pointwise == Precision.FP16 && storage == Precision.FP16;
         boolean written = matmul == pointwise && (storage == matmul || storage == Precision.FP32) || fp16Codes;
-        if (cols < LANES || !written) { // the combinations no layer produces run the scalar loops
-            scalar.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, relu);
+        if (cols < LANES || !written || withRelu && positive == null) { // combinations no layer produces: scalar loops
+            scalar.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, withRelu, positive);
             return;
         }
+        long[] relu = positive;
         if (relu != null) {
             java.util.Arrays.fill(relu, 0, (rows * cols + 63) >>> 6, 0L);
         }
@@ -98,43 +99,43 @@ final class VectorElementwise implements ElementwiseKernel {
         if (vectorCols < cols) {
             for (int r = 0; r < rows; r++) {
                 epilogueTail(product, out, r * cols + vectorCols, cols - vectorCols, bias, biasOff + vectorCols, matmul,
-                        pointwise, relu);
+                        pointwise, relu != null, relu);
             }
         }
     }
 
     /** The epilogue of a product the GEMM wrote as 16-bit codes (already rounded to the matmul precision). */
     private void epilogueFromCodes(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
-                                   long[] relu) {
+                                   boolean relu, long[] positive) {
         int cols = product.cols();
         int rows = product.rows();
         Precision storage = product.storage();
         if (cols < LANES || matmul != storage || pointwise != storage || out.storage() != storage) {
-            scalar.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, relu);
+            scalar.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, relu, positive);
             return;
         }
-        if (relu != null) {
-            java.util.Arrays.fill(relu, 0, (rows * cols + 63) >>> 6, 0L);
+        if (positive != null) {
+            java.util.Arrays.fill(positive, 0, (rows * cols + 63) >>> 6, 0L);
         }
         int vectorCols = cols - cols % LANES;
         for (int r = 0; r < rows; r++) {
             if (storage == Precision.BF16) {
-                epilogueRowBf16FromCodes(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu);
+                epilogueRowBf16FromCodes(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu, positive);
             } else {
-                epilogueRowFp16FromCodes(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu);
+                epilogueRowFp16FromCodes(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu, positive);
             }
         }
         if (vectorCols < cols) {
             for (int r = 0; r < rows; r++) {
                 epilogueTail(product, out, r * cols + vectorCols, cols - vectorCols, bias, biasOff + vectorCols, matmul,
-                        pointwise, relu);
+                        pointwise, relu, positive);
             }
         }
     }
 
     /** BF16 run, product rounded by the GEMM: widen the code, add the bias, round, keep the code. */
     private static void epilogueRowBf16FromCodes(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
-                                                 long[] relu) {
+                                                 boolean withRelu, long[] relu) {
         IntVector one = IntVector.broadcast(INTS, 1);
         IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
         IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
@@ -154,13 +155,15 @@ final class VectorElementwise implements ElementwiseKernel {
             if (nanSum.anyTrue()) { // only from a NaN or infinite operand: keep it a NaN code
                 codes = codes.blend(sum.lanewise(VectorOperators.LSHR, 16).or(quietCode), nanSum);
             }
-            if (relu != null) {
+            if (withRelu) {
                 VectorMask<Integer> positive = codes.compare(VectorOperators.GT, zero).and(codes.compare(VectorOperators.LE, infinityCode));
                 codes = zero.blend(codes, positive);
-                long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
-                relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
-                if ((i & 63) + LANES > 64) {
-                    relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
+                if (relu != null) { // the bits, unless the backward reads the output instead
+                    long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+                    relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
+                    if ((i & 63) + LANES > 64) {
+                        relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
+                    }
                 }
             }
             ((ShortVector) codes.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(o, i * 2, ORDER);
@@ -169,7 +172,7 @@ final class VectorElementwise implements ElementwiseKernel {
 
     /** FP16 run, product rounded by the GEMM: widen the code, add the bias, round to FP16, keep the code. */
     private static void epilogueRowFp16FromCodes(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
-                                                 long[] relu) {
+                                                 boolean withRelu, long[] relu) {
         IntVector magnitudeMask = IntVector.broadcast(INTS, 0x7fff);
         FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
         FloatVector down = FloatVector.broadcast(FLOATS, 0x1p-112f);
@@ -213,13 +216,15 @@ final class VectorElementwise implements ElementwiseKernel {
                 rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
             }
             bits = rounded.or(bits.and(signBit));
-            if (relu != null) {
+            if (withRelu) {
                 VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero).and(bits.compare(VectorOperators.LE, infinity));
                 bits = zero.blend(bits, positive);
-                long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
-                relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
-                if ((i & 63) + LANES > 64) {
-                    relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
+                if (relu != null) { // the bits, unless the backward reads the output instead
+                    long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+                    relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
+                    if ((i & 63) + LANES > 64) {
+                        relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
+                    }
                 }
             }
             // The value is exact in FP16: re-bias a normal; a subnormal is its multiple of 2^-24; NaN stays NaN.
@@ -531,10 +536,10 @@ final class VectorElementwise implements ElementwiseKernel {
     }
 
     private void epilogueTail(Matrix product, Matrix out, int first, int width, float[] bias, int biasOff, Precision matmul,
-                              Precision pointwise, long[] relu) {
+                              Precision pointwise, boolean withRelu, long[] relu) {
         long[] rowMask = relu == null ? null : new long[(width + 63) >>> 6];
         scalar.biasEpilogue(product.slice(first, 1, width), matmul, bias, biasOff, pointwise, out.slice(first, 1, width),
-                rowMask);
+                withRelu, rowMask);
         for (int t = 0; rowMask != null && t < width; t++) {
             if ((rowMask[t >>> 6] & (1L << t)) != 0) {
                 relu[(first + t) >>> 6] |= 1L << (first + t);
@@ -631,6 +636,49 @@ final class VectorElementwise implements ElementwiseKernel {
             long[] rest = java.util.Arrays.copyOfRange(mask, vectorEnd >>> 6, (count + 63) >>> 6);
             scalar.maskScale(in.slice(vectorEnd, 1, count - vectorEnd), rest, scale, roundTo,
                     out.slice(vectorEnd, 1, count - vectorEnd));
+        }
+    }
+
+    @Override
+    public void maskPositive(Matrix in, Matrix of, Matrix out) {
+        int count = in.size();
+        int vectorEnd = count - count % LANES;
+        Precision storage = in.storage();
+        if (storage.isLow()) {
+            maskPositiveCodes(in.buffer(), of.buffer(), out.buffer(), storage == Precision.FP16 ? 0x7c00 : 0x7f80, vectorEnd);
+        } else {
+            maskPositiveFloats(in.buffer(), of.buffer(), out.buffer(), vectorEnd);
+        }
+        if (vectorEnd < count) {
+            scalar.maskPositive(in.slice(vectorEnd, 1, count - vectorEnd), of.slice(vectorEnd, 1, count - vectorEnd),
+                    out.slice(vectorEnd, 1, count - vectorEnd));
+        }
+    }
+
+    /** Codes move as they are where {@code of}'s code is a positive number (1 up to +infinity's code), 0 elsewhere. */
+    private static void maskPositiveCodes(ByteBuffer src, ByteBuffer of, ByteBuffer dst, int infinityCode, int end) {
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector infinity = IntVector.broadcast(INTS, infinityCode);
+        for (int i = 0; i < end; i += LANES) {
+            IntVector sign = (IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, of, i * 2, ORDER)
+                    .convertShape(VectorOperators.S2I, INTS, 0); // sign-extended: negative codes are below 0
+            VectorMask<Integer> positive = sign.compare(VectorOperators.GT, zero).and(sign.compare(VectorOperators.LE, infinity));
+            IntVector v = (IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, src, i * 2, ORDER)
+                    .convertShape(VectorOperators.S2I, INTS, 0);
+            ((ShortVector) zero.blend(v, positive).convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0))
+                    .intoByteBuffer(dst, i * 2, ORDER);
+        }
+    }
+
+    /** Float bits move as they are where {@code of} is greater than zero (NaN is not), 0 elsewhere. */
+    private static void maskPositiveFloats(ByteBuffer src, ByteBuffer of, ByteBuffer dst, int end) {
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
+        for (int i = 0; i < end; i += LANES) { // on the bits: positive numbers are 1 up to +infinity's bits
+            IntVector sign = (IntVector) FloatVector.fromByteBuffer(FLOATS, of, i * 4, ORDER).reinterpretShape(INTS, 0);
+            VectorMask<Integer> positive = sign.compare(VectorOperators.GT, zero).and(sign.compare(VectorOperators.LE, infinity));
+            IntVector v = (IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0);
+            ((FloatVector) zero.blend(v, positive).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
         }
     }
 

@@ -86,7 +86,7 @@ class ElementwiseKernelTest {
                     ? new Precision[] {Precision.FP32, Precision.BF16, Precision.FP16} : new Precision[] {Precision.FP32, c.storage()};
             for (Precision matmul : matmuls) {
                 Matrix out = matrix(c, "out", c.storage(), rows, cols);
-                c.kernel().biasEpilogue(fp32(c, "product", product, rows, cols), matmul, bias, 3, roundingFor(c, matmul), out, null);
+                c.kernel().biasEpilogue(fp32(c, "product", product, rows, cols), matmul, bias, 3, roundingFor(c, matmul), out, false, null);
                 float[] expected = new float[rows * cols];
                 for (int i = 0; i < expected.length; i++) {
                     expected[i] = roundingFor(c, matmul).round(matmul.round(product[i]) + bias[3 + i % cols]);
@@ -96,7 +96,7 @@ class ElementwiseKernelTest {
                 long[] fused = new long[(rows * cols + 63) / 64];
                 java.util.Arrays.fill(fused, -1L);
                 Matrix relu = matrix(c, "relu", c.storage(), rows, cols);
-                c.kernel().biasEpilogue(fp32(c, "product", product, rows, cols), matmul, bias, 3, roundingFor(c, matmul), relu, fused);
+                c.kernel().biasEpilogue(fp32(c, "product", product, rows, cols), matmul, bias, 3, roundingFor(c, matmul), relu, true, fused);
                 for (int i = 0; i < expected.length; i++) {
                     boolean positive = expected[i] > 0f;
                     assertEquals(positive, (fused[i >>> 6] & (1L << i)) != 0, c + " fused mask bit " + i + " of " + expected[i]);
@@ -122,18 +122,22 @@ class ElementwiseKernelTest {
                 expected[i] = p.round(p.round(product[i]) + bias[3 + i % cols]);
             }
             Matrix out = matrix(c, "out", p, rows, cols);
-            c.kernel().biasEpilogue(stored(c, "codes", product, rows, cols), p, bias, 3, p, out, null);
+            c.kernel().biasEpilogue(stored(c, "codes", product, rows, cols), p, bias, 3, p, out, false, null);
             assertBits(c + " " + rows + "x" + cols + " from codes", expected, out);
             long[] fused = new long[(rows * cols + 63) / 64];
             java.util.Arrays.fill(fused, -1L);
             Matrix relu = matrix(c, "relu", p, rows, cols);
-            c.kernel().biasEpilogue(stored(c, "codes", product, rows, cols), p, bias, 3, p, relu, fused);
+            c.kernel().biasEpilogue(stored(c, "codes", product, rows, cols), p, bias, 3, p, relu, true, fused);
             for (int i = 0; i < expected.length; i++) {
                 boolean positive = expected[i] > 0f;
                 assertEquals(positive, (fused[i >>> 6] & (1L << i)) != 0, c + " fused mask bit " + i + " of " + expected[i]);
                 expected[i] = positive ? expected[i] : 0f;
             }
             assertBits(c + " " + rows + "x" + cols + " from codes with ReLU", expected, relu);
+            // The ReLU without its bits (the backward reads the output instead): the same output.
+            Matrix unmasked = matrix(c, "unmasked", p, rows, cols);
+            c.kernel().biasEpilogue(stored(c, "codes", product, rows, cols), p, bias, 3, p, unmasked, true, null);
+            assertBits(c + " " + rows + "x" + cols + " from codes with ReLU, no bits", expected, unmasked);
             // The input gradient the GEMM rounded is masked where it lies.
             Matrix gradient = stored(c, "gradient", product, rows, cols);
             c.kernel().maskScale(gradient, fused, 1f, p, gradient);
@@ -141,6 +145,25 @@ class ElementwiseKernelTest {
                 expected[i] = (fused[i >>> 6] & (1L << i)) != 0 ? p.round(product[i]) : 0f;
             }
             assertBits(c + " " + rows + "x" + cols + " masked in place", expected, gradient);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void maskPositiveKeepsValuesWhereTheOtherMatrixIsPositive(Case c) {
+        for (int[] shape : SHAPES) {
+            int count = shape[0] * shape[1];
+            Matrix in = stored(c, "in", values(count, 7), shape[0], shape[1]);
+            Matrix of = stored(c, "of", values(count, 8), shape[0], shape[1]);
+            float[] expected = new float[count];
+            for (int i = 0; i < count; i++) {
+                expected[i] = of.get(i) > 0f ? in.get(i) : 0f;
+            }
+            Matrix out = matrix(c, "out", c.storage(), shape[0], shape[1]);
+            c.kernel().maskPositive(in, of, out);
+            assertBits(c + " maskPositive " + count, expected, out);
+            c.kernel().maskPositive(in, of, in); // in place
+            assertBits(c + " maskPositive in place " + count, expected, in);
         }
     }
 

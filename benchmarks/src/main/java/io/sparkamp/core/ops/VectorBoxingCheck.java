@@ -69,7 +69,7 @@ public final class VectorBoxingCheck {
                 }
                 Precision matmul = storage.isLow() ? storage : rounding;
                 Matrix rounded = storage.isLow() ? activation : activation.markRoundedTo(rounding); // as a layer marks it
-                passes.put("bias epilogue + ReLU, " + name, () -> kernel.biasEpilogue(product, matmul, bias, 0, rounding, out, mask));
+                passes.put("bias epilogue + ReLU, " + name, () -> kernel.biasEpilogue(product, matmul, bias, 0, rounding, out, true, mask));
                 passes.put("ReLU, " + name, () -> kernel.relu(rounded, rounding, out, mask));
                 passes.put("mask, " + name, () -> kernel.maskScale(product, mask, 1f, rounding, out));
                 passes.put("cast, " + name, () -> kernel.convert(product, rounding, out));
@@ -77,8 +77,11 @@ public final class VectorBoxingCheck {
                 if (storage.isLow()) { // a product and an input gradient the GEMM rounded to 16-bit codes
                     Matrix gradient = workspace.matrix(this, name + " gradient", storage, ROWS, COLS);
                     passes.put("bias epilogue + ReLU from codes, " + name,
-                            () -> kernel.biasEpilogue(activation, storage, bias, 0, storage, out, mask));
+                            () -> kernel.biasEpilogue(activation, storage, bias, 0, storage, out, true, mask));
+                    passes.put("bias epilogue + ReLU from codes, no bits, " + name,
+                            () -> kernel.biasEpilogue(activation, storage, bias, 0, storage, out, true, null));
                     passes.put("mask in place, " + name, () -> kernel.maskScale(gradient, mask, 1f, storage, gradient));
+                    passes.put("mask by positive output in place, " + name, () -> kernel.maskPositive(gradient, activation, gradient));
                     Matrix wide = workspace.matrix(this, name + " wide", Precision.FP32, ROWS, COLS);
                     passes.put("widen, " + name, () -> kernel.convert(activation, Precision.FP32, wide));
                     passes.put("decode off-heap, " + name, () -> LowPrecisionBuffers.decode(storage, activation.buffer(), 0,
