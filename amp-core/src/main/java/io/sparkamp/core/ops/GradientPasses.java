@@ -6,8 +6,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The passes every step makes over the whole flat FP32 gradient (half a million values for the
- * Fashion-MNIST MLP): the workers' finite check, the driver's unscale with its finite check, and the sum of
- * squares of the gradient norm. A Vector API implementation where the incubator module is present, else
+ * Fashion-MNIST MLP): the driver's unscale with its finite check (of the sum of the partials: a non-finite
+ * value in any partial makes the sum non-finite, so the workers do not check theirs) and the sum of squares
+ * of the gradient norm. A Vector API implementation where the incubator module is present, else
  * the scalar loops of {@link Reductions}; both give the same bits (the tests compare them on every kind of
  * value), so which one ran never changes a result.
  */
@@ -21,9 +22,6 @@ public interface GradientPasses {
      * @return true when every result is finite
      */
     boolean scaleAndCheck(float[] values, double factor);
-
-    /** True when every value of {@code values[off..off+count)} is finite. */
-    boolean allFinite(float[] values, int off, int count);
 
     /** {@link Reductions#sumOfSquares}: the same eight partial sums, the same bits. */
     double sumOfSquares(float[] values, int off, int count);

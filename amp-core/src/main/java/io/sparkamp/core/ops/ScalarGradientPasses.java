@@ -26,11 +26,6 @@ final class ScalarGradientPasses implements GradientPasses {
     }
 
     @Override
-    public boolean allFinite(float[] values, int off, int count) {
-        return Reductions.allFinite(values, off, count);
-    }
-
-    @Override
     public double sumOfSquares(float[] values, int off, int count) {
         return Reductions.sumOfSquares(values, off, count);
     }

@@ -50,17 +50,6 @@ final class VectorGradientPasses implements GradientPasses {
         return !hasNaN(nan) && tailFinite;
     }
 
-    @Override
-    public boolean allFinite(float[] values, int off, int count) {
-        int lanes = FLOATS.length();
-        int end = off + count / lanes * lanes;
-        FloatVector nan = FloatVector.zero(FLOATS);
-        for (int i = off; i < end; i += lanes) {
-            nan = nan.add(FloatVector.fromArray(FLOATS, values, i).mul(FloatVector.zero(FLOATS)));
-        }
-        return !hasNaN(nan) && Reductions.allFinite(values, end, off + count - end);
-    }
-
     /**
      * Whether a lane is NaN, as {@code v != v}: {@code test(IS_NAN)} goes through a lane reinterpretation
      * that JDK 17's C2 does not intrinsify once other vector shapes have run in the JVM (see VectorCodes).

@@ -1,6 +1,5 @@
 package io.sparkamp.core.train;
 
-import io.sparkamp.core.ops.GradientPasses;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -17,6 +16,7 @@ public final class GradientPartial {
     private double lossSum;
     private long rows;
     private long correct;
+    /** A micro-batch's loss was inf or NaN (its gradients are checked by the driver, in their sum). */
     private boolean nonFinite;
     private long gradientValuesCast;
     private long gradientValuesUnderflowed;
@@ -48,6 +48,7 @@ public final class GradientPartial {
         return correct;
     }
 
+    /** Whether a micro-batch's loss was inf or NaN; the step is then skipped even if its gradients are finite. */
     public boolean nonFinite() {
         return nonFinite;
     }
@@ -84,12 +85,6 @@ public final class GradientPartial {
         }
     }
 
-    /** Marks the partial non-finite when any gradient value is; called once when the partition is done. */
-    void checkGradients() {
-        if (!GradientPasses.selected().allFinite(gradients, 0, gradients.length)) {
-            nonFinite = true;
-        }
-    }
 
     /** Adds {@code other} into this partial (element-wise, in index order) and returns this. */
     public GradientPartial merge(GradientPartial other) {

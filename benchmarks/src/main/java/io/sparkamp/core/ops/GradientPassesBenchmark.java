@@ -61,11 +61,6 @@ public class GradientPassesBenchmark {
         return passes.sumOfSquares(gradient, 0, count);
     }
 
-    @Benchmark
-    public boolean allFinite() {
-        return passes.allFinite(gradient, 0, count);
-    }
-
     /** The norm's loop before: one chain of double additions, each waiting for the last. */
     @Benchmark
     public double sumOfSquaresOneChain() {
