@@ -13,7 +13,9 @@ import java.util.Objects;
  * A dense row-major rows×cols matrix in a byte buffer of native byte order: FP32 values, or FP16/BF16
  * codes ({@link #storage}). Off-heap buffers (from a {@link Workspace}) carry their address, so a native
  * kernel reads and writes them in place; heap buffers work everywhere else. A view: it owns no memory,
- * and whoever made its buffer decides how long it stays valid.
+ * and whoever made its buffer decides how long it stays valid (a workspace's matrix until the slot grows or
+ * the workspace is closed; the matrix keeps its workspace reachable, so a forgotten workspace is not freed
+ * under it).
  *
  * <p>{@link #roundedTo} says which precision every value is already exact in: codes are exact in their
  * format; FP32 storage may hold values already rounded to FP16/BF16 (e.g. the output of a mixed-precision
@@ -28,8 +30,16 @@ public final class Matrix {
     private final Precision roundedTo;
     private final int rows;
     private final int cols;
+    /**
+     * What owns the off-heap memory (a {@link Workspace}), held so that it stays reachable as long as a view
+     * of its memory does: an unreachable workspace's cleaner frees the memory. Null on the heap.
+     */
+    @SuppressWarnings({"unused", "FieldCanBeLocal"})
+    private final Object memoryOwner;
 
-    private Matrix(ByteBuffer buffer, long address, Precision storage, Precision roundedTo, int rows, int cols) {
+    private Matrix(ByteBuffer buffer, long address, Precision storage, Precision roundedTo, int rows, int cols,
+                   Object memoryOwner) {
+        this.memoryOwner = memoryOwner;
         this.buffer = buffer;
         this.address = address;
         this.storage = storage;
@@ -40,9 +50,10 @@ public final class Matrix {
 
     /**
      * A matrix over {@code buffer} (position 0 onward; at least rows·cols·storage.bytes() bytes) whose
-     * element 0 is at {@code address} off-heap, or 0 for a heap buffer.
+     * element 0 is at {@code address} off-heap, or 0 for a heap buffer; {@code memoryOwner} (kept reachable by
+     * the matrix and its views) owns off-heap memory, null for a heap buffer.
      */
-    static Matrix over(ByteBuffer buffer, long address, Precision storage, int rows, int cols) {
+    static Matrix over(ByteBuffer buffer, long address, Precision storage, int rows, int cols, Object memoryOwner) {
         Objects.requireNonNull(storage, "storage");
         if (rows < 0 || cols < 0) {
             throw new IllegalArgumentException("matrix shape " + rows + "x" + cols + " is negative");
@@ -53,12 +64,13 @@ public final class Matrix {
                     + " bytes, the buffer has " + buffer.capacity());
         }
         ByteBuffer view = buffer.slice(0, (int) bytes).order(ORDER);
-        return new Matrix(view, address, storage, storage, rows, cols);
+        return new Matrix(view, address, storage, storage, rows, cols, memoryOwner);
     }
 
     /** A new zero-filled matrix on the Java heap. */
     public static Matrix onHeap(Precision storage, int rows, int cols) {
-        return over(ByteBuffer.allocate(Math.multiplyExact(Math.multiplyExact(rows, cols), storage.bytes())), 0, storage, rows, cols);
+        return over(ByteBuffer.allocate(Math.multiplyExact(Math.multiplyExact(rows, cols), storage.bytes())), 0, storage, rows, cols,
+                null);
     }
 
     /** A heap FP32 copy of {@code values[0..rows·cols)}. */
@@ -104,7 +116,7 @@ public final class Matrix {
         if (storage.isLow() && precision != storage) {
             throw new IllegalArgumentException("a " + storage + " matrix holds " + storage + " values, not " + precision);
         }
-        return precision == roundedTo ? this : new Matrix(buffer, address, storage, precision, rows, cols);
+        return precision == roundedTo ? this : new Matrix(buffer, address, storage, precision, rows, cols, memoryOwner);
     }
 
     /** True when every value is exact in {@code precision}: no rounding to it is needed. */
@@ -144,7 +156,7 @@ public final class Matrix {
         }
         int width = storage.bytes();
         ByteBuffer view = buffer.slice(first * width, (int) count * width).order(ORDER);
-        return new Matrix(view, address == 0 ? 0 : address + (long) first * width, storage, roundedTo, rows, cols);
+        return new Matrix(view, address == 0 ? 0 : address + (long) first * width, storage, roundedTo, rows, cols, memoryOwner);
     }
 
     /** The first {@code rows} rows. */

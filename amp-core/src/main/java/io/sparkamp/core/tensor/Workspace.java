@@ -66,7 +66,7 @@ public final class Workspace implements AutoCloseable {
             throw new IllegalArgumentException("workspace slot '" + slot + "': " + rows + "x" + cols + " " + storage
                     + " exceeds 2 GiB");
         }
-        return slot(owner, slot, (int) bytes).matrix(storage, rows, cols);
+        return slot(owner, slot, (int) bytes).matrix(storage, rows, cols, this);
     }
 
     /**
@@ -159,8 +159,8 @@ public final class Workspace implements AutoCloseable {
             buffer = arrow.nioBuffer(shift, capacity).order(ByteOrder.nativeOrder());
         }
 
-        Matrix matrix(Precision storage, int rows, int cols) {
-            return Matrix.over(buffer, address, storage, rows, cols);
+        Matrix matrix(Precision storage, int rows, int cols, Workspace workspace) {
+            return Matrix.over(buffer, address, storage, rows, cols, arrow == null ? null : workspace);
         }
 
         void free() {

@@ -36,6 +36,32 @@ class WorkspaceTest extends LeakCheckedAllocator {
     }
 
     @Test
+    void aMatrixKeepsItsWorkspaceAndSoItsMemoryReachable() throws InterruptedException {
+        // An unreachable workspace's cleaner frees its memory: a matrix still in use must keep it reachable.
+        java.lang.ref.WeakReference<Workspace>[] workspace = new java.lang.ref.WeakReference[1];
+        Matrix m = matrixOfAWorkspaceNobodyHolds(workspace);
+        for (int round = 0; round < 3; round++) {
+            System.gc();
+            Thread.sleep(10);
+        }
+        assertTrue(workspace[0].get() != null, "the workspace stays reachable through its matrix");
+        for (int i = 0; i < m.size(); i++) {
+            assertEquals(i % 100, m.get(i), "element " + i);
+        }
+        java.lang.ref.Reference.reachabilityFence(m);
+    }
+
+    private static Matrix matrixOfAWorkspaceNobodyHolds(java.lang.ref.WeakReference<Workspace>[] reference) {
+        Workspace ws = Workspace.offHeap();
+        reference[0] = new java.lang.ref.WeakReference<>(ws);
+        Matrix m = ws.matrix(new Object(), "kept", Precision.FP32, 64, 64).slice(0, 64, 64);
+        for (int i = 0; i < m.size(); i++) {
+            m.set(i, i % 100);
+        }
+        return m;
+    }
+
+    @Test
     void derivedContentsAreRefilledOnlyForANewSource() {
         try (Workspace ws = Workspace.offHeap(root, "test")) {
             AtomicInteger fills = new AtomicInteger();
