@@ -2,6 +2,7 @@ package io.sparkamp.core.ops;
 
 import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.tensor.Matrix;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -370,6 +371,30 @@ public final class GemmProviders {
                     return precision + (transA ? " T" : " N") + (transB ? "T" : "N") + (accumulate ? " accumulate" : "")
                             + ": expected " + Arrays.toString(expected) + ", got " + Arrays.toString(actual);
                 }
+                if (precision.isLow() && !accumulate && candidate.roundsProduct(precision)) {
+                    String rounded = roundedProduct(candidate, reference, precision, transA, transB, m, n, k, a, b);
+                    if (rounded != null) {
+                        return rounded;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A product the candidate hands back as 16-bit codes against the reference's FP32 product rounded. */
+    private static String roundedProduct(GemmKernel candidate, GemmKernel reference, Precision precision, boolean transA,
+                                         boolean transB, int m, int n, int k, float[] a, float[] b) {
+        Matrix a16 = Matrix.ofCodes(precision, LowPrecisionArrays.encode(precision, a), transA ? k : m, transA ? m : k);
+        Matrix b16 = Matrix.ofCodes(precision, LowPrecisionArrays.encode(precision, b), transB ? n : k, transB ? k : n);
+        Matrix wide = Matrix.onHeap(Precision.FP32, m, n);
+        Matrix codes = Matrix.onHeap(precision, m, n);
+        reference.gemm(precision, transA, transB, m, n, k, a16, b16, wide, false);
+        candidate.gemm(precision, transA, transB, m, n, k, a16, b16, codes, false);
+        for (int i = 0; i < m * n; i++) {
+            if (Float.floatToRawIntBits(precision.round(wide.get(i))) != Float.floatToRawIntBits(codes.get(i))) {
+                return precision + (transA ? " T" : " N") + (transB ? "T" : "N") + " as " + precision + " codes: element " + i
+                        + " expected " + precision.round(wide.get(i)) + ", got " + codes.get(i);
             }
         }
         return null;

@@ -204,6 +204,31 @@ class GemmProvidersTest {
         assertTrue(mismatch != null && mismatch.startsWith("FP32"), String.valueOf(mismatch));
     }
 
+    @Test
+    void selfTestChecksTheProductsAKernelRoundsTo16Bits() {
+        GemmKernel truncating = new NamedKernel("truncating", Precision.BF16) {
+            @Override
+            public boolean roundsProduct(Precision precision) {
+                return precision == Precision.BF16;
+            }
+
+            @Override
+            public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k,
+                             io.sparkamp.core.tensor.Matrix a, io.sparkamp.core.tensor.Matrix b, io.sparkamp.core.tensor.Matrix c,
+                             boolean accumulate) {
+                if (!c.storage().isLow()) {
+                    super.gemm(precision, transA, transB, m, n, k, a, b, c, accumulate);
+                    return;
+                }
+                for (int i = 0; i < c.size(); i++) {
+                    c.set(i, 0f); // a store that loses the product
+                }
+            }
+        };
+        String mismatch = GemmProviders.selfTest(truncating);
+        assertTrue(mismatch != null && mismatch.startsWith("BF16") && mismatch.contains("codes"), String.valueOf(mismatch));
+    }
+
     private static final class CountingKernel extends NamedKernel {
         int calls;
 
