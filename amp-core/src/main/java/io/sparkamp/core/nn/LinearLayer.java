@@ -74,7 +74,7 @@ final class LinearLayer implements Layer, ActivationMemory {
         Workspace ws = ctx.workspace();
         int rows = input.rows();
         Matrix x = operand(ws, input, matmul, storage, "input");
-        boolean codes = storage == matmul && ctx.gemm().roundsProduct(matmul);
+        boolean codes = productsAsCodes(ctx, matmul, storage);
         Matrix product = ws.matrix(this, "product", codes ? matmul : Precision.FP32, rows, out);
         ctx.gemm().multiply(matmul, false, false, rows, out, in, x, weights(ctx, storage), product, false);
         Precision outStorage = pointwise.isLow() && storage == pointwise ? pointwise : Precision.FP32;
@@ -131,7 +131,7 @@ final class LinearLayer implements Layer, ActivationMemory {
         ctx.gemm().multiply(matmul, true, false, in, out, rows, savedInput, g, paramGrads.slice(weightOffset, in, out), true);
         Matrix gradInput = null;
         if (needInputGrad) {
-            boolean codes = matmul.isLow() && storage == matmul && ctx.gemm().roundsProduct(matmul);
+            boolean codes = productsAsCodes(ctx, matmul, storage);
             Matrix product = ws.matrix(this, codes ? "gradInput" : "gradProduct", codes ? matmul : Precision.FP32, rows, in);
             ctx.gemm().multiply(matmul, false, true, rows, in, out, g, weights(ctx, storage), product, false);
             if (codes) { // rounded by the GEMM: masking it is exact and can be done in place
@@ -171,6 +171,16 @@ final class LinearLayer implements Layer, ActivationMemory {
     void fuseInputGradientMask(ReluLayer relu) {
         previousRelu = relu;
         relu.maskedByNextLayer();
+    }
+
+    /**
+     * Whether the GEMM hands this layer's products back as 16-bit codes: operands held as {@code matmul} codes
+     * and a kernel that rounds such products. The same answer in forward and backward of one run, which the
+     * ReLU between two Linear layers relies on (its bits are skipped in forward only when the layer after it
+     * masks by its saved input in backward).
+     */
+    private static boolean productsAsCodes(ComputeContext ctx, Precision matmul, Precision storage) {
+        return matmul.isLow() && storage == matmul && ctx.gemm().roundsProduct(matmul);
     }
 
     /** {@code m} as a {@code precision} operand held as {@code storage}: itself when it already is one, else converted. */
