@@ -211,7 +211,7 @@ public final class GemmProviders {
     private static GemmKernel fastest(Precision p, List<GemmKernel> candidates, List<GemmShape> shapes, Sources sources,
                                       GemmKernel nativeKernel) {
         List<String> names = candidates.stream().map(GemmKernel::name).toList();
-        String description = "cpu=" + KernelChoices.cpu() + "; cores=" + Runtime.getRuntime().availableProcessors()
+        String description = "cpu=" + KernelChoices.cpu() + "; " + KernelChoices.limits() + "; cores=" + Runtime.getRuntime().availableProcessors()
                 + "; omp=" + System.getenv().getOrDefault("OMP_NUM_THREADS", "unset") + "; java=" + Runtime.version().feature()
                 + "; onednn=" + (nativeKernel == null ? "none" : nativeVersion(nativeKernel)) + "; precision=" + p.label()
                 + "; shapes=" + shapes + "; candidates=" + names;
@@ -244,8 +244,8 @@ public final class GemmProviders {
         }
         String detail = "fastest pass over " + shapes.size() + " multiplies: " + times + " -> " + best.name()
                 + " (measured " + java.time.Instant.now() + ")";
-        LOG.info("GEMM kernel for {}: {} on this CPU ({}; flags {}), {}", p.label(), best.name(), KernelChoices.cpu(),
-                KernelChoices.notableFlags(), detail);
+        LOG.info("GEMM kernel for {}: {} on this CPU ({}; flags {}; {}), {}", p.label(), best.name(), KernelChoices.cpu(),
+                KernelChoices.notableFlags(), KernelChoices.limits(), detail);
         sources.choices().put(description, best.name(), detail);
         return best;
     }

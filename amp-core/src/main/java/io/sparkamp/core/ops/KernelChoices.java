@@ -3,10 +3,13 @@ package io.sparkamp.core.ops;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -15,13 +18,15 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Properties;
+import java.util.function.Function;
 
 /**
  * The kernel choices {@code kernel=auto} measured, remembered per machine in a properties file, so a
  * CPU is probed once and every later run (and a resumed one) computes with the same kernel. An entry is
- * keyed by everything its measurement depends on (CPU model and flags, cores, OMP threads, Java and
- * oneDNN versions, precision, shapes, candidates); its detail line says what was measured and when. A
+ * keyed by everything its measurement depends on (CPU model and flags, instruction limits set by the user,
+ * cores, OMP threads, Java and oneDNN versions, precision, shapes, candidates); its detail line says what was measured and when. A
  * directory that cannot be written only costs a new probe per JVM.
  */
 final class KernelChoices {
@@ -111,6 +116,30 @@ final class KernelChoices {
             // Not Linux: the architecture stands for the CPU.
         }
         return model + " [flags " + (flags.isEmpty() ? "unknown" : key(flags)) + "]";
+    }
+
+    /**
+     * The limits a user can put on the instructions the kernels use, which the CPU flags do not show: the
+     * ISA cap of oneDNN ({@code ONEDNN_MAX_CPU_ISA}, or its older name {@code DNNL_MAX_CPU_ISA}) and the
+     * JVM's vector width ({@code -XX:UseAVX}, {@code -XX:MaxVectorSize}). A choice measured under other
+     * limits is measured again.
+     */
+    static String limits() {
+        return limits(System.getenv(), KernelChoices::vmOption);
+    }
+
+    static String limits(Map<String, String> env, Function<String, String> vmOption) {
+        String isa = env.getOrDefault("ONEDNN_MAX_CPU_ISA", env.getOrDefault("DNNL_MAX_CPU_ISA", "unset"));
+        return "isa=" + isa + "; UseAVX=" + vmOption.apply("UseAVX") + "; MaxVectorSize=" + vmOption.apply("MaxVectorSize");
+    }
+
+    /** A HotSpot flag's value, or "n/a" on a JVM without it. */
+    private static String vmOption(String name) {
+        try {
+            return ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption(name).getValue();
+        } catch (RuntimeException | LinkageError e) {
+            return "n/a";
+        }
     }
 
     /** The CPU flags that decide between the kernels, for logs. */

@@ -92,6 +92,20 @@ class GemmProvidersTest {
     }
 
     @Test
+    void aChoiceIsKeyedByTheInstructionLimitsAUserSets() {
+        Map<String, String> vm = Map.of("UseAVX", "3", "MaxVectorSize", "64");
+        String plain = KernelChoices.limits(Map.of(), vm::get);
+        assertEquals("isa=unset; UseAVX=3; MaxVectorSize=64", plain);
+        assertEquals("isa=AVX2; UseAVX=3; MaxVectorSize=64", KernelChoices.limits(Map.of("ONEDNN_MAX_CPU_ISA", "AVX2"), vm::get));
+        assertEquals("isa=AVX512_CORE; UseAVX=3; MaxVectorSize=64",
+                KernelChoices.limits(Map.of("DNNL_MAX_CPU_ISA", "AVX512_CORE"), vm::get), "oneDNN's older name counts too");
+        assertEquals("isa=unset; UseAVX=2; MaxVectorSize=32",
+                KernelChoices.limits(Map.of(), Map.of("UseAVX", "2", "MaxVectorSize", "32")::get));
+        String here = KernelChoices.limits();
+        assertTrue(here.matches("isa=\\S+; UseAVX=\\S+; MaxVectorSize=\\S+"), here);
+    }
+
+    @Test
     void aKernelThatComputesWrongIsNeverChosenHoweverFast() {
         GemmKernel wrongVector = new NamedKernel("vector", null) {
             @Override
