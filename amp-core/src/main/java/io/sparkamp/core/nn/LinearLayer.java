@@ -17,6 +17,8 @@ import io.sparkamp.core.tensor.Workspace;
  * 16-bit codes, half the bytes to write and read back, and the input gradient needs no rounding pass. Next to a ReLU (linked by
  * {@link Sequential}) that pass also applies the ReLU after it, and the rounding of the input gradient
  * applies the mask of the ReLU before it: the same values as the separate passes, fewer trips through memory.
+ * In an FP32 run on a kernel that fuses them ({@link io.sparkamp.core.ops.Gemm#fusesBias}, oneDNN's bias and
+ * ReLU post-op), the GEMM itself adds the bias and applies the ReLU as it stores the product.
  */
 final class LinearLayer implements Layer, ActivationMemory {
     private final String spec;
@@ -74,6 +76,16 @@ final class LinearLayer implements Layer, ActivationMemory {
         Workspace ws = ctx.workspace();
         int rows = input.rows();
         Matrix x = operand(ws, input, matmul, storage, "input");
+        if (biasInGemm(ctx, matmul, pointwise)) {
+            // The kernel adds the bias and applies the ReLU as it stores the product: one write of the output.
+            Matrix y = ws.matrix(this, "output", Precision.FP32, rows, out);
+            if (nextRelu != null) {
+                nextRelu.forwardWithoutMask(rows);
+            }
+            ctx.gemm().multiplyAddBias(false, false, rows, out, in, x, weights(ctx, storage),
+                    ctx.weights(storage).slice(biasOffset, 1, out), nextRelu != null, y);
+            return finishForward(x, matmul, y.markRoundedTo(pointwise));
+        }
         boolean codes = productsAsCodes(ctx, matmul, storage);
         Matrix product = ws.matrix(this, "product", codes ? matmul : Precision.FP32, rows, out);
         ctx.gemm().multiply(matmul, false, false, rows, out, in, x, weights(ctx, storage), product, false);
@@ -91,13 +103,27 @@ final class LinearLayer implements Layer, ActivationMemory {
         }
         ctx.weights().copyValues(biasOffset, bias, 0, out);
         Elementwise.biasEpilogue(product, matmul, bias, 0, pointwise, y, nextRelu != null, positive);
+        return finishForward(x, matmul, y.storage().isLow() ? y : y.markRoundedTo(pointwise));
+    }
+
+    /** Keeps the matmul operand for backward and hands the ReLU after this layer its output, computed here. */
+    private Matrix finishForward(Matrix x, Precision matmul, Matrix result) {
         savedInput = x;
         savedPrecision = matmul;
-        Matrix result = y.storage().isLow() ? y : y.markRoundedTo(pointwise);
         if (nextRelu != null) {
             nextRelu.acceptFusedForward(result);
         }
         return result;
+    }
+
+    /**
+     * Whether the GEMM adds the bias (and applies the ReLU after this layer) itself: an FP32 multiply and
+     * FP32 pointwise ops, a kernel that fuses them, and no ReLU bits needed (none after this layer, or one
+     * whose mask the Linear layer after it applies from its saved input, which is this layer's output).
+     */
+    private boolean biasInGemm(ComputeContext ctx, Precision matmul, Precision pointwise) {
+        return matmul == Precision.FP32 && pointwise == Precision.FP32 && ctx.gemm().fusesBias()
+                && (nextRelu == null || nextRelu.isMaskedByNextLayer());
     }
 
     @Override
@@ -157,6 +183,11 @@ final class LinearLayer implements Layer, ActivationMemory {
                 }
             } else {
                 gradInput = product;
+                if (previousRelu != null && !previousRelu.maskKept()) {
+                    // The ReLU kept no bits (the GEMM applied it): its output, this layer's saved input, is the mask.
+                    Elementwise.maskPositive(product, savedInput, product);
+                    previousRelu.acceptMaskedGradient(product);
+                }
             }
         }
         return gradInput;

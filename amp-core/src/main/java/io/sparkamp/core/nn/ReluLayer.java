@@ -8,7 +8,8 @@ import io.sparkamp.core.tensor.Matrix;
 /**
  * The computing form of {@link ReluSpec}: keeps one bit per value (was it positive) for backward. The
  * output keeps the input's storage (ReLU of a 16-bit value is one), rounded to the pointwise precision.
- * Between two Linear layers whose products the GEMM rounds to 16-bit codes, no bits are kept: the Linear
+ * Between two Linear layers whose products the GEMM rounds to 16-bit codes, or whose GEMM applies this
+ * ReLU itself (an FP32 run with the bias and ReLU in oneDNN's store), no bits are kept: the Linear
  * after it masks its input gradient by its own saved input, which is this layer's output (positive output,
  * positive input).
  */

@@ -61,6 +61,35 @@ public final class Gemm {
         kernel.gemm(precision, transA, transB, m, n, k, a, b, c, accumulate);
     }
 
+    /**
+     * An FP32 multiply with the bias added and, with {@code relu}, a ReLU applied in the kernel (see
+     * {@link GemmKernel#gemmBias}); only where {@link #fusesBias} says the kernel does that.
+     */
+    public void multiplyAddBias(boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b, Matrix bias,
+                                boolean relu, Matrix c) {
+        if (!kernel.fusesBias()) {
+            throw new IllegalStateException("gemm: kernel " + kernel.name() + " does not add a bias in its multiply");
+        }
+        if (m < 0 || n < 0 || k < 0) {
+            throw new IllegalArgumentException("gemm: negative shape m=" + m + " n=" + n + " k=" + k);
+        }
+        requireSize("A", a, (long) m * k, m + "x" + k);
+        requireSize("B", b, (long) k * n, k + "x" + n);
+        requireSize("C", c, (long) m * n, m + "x" + n);
+        requireSize("bias", bias, n, "1x" + n);
+        for (Matrix fp32 : new Matrix[] {a, b, bias, c}) {
+            if (fp32.storage() != Precision.FP32) {
+                throw new IllegalArgumentException("gemm: a multiply with a bias takes FP32 operands, bias and result, got " + fp32);
+            }
+        }
+        kernel.gemmBias(transA, transB, m, n, k, a, b, bias, relu, c);
+    }
+
+    /** Whether the kernel adds a bias (and a ReLU) in an FP32 multiply (see {@link GemmKernel#fusesBias}). */
+    public boolean fusesBias() {
+        return kernel.fusesBias();
+    }
+
     /** How the kernel wants the operands of a {@code precision} multiply held (see {@link GemmKernel#operandStorage}). */
     public Precision operandStorage(Precision precision) {
         return kernel.operandStorage(precision);

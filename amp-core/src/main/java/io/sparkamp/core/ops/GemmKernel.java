@@ -55,4 +55,23 @@ public interface GemmKernel {
     default boolean roundsProduct(Precision precision) {
         return false;
     }
+
+    /**
+     * Whether {@link #gemmBias} adds the bias (and applies a ReLU) inside the kernel, as the FP32 product is
+     * stored, instead of in a pass of its own over the result: a Linear layer's output is then written once.
+     */
+    default boolean fusesBias() {
+        return false;
+    }
+
+    /**
+     * {@code c = op(a)·op(b) + bias}, and with {@code relu} {@code max(c, 0)} (NaN and -0 give +0), for FP32
+     * operands and an FP32 result: {@code bias} is 1×n, added to every row. The bits are those of the FP32
+     * product stored, the bias then added in FP32 and the ReLU applied: what a separate pass over the product
+     * gives. Only for a kernel whose {@link #fusesBias} says yes.
+     */
+    default void gemmBias(boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b, Matrix bias, boolean relu,
+                          Matrix c) {
+        throw new UnsupportedOperationException("GEMM kernel " + name() + " does not add a bias in its multiply");
+    }
 }

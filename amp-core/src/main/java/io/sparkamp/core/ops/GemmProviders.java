@@ -115,7 +115,8 @@ public final class GemmProviders {
             throw new IllegalArgumentException("kernel: unknown GEMM kernel '" + requested
                     + "' (expected auto, native, native-fp32, vector, vector-fp32, java or fp32=NAME,fp16=NAME,bf16=NAME)");
         }
-        LOG.info("GEMM kernel: {} (requested {})", kernel.name(), name);
+        LOG.info("GEMM kernel: {} (requested {}); FP32 Linear layers add bias and ReLU {}", kernel.name(), name,
+                kernel.fusesBias() ? "in the multiply" : "in a pass after it");
         return kernel;
     }
 

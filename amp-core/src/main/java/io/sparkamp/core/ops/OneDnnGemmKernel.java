@@ -61,6 +61,8 @@ final class OneDnnGemmKernel implements GemmKernel {
     private static final Map<Key, Matmul> PRIMITIVES = new ConcurrentHashMap<>();
     private static final Map<Precision, Boolean> NATIVE_PRECISIONS = new ConcurrentHashMap<>();
     private static final Map<Precision, Boolean> ROUNDED_PRODUCTS = new ConcurrentHashMap<>();
+    /** Whether an FP32 matmul takes a bias and a ReLU post-op here (asked once, on first use). */
+    private static volatile Boolean fusedBias;
 
     static {
         check(dnnl_engine_create(ENGINE, dnnl_cpu, 0), "dnnl_engine_create");
@@ -108,6 +110,49 @@ final class OneDnnGemmKernel implements GemmKernel {
         });
     }
 
+    /**
+     * The bias as the matmul's bias argument and the ReLU as an eltwise post-op, both applied to the FP32
+     * accumulator before the store: {@code max(acc + bias, 0)}, computed as a separate pass would compute it
+     * on the stored product (oneDNN's ReLU with slope 0 is a {@code max} with +0, so NaN and -0 give +0).
+     */
+    @Override
+    public boolean fusesBias() {
+        Boolean fused = fusedBias;
+        if (fused == null) {
+            try {
+                matmul(new Key(Precision.FP32, false, false, 8, 8, 8, false, Precision.FP32, true, true));
+                fused = true;
+            } catch (Unimplemented e) {
+                LOG.info("oneDNN has no FP32 matmul with a bias and a ReLU on this CPU; they are added in a pass of their own");
+                fused = false;
+            }
+            fusedBias = fused;
+        }
+        return fused;
+    }
+
+    @Override
+    public void gemmBias(boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b, Matrix bias, boolean relu,
+                         Matrix c) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) { // an empty product is 0: the bias, and the ReLU of it
+            float[] row = new float[n];
+            bias.buffer().asFloatBuffer().get(0, row);
+            for (int j = 0; j < n; j++) {
+                row[j] = relu ? (row[j] > 0f ? row[j] : 0f) : row[j];
+            }
+            for (int i = 0; i < m; i++) {
+                c.buffer().asFloatBuffer().put(i * n, row);
+            }
+            return;
+        }
+        ThreadState s = state.get();
+        Pointer pb = bias.isOffHeap() ? s.biasAddress.at(bias) : s.copyBias(bias);
+        multiply(s, new Key(Precision.FP32, transA, transB, m, n, k, false, Precision.FP32, true, relu), a, b, pb, c);
+    }
+
     /** oneDNN's version, e.g. "3.13.0", for the selection log. */
     static String version() {
         dnnl_version_t v = dnnl_version();
@@ -120,6 +165,11 @@ final class OneDnnGemmKernel implements GemmKernel {
             return "widened to FP32, " + implementation(Precision.FP32, transA, transB, m, n, k);
         }
         return matmul(new Key(precision, transA, transB, m, n, k, false)).implementation;
+    }
+
+    /** The implementation of an FP32 multiply with a bias and a ReLU added in the kernel. */
+    static String implementationWithBias(int m, int n, int k) {
+        return matmul(new Key(Precision.FP32, false, false, m, n, k, false, Precision.FP32, true, true)).implementation;
     }
 
     @Override
@@ -181,33 +231,39 @@ final class OneDnnGemmKernel implements GemmKernel {
         }
         ThreadState s = state.get();
         Precision operands = a.storage();
-        Pointer pa;
-        Pointer pb;
         if (operands.isLow() && !natively(operands)) {
             // 16-bit operands oneDNN cannot multiply here: widen into the thread's native FP32 buffers.
             s.a32 = ensure(s.a32, (long) m * k);
             s.b32 = ensure(s.b32, (long) k * n);
             LowPrecisionBuffers.decode(operands, a.buffer(), 0, s.a32.position(0).asByteBuffer().order(ByteOrder.nativeOrder()), 0, m * k);
             LowPrecisionBuffers.decode(operands, b.buffer(), 0, s.b32.position(0).asByteBuffer().order(ByteOrder.nativeOrder()), 0, k * n);
-            operands = Precision.FP32;
-            pa = s.a32.position(0);
-            pb = s.b32.position(0);
-        } else {
-            pa = a.isOffHeap() ? s.aAddress.at(a) : s.copyA(a);
-            pb = b.isOffHeap() ? s.bAddress.at(b) : s.copyB(b);
+            Key key = new Key(Precision.FP32, transA, transB, m, n, k, accumulate, c.storage());
+            run(s, key, s.a32.position(0), s.b32.position(0), null, c);
+            return;
         }
-        Key key = new Key(operands, transA, transB, m, n, k, accumulate, c.storage());
+        multiply(s, new Key(operands, transA, transB, m, n, k, accumulate, c.storage()), a, b, null, c);
+    }
+
+    /** {@code key}'s primitive on matrix operands: off-heap ones in place, heap ones through the thread's buffers. */
+    private static void multiply(ThreadState s, Key key, Matrix a, Matrix b, Pointer bias, Matrix c) {
+        Pointer pa = a.isOffHeap() ? s.aAddress.at(a) : s.copyA(a);
+        Pointer pb = b.isOffHeap() ? s.bAddress.at(b) : s.copyB(b);
+        run(s, key, pa, pb, bias, c);
+    }
+
+    /** Runs {@code key} into {@code c}: in place when it is off-heap, else through the thread's buffer (read first when accumulating). */
+    private static void run(ThreadState s, Key key, Pointer pa, Pointer pb, Pointer bias, Matrix c) {
         if (c.isOffHeap()) {
-            execute(s, key, pa, pb, s.cAddress.at(c));
+            execute(s, key, pa, pb, bias, s.cAddress.at(c));
             return;
         }
         int bytes = (int) c.bytes();
         s.c = ensure(s.c, (bytes + 3) / 4);
         FloatPointer out = s.c.position(0);
-        if (accumulate) {
+        if (key.accumulate) {
             out.asByteBuffer().order(ByteOrder.nativeOrder()).put(0, c.buffer(), 0, bytes);
         }
-        execute(s, key, pa, pb, out);
+        execute(s, key, pa, pb, bias, out);
         c.buffer().put(0, out.position(0).asByteBuffer().order(ByteOrder.nativeOrder()), 0, bytes);
     }
 
@@ -231,12 +287,12 @@ final class OneDnnGemmKernel implements GemmKernel {
         if (key.accumulate) {
             s.c.position(0).put(c, cOff, size);
         }
-        execute(s, key, a, b, s.c.position(0));
+        execute(s, key, a, b, null, s.c.position(0));
         s.c.position(0).get(c, cOff, size);
     }
 
     /** Runs the primitive of {@code key} on native operands; {@code c} is read first when accumulating. */
-    private static void execute(ThreadState s, Key key, Pointer a, Pointer b, Pointer c) {
+    private static void execute(ThreadState s, Key key, Pointer a, Pointer b, Pointer bias, Pointer c) {
         Matmul mm = matmul(key);
         if (mm.scratchpadBytes > 0) {
             s.scratchpad = ensure(s.scratchpad, mm.scratchpadBytes);
@@ -249,11 +305,14 @@ final class OneDnnGemmKernel implements GemmKernel {
         s.args.position(0).arg(DNNL_ARG_SRC).memory(bound.src);
         s.args.position(1).arg(DNNL_ARG_WEIGHTS).memory(bound.weights);
         s.args.position(2).arg(DNNL_ARG_DST).memory(bound.dst);
+        if (bound.bias != null) {
+            check(dnnl_memory_set_data_handle(bound.bias, bias), "dnnl_memory_set_data_handle(bias)");
+            s.args.position(args++).arg(DNNL_ARG_BIAS).memory(bound.bias);
+        }
         if (bound.scratchpad != null) {
             check(dnnl_memory_set_data_handle(bound.scratchpad, s.scratchpad.position(0)),
                     "dnnl_memory_set_data_handle(scratchpad)");
-            s.args.position(3).arg(DNNL_ARG_SCRATCHPAD).memory(bound.scratchpad);
-            args = 4;
+            s.args.position(args++).arg(DNNL_ARG_SCRATCHPAD).memory(bound.scratchpad);
         }
         check(dnnl_primitive_execute(mm.primitive, s.stream, args, s.args.position(0)), "dnnl_primitive_execute");
         check(dnnl_stream_wait(s.stream), "dnnl_stream_wait");
@@ -318,17 +377,25 @@ final class OneDnnGemmKernel implements GemmKernel {
         }
     }
 
-    /** What a primitive depends on: {@code out} is the result's type (FP32, or the inputs' 16 bits). */
+    /**
+     * What a primitive depends on: {@code out} is the result's type (FP32, or the inputs' 16 bits); {@code bias}
+     * adds a 1×n FP32 bias to every row, {@code relu} then applies a ReLU.
+     */
     private record Key(Precision precision, boolean transA, boolean transB, int m, int n, int k, boolean accumulate,
-                       Precision out) {
+                       Precision out, boolean bias, boolean relu) {
         Key(Precision precision, boolean transA, boolean transB, int m, int n, int k, boolean accumulate) {
             this(precision, transA, transB, m, n, k, accumulate, Precision.FP32);
+        }
+
+        Key(Precision precision, boolean transA, boolean transB, int m, int n, int k, boolean accumulate, Precision out) {
+            this(precision, transA, transB, m, n, k, accumulate, out, false, false);
         }
 
         @Override
         public String toString() {
             return precision + " " + (transA ? "T" : "N") + (transB ? "T" : "N") + " m=" + m + " n=" + n + " k=" + k
-                    + (accumulate ? " +c" : "") + (out != Precision.FP32 ? " -> " + out : "");
+                    + (accumulate ? " +c" : "") + (bias ? " +bias" : "") + (relu ? " relu" : "")
+                    + (out != Precision.FP32 ? " -> " + out : "");
         }
     }
 
@@ -338,6 +405,8 @@ final class OneDnnGemmKernel implements GemmKernel {
         final dnnl_memory_desc srcMd;
         final dnnl_memory_desc weightsMd;
         final dnnl_memory_desc dstMd;
+        /** The bias's descriptor, or null without one. */
+        final dnnl_memory_desc biasMd;
         /** Owned by the primitive descriptor, which is kept alive with it. */
         final dnnl_memory_desc scratchpadMd;
         final long scratchpadBytes;
@@ -346,12 +415,14 @@ final class OneDnnGemmKernel implements GemmKernel {
         private final dnnl_primitive_desc pd;
 
         private Matmul(dnnl_primitive primitive, dnnl_primitive_desc pd, dnnl_memory_desc srcMd, dnnl_memory_desc weightsMd,
-                       dnnl_memory_desc dstMd, dnnl_memory_desc scratchpadMd, long scratchpadBytes, String implementation) {
+                       dnnl_memory_desc dstMd, dnnl_memory_desc biasMd, dnnl_memory_desc scratchpadMd, long scratchpadBytes,
+                       String implementation) {
             this.primitive = primitive;
             this.pd = pd;
             this.srcMd = srcMd;
             this.weightsMd = weightsMd;
             this.dstMd = dstMd;
+            this.biasMd = biasMd;
             this.scratchpadMd = scratchpadMd;
             this.scratchpadBytes = scratchpadBytes;
             this.implementation = implementation;
@@ -364,19 +435,25 @@ final class OneDnnGemmKernel implements GemmKernel {
             dnnl_memory_desc src = memoryDesc(key.m, key.k, type, key.transA ? new long[] {1, key.m} : new long[] {key.k, 1});
             dnnl_memory_desc weights = memoryDesc(key.k, key.n, type, key.transB ? new long[] {1, key.k} : new long[] {key.n, 1});
             dnnl_memory_desc dst = memoryDesc(key.m, key.n, dataType(key.out), new long[] {key.n, 1});
+            dnnl_memory_desc bias = key.bias ? memoryDesc(1, key.n, dnnl_f32, new long[] {key.n, 1}) : null;
             dnnl_primitive_attr attr = new dnnl_primitive_attr();
             check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create");
             dnnl_post_ops postOps = null;
             try {
                 check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "set_scratchpad_mode");
-                if (key.accumulate) {
+                if (key.accumulate || key.relu) {
                     postOps = new dnnl_post_ops();
                     check(dnnl_post_ops_create(postOps), "dnnl_post_ops_create");
-                    check(dnnl_post_ops_append_sum(postOps, 1.0f, 0, dnnl_data_type_undef), "dnnl_post_ops_append_sum");
+                    if (key.accumulate) {
+                        check(dnnl_post_ops_append_sum(postOps, 1.0f, 0, dnnl_data_type_undef), "dnnl_post_ops_append_sum");
+                    }
+                    if (key.relu) {
+                        check(dnnl_post_ops_append_eltwise(postOps, dnnl_eltwise_relu, 0f, 0f), "dnnl_post_ops_append_eltwise");
+                    }
                     check(dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops");
                 }
                 dnnl_primitive_desc pd = new dnnl_primitive_desc();
-                int status = dnnl_matmul_primitive_desc_create(pd, ENGINE, src, weights, null, dst, attr);
+                int status = dnnl_matmul_primitive_desc_create(pd, ENGINE, src, weights, bias, dst, attr);
                 if (status == dnnl_unimplemented) {
                     throw new Unimplemented("oneDNN has no matmul for " + key + " on this CPU (dnnl_unimplemented)");
                 }
@@ -388,7 +465,7 @@ final class OneDnnGemmKernel implements GemmKernel {
                 String impl = queryImplementation(pd);
                 LOG.debug("oneDNN matmul {}: {} (scratchpad {} bytes, created in {} ms)", key, impl, scratchpadBytes,
                         (System.nanoTime() - started) / 1_000_000.0);
-                return new Matmul(primitive, pd, src, weights, dst, scratchpadBytes > 0 ? scratchpad : null,
+                return new Matmul(primitive, pd, src, weights, dst, bias, scratchpadBytes > 0 ? scratchpad : null,
                         scratchpadBytes, impl);
             } finally {
                 if (postOps != null) {
@@ -421,12 +498,19 @@ final class OneDnnGemmKernel implements GemmKernel {
         final dnnl_memory src = new dnnl_memory();
         final dnnl_memory weights = new dnnl_memory();
         final dnnl_memory dst = new dnnl_memory();
+        final dnnl_memory bias;
         final dnnl_memory scratchpad;
 
         Bound(Matmul mm) {
             check(dnnl_memory_create(src, mm.srcMd, ENGINE, (Pointer) null), "dnnl_memory_create(src)");
             check(dnnl_memory_create(weights, mm.weightsMd, ENGINE, (Pointer) null), "dnnl_memory_create(weights)");
             check(dnnl_memory_create(dst, mm.dstMd, ENGINE, (Pointer) null), "dnnl_memory_create(dst)");
+            if (mm.biasMd != null) {
+                bias = new dnnl_memory();
+                check(dnnl_memory_create(bias, mm.biasMd, ENGINE, (Pointer) null), "dnnl_memory_create(bias)");
+            } else {
+                bias = null;
+            }
             if (mm.scratchpadMd != null) {
                 scratchpad = new dnnl_memory();
                 check(dnnl_memory_create(scratchpad, mm.scratchpadMd, ENGINE, (Pointer) null), "dnnl_memory_create(scratchpad)");
@@ -439,17 +523,19 @@ final class OneDnnGemmKernel implements GemmKernel {
     /** A thread's stream, native operand buffers (grow-only) and memory objects. */
     private static final class ThreadState {
         final dnnl_stream stream = new dnnl_stream();
-        final dnnl_exec_arg_t args = new dnnl_exec_arg_t(4);
+        final dnnl_exec_arg_t args = new dnnl_exec_arg_t(5);
         final Map<Key, Bound> bound = new HashMap<>();
         FloatPointer a32;
         FloatPointer b32;
         ShortPointer a16;
         ShortPointer b16;
         FloatPointer c;
+        FloatPointer bias32;
         BytePointer scratchpad;
         final NativeAddress aAddress = new NativeAddress();
         final NativeAddress bAddress = new NativeAddress();
         final NativeAddress cAddress = new NativeAddress();
+        final NativeAddress biasAddress = new NativeAddress();
         private float[] wideA = new float[0];
         private float[] wideB = new float[0];
 
@@ -471,6 +557,12 @@ final class OneDnnGemmKernel implements GemmKernel {
             }
             b32 = ensure(b32, m.size());
             return copy(m, b32);
+        }
+
+        /** A heap bias copied into this thread's native buffer for it. */
+        Pointer copyBias(Matrix m) {
+            bias32 = ensure(bias32, m.size());
+            return copy(m, bias32);
         }
 
         private static Pointer copy(Matrix m, Pointer into) {

@@ -62,4 +62,16 @@ final class PrecisionRoutingKernel implements GemmKernel {
     public boolean roundsProduct(Precision precision) {
         return routes.get(precision).roundsProduct(precision);
     }
+
+    /** FP32 multiplies run on the FP32 route: it decides whether a bias is added in the multiply. */
+    @Override
+    public boolean fusesBias() {
+        return routes.get(Precision.FP32).fusesBias();
+    }
+
+    @Override
+    public void gemmBias(boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b, Matrix bias, boolean relu,
+                         Matrix c) {
+        routes.get(Precision.FP32).gemmBias(transA, transB, m, n, k, a, b, bias, relu, c);
+    }
 }

@@ -68,4 +68,16 @@ final class WideningGemmKernel implements GemmKernel {
             HeapOperands.gemm(this, transA, transB, m, n, k, a, b, c, accumulate);
         }
     }
+
+    /** FP32 multiplies run on the FP32 kernel: it decides whether a bias is added in the multiply. */
+    @Override
+    public boolean fusesBias() {
+        return fp32.fusesBias();
+    }
+
+    @Override
+    public void gemmBias(boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b, Matrix bias, boolean relu,
+                         Matrix c) {
+        fp32.gemmBias(transA, transB, m, n, k, a, b, bias, relu, c);
+    }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The oneDNN kernel through the shared contract. The kernel is built directly, not through the
@@ -94,5 +95,13 @@ class OneDnnGemmKernelTest extends GemmKernelContract {
             System.out.println("oneDNN " + OneDnnGemmKernel.version() + " matmul " + precision + ": " + impl);
             assertFalse(impl.startsWith("ref"), precision + " runs on " + impl);
         }
+    }
+
+    @Test
+    void theBiasAndReluOfAnFp32LinearLayerRunInTheMatmulsStore() {
+        assertTrue(kernel().fusesBias(), "oneDNN adds a bias and applies a ReLU in its FP32 matmul");
+        String impl = OneDnnGemmKernel.implementationWithBias(512, 512, 784);
+        System.out.println("oneDNN matmul FP32 +bias relu: " + impl);
+        assertFalse(impl.startsWith("ref"), "the fused multiply runs on " + impl);
     }
 }

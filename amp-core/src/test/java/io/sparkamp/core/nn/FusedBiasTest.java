@@ -1,0 +1,177 @@
+package io.sparkamp.core.nn;
+
+import io.sparkamp.core.autocast.AutocastPolicy;
+import io.sparkamp.core.loss.Loss;
+import io.sparkamp.core.loss.Losses;
+import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.ops.Gemm;
+import io.sparkamp.core.ops.GemmKernel;
+import io.sparkamp.core.ops.GemmProviders;
+import io.sparkamp.core.ops.JavaGemmKernel;
+import io.sparkamp.core.tensor.Matrix;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A kernel that adds the bias and applies the ReLU in an FP32 multiply (oneDNN's bias and ReLU post-op)
+ * changes no bit of a model's output or gradients: the Linear layer then writes its output once, and the
+ * ReLU after it keeps no bits (the Linear layer after the ReLU masks its input gradient by its saved input,
+ * the ReLU's output). Checked on every machine with the Java kernel plus a bias pass, and with oneDNN itself
+ * where it loads.
+ */
+class FusedBiasTest {
+    /** The Java kernel, plus the bias and ReLU of {@link GemmKernel#gemmBias} in a loop after the multiply. */
+    private static final class BiasJavaKernel extends ForwardingKernel {
+        BiasJavaKernel() {
+            super(new JavaGemmKernel());
+        }
+
+        @Override
+        public boolean fusesBias() {
+            return true;
+        }
+
+        @Override
+        public void gemmBias(boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b, Matrix bias, boolean relu,
+                             Matrix c) {
+            gemm(Precision.FP32, transA, transB, m, n, k, a, b, c, false);
+            for (int i = 0; i < c.size(); i++) {
+                float sum = c.get(i) + bias.get(i % n);
+                c.set(i, relu ? (sum > 0f ? sum : 0f) : sum);
+            }
+        }
+    }
+
+    /** Passes every call on to {@code kernel} except the bias, which it leaves to the layers' own pass. */
+    private static class ForwardingKernel implements GemmKernel {
+        private final GemmKernel kernel;
+
+        ForwardingKernel(GemmKernel kernel) {
+            this.kernel = kernel;
+        }
+
+        @Override
+        public String name() {
+            return kernel.name();
+        }
+
+        @Override
+        public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c,
+                         int cOff, boolean accumulate) {
+            kernel.gemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+        }
+
+        @Override
+        public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k, short[] a, int aOff, short[] b,
+                         int bOff, float[] c, int cOff, boolean accumulate) {
+            kernel.gemm(precision, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
+        }
+
+        @Override
+        public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b, Matrix c,
+                         boolean accumulate) {
+            kernel.gemm(precision, transA, transB, m, n, k, a, b, c, accumulate);
+        }
+
+        @Override
+        public Precision operandStorage(Precision precision) {
+            return kernel.operandStorage(precision);
+        }
+
+        @Override
+        public boolean roundsProduct(Precision precision) {
+            return kernel.roundsProduct(precision);
+        }
+    }
+
+    private static final String[] MODELS = {
+        "mlp 24-20-16-5 relu", // ReLUs between Linear layers: no bits kept
+        "input 24 | linear 20 | relu | dropout 0.25 | linear 5", // a ReLU whose mask the next layer cannot apply: bits kept
+        "input 24 | linear 20 | relu", // a ReLU last
+    };
+
+    @Test
+    void aKernelThatAddsTheBiasGivesTheSameOutputsAndGradients() {
+        for (String model : MODELS) {
+            float[][] plain = run(model, new JavaGemmKernel());
+            float[][] fused = run(model, new BiasJavaKernel());
+            assertSameBits(model + " output", plain[0], fused[0]);
+            assertSameBits(model + " parameter gradients", plain[1], fused[1]);
+        }
+    }
+
+    @Test
+    void oneDnnAddingTheBiasGivesTheBitsOfItsOwnProductAndTheBiasPass() {
+        GemmKernel oneDnn;
+        try {
+            oneDnn = GemmProviders.select("native");
+        } catch (RuntimeException e) {
+            Assumptions.abort("oneDNN does not load here: " + e.getMessage());
+            return;
+        }
+        assertTrue(oneDnn.fusesBias());
+        for (String model : MODELS) {
+            float[][] separate = run(model, new ForwardingKernel(oneDnn));
+            float[][] fused = run(model, oneDnn);
+            assertSameBits(model + " output", separate[0], fused[0]);
+            assertSameBits(model + " parameter gradients", separate[1], fused[1]);
+        }
+    }
+
+    @Test
+    void theReluBetweenTwoLinearLayersKeepsNoBitsWhenTheKernelAppliesIt() {
+        ModelSpec spec = ModelSpec.parse("mlp 24-20-5 relu");
+        Sequential model = spec.instantiate();
+        float[] master = spec.initialize(3);
+        int rows = 64;
+        float[] x = GradCheck.uniform(new SplittableRandom(5), rows * 24, -2, 2);
+        model.forward(context(master, new JavaGemmKernel()), x, rows);
+        ReluLayer relu = (ReluLayer) model.layers().get(1);
+        long withBits = relu.savedActivationBytes();
+        model.forward(context(master, new BiasJavaKernel()), x, rows);
+        assertEquals(rows * 20 / 8, withBits, "with the bias added in a pass the ReLU keeps 20 bits per row");
+        assertEquals(0, relu.savedActivationBytes(), "with the bias and ReLU in the multiply it keeps none");
+    }
+
+    private static float[][] run(String model, GemmKernel kernel) {
+        ModelSpec spec = ModelSpec.parse(model);
+        float[] master = spec.initialize(3);
+        int rows = 37;
+        SplittableRandom random = new SplittableRandom(4);
+        float[] x = GradCheck.uniform(random, rows * 24, -2, 2);
+        int outputs = spec.outputSize();
+        float[] targets = new float[rows];
+        for (int i = 0; i < rows; i++) {
+            targets[i] = random.nextInt(outputs);
+        }
+        Loss loss = Losses.byName("softmax_ce");
+        Sequential network = spec.instantiate();
+        ComputeContext ctx = context(master, kernel);
+        float[] output = network.forward(ctx, x, rows);
+        float[] gradOutput = new float[output.length];
+        loss.sumAndGradient(output, targets, rows, outputs, 1f, gradOutput);
+        float[] paramGrads = new float[master.length];
+        network.backward(ctx, gradOutput, rows, paramGrads);
+        return new float[][] {output, paramGrads};
+    }
+
+    private static ComputeContext context(float[] master, GemmKernel kernel) {
+        return new ComputeContext(AutocastPolicy.forPrecision(Precision.FP32), new Gemm(kernel),
+                WorkingWeights.cast(master, Precision.FP32), true, new SplittableRandom(1));
+    }
+
+    private static void assertSameBits(String what, float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])) {
+                fail(what + " [" + i + "]: " + expected[i] + " with the bias added in a pass, " + actual[i] + " in the multiply");
+            }
+        }
+    }
+}
