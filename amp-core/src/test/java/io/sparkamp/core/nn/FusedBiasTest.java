@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class FusedBiasTest {
     /** The Java kernel, plus the bias and ReLU of {@link GemmKernel#gemmBias} in a loop after the multiply. */
-    private static final class BiasJavaKernel extends ForwardingKernel {
+    private static final class BiasJavaKernel extends ForwardingGemmKernel {
         BiasJavaKernel() {
             super(new JavaGemmKernel());
         }
@@ -45,48 +45,6 @@ class FusedBiasTest {
                 float sum = c.get(i) + bias.get(i % n);
                 c.set(i, relu ? (sum > 0f ? sum : 0f) : sum);
             }
-        }
-    }
-
-    /** Passes every call on to {@code kernel} except the bias, which it leaves to the layers' own pass. */
-    private static class ForwardingKernel implements GemmKernel {
-        private final GemmKernel kernel;
-
-        ForwardingKernel(GemmKernel kernel) {
-            this.kernel = kernel;
-        }
-
-        @Override
-        public String name() {
-            return kernel.name();
-        }
-
-        @Override
-        public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c,
-                         int cOff, boolean accumulate) {
-            kernel.gemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
-        }
-
-        @Override
-        public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k, short[] a, int aOff, short[] b,
-                         int bOff, float[] c, int cOff, boolean accumulate) {
-            kernel.gemm(precision, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
-        }
-
-        @Override
-        public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b, Matrix c,
-                         boolean accumulate) {
-            kernel.gemm(precision, transA, transB, m, n, k, a, b, c, accumulate);
-        }
-
-        @Override
-        public Precision operandStorage(Precision precision) {
-            return kernel.operandStorage(precision);
-        }
-
-        @Override
-        public boolean roundsProduct(Precision precision) {
-            return kernel.roundsProduct(precision);
         }
     }
 
@@ -117,7 +75,7 @@ class FusedBiasTest {
         }
         assertTrue(oneDnn.fusesBias());
         for (String model : MODELS) {
-            float[][] separate = run(model, new ForwardingKernel(oneDnn));
+            float[][] separate = run(model, new ForwardingGemmKernel(oneDnn));
             float[][] fused = run(model, oneDnn);
             assertSameBits(model + " output", separate[0], fused[0]);
             assertSameBits(model + " parameter gradients", separate[1], fused[1]);

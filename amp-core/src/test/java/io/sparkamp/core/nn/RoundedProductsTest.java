@@ -23,24 +23,16 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class RoundedProductsTest {
     /** The Java kernel, plus 16-bit results rounded from its FP32 product (the contract of {@link GemmKernel#roundsProduct}). */
-    private static final class RoundingJavaKernel implements GemmKernel {
+    private static final class RoundingJavaKernel extends ForwardingGemmKernel {
         private final JavaGemmKernel java = new JavaGemmKernel();
+
+        RoundingJavaKernel() {
+            super(new JavaGemmKernel());
+        }
 
         @Override
         public String name() {
             return "java, rounding 16-bit products";
-        }
-
-        @Override
-        public void gemm(boolean transA, boolean transB, int m, int n, int k, float[] a, int aOff, float[] b, int bOff, float[] c,
-                         int cOff, boolean accumulate) {
-            java.gemm(transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
-        }
-
-        @Override
-        public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k, short[] a, int aOff, short[] b,
-                         int bOff, float[] c, int cOff, boolean accumulate) {
-            java.gemm(precision, transA, transB, m, n, k, a, aOff, b, bOff, c, cOff, accumulate);
         }
 
         @Override
