@@ -44,6 +44,8 @@ final class VectorElementwise implements ElementwiseKernel {
 
     /** Each thread's buffer for FP16 codes widened to floats before their column sums. */
     private static final ThreadLocal<ByteBuffer> WIDE_SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
+    /** A narrow layer's bias repeated once per row, so its epilogue runs over the matrix as one long row. */
+    private static final ThreadLocal<float[]> BIAS_ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
     private final ScalarElementwise scalar = new ScalarElementwise();
 
@@ -65,9 +67,16 @@ final class VectorElementwise implements ElementwiseKernel {
                              boolean withRelu, long[] positive) {
         int cols = product.cols();
         int rows = product.rows();
+        if (cols < LANES && (long) rows * cols >= LANES) {
+            // Rows narrower than a vector (a classifier's last layer): one row of rows x cols values, its bias repeated.
+            bias = biasRows(bias, biasOff, cols, rows);
+            biasOff = 0;
+            cols = rows * cols;
+            rows = 1;
+        }
         Precision storage = out.storage();
         if (product.storage().isLow()) { // a product the GEMM already rounded: codes in, codes out
-            epilogueFromCodes(product, matmul, bias, biasOff, pointwise, out, withRelu, positive);
+            epilogueFromCodes(product, matmul, bias, biasOff, pointwise, out, withRelu, positive, rows, cols);
             return;
         }
         boolean fp16Codes = matmul == Precision.FP16 && pointwise == Precision.FP16 && storage == Precision.FP16;
@@ -104,11 +113,27 @@ final class VectorElementwise implements ElementwiseKernel {
         }
     }
 
-    /** The epilogue of a product the GEMM wrote as 16-bit codes (already rounded to the matmul precision). */
+    /** {@code cols} values of {@code bias} from {@code biasOff}, once for each of {@code rows} rows, in the thread's array. */
+    private static float[] biasRows(float[] bias, int biasOff, int cols, int rows) {
+        int size = rows * cols;
+        float[] repeated = BIAS_ROWS.get();
+        if (repeated.length < size) {
+            repeated = new float[size];
+            BIAS_ROWS.set(repeated);
+        }
+        System.arraycopy(bias, biasOff, repeated, 0, cols);
+        for (int filled = cols; filled < size; filled *= 2) {
+            System.arraycopy(repeated, 0, repeated, filled, Math.min(filled, size - filled));
+        }
+        return repeated;
+    }
+
+    /**
+     * The epilogue of a product the GEMM wrote as 16-bit codes (already rounded to the matmul precision), seen as
+     * {@code rows} x {@code cols}.
+     */
     private void epilogueFromCodes(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
-                                   boolean relu, long[] positive) {
-        int cols = product.cols();
-        int rows = product.rows();
+                                   boolean relu, long[] positive, int rows, int cols) {
         Precision storage = product.storage();
         if (cols < LANES || matmul != storage || pointwise != storage || out.storage() != storage) {
             scalar.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, relu, positive);
