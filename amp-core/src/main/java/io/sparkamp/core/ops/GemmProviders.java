@@ -378,6 +378,39 @@ public final class GemmProviders {
                         return rounded;
                     }
                 }
+                if (precision == Precision.FP32 && !accumulate && candidate.fusesBias()) {
+                    String biased = biasedProduct(candidate, reference, transA, transB, m, n, k, a, b);
+                    if (biased != null) {
+                        return biased;
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** A product with a bias (and a ReLU) added in the candidate's multiply, against the reference's product plus the bias. */
+    private static String biasedProduct(GemmKernel candidate, GemmKernel reference, boolean transA, boolean transB, int m, int n,
+                                        int k, float[] a, float[] b) {
+        Matrix am = Matrix.onHeap(Precision.FP32, transA ? k : m, transA ? m : k);
+        Matrix bm = Matrix.onHeap(Precision.FP32, transB ? n : k, transB ? k : n);
+        am.writeFloats(a, 0);
+        bm.writeFloats(b, 0);
+        float[] bias = {-20.5f, 3.25f, Float.NaN, -0f, 0.001f, Float.NEGATIVE_INFINITY};
+        Matrix biasm = Matrix.onHeap(Precision.FP32, 1, n);
+        biasm.writeFloats(bias, 0);
+        Matrix product = Matrix.onHeap(Precision.FP32, m, n);
+        reference.gemm(Precision.FP32, transA, transB, m, n, k, am, bm, product, false);
+        for (boolean relu : new boolean[] {false, true}) {
+            Matrix fused = Matrix.onHeap(Precision.FP32, m, n);
+            candidate.gemmBias(transA, transB, m, n, k, am, bm, biasm, relu, fused);
+            for (int i = 0; i < m * n; i++) {
+                float sum = product.get(i) + bias[i % n];
+                float expected = relu ? (sum > 0f ? sum : 0f) : sum;
+                if (Float.isNaN(expected) ? !Float.isNaN(fused.get(i)) : Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(fused.get(i))) {
+                    return "FP32" + (transA ? " T" : " N") + (transB ? "T" : "N") + " with bias" + (relu ? " and ReLU" : "")
+                            + ": element " + i + " expected " + expected + ", got " + fused.get(i);
+                }
             }
         }
         return null;

@@ -243,6 +243,29 @@ class GemmProvidersTest {
         assertTrue(mismatch != null && mismatch.startsWith("BF16") && mismatch.contains("codes"), String.valueOf(mismatch));
     }
 
+    @Test
+    void selfTestChecksTheBiasAndReluAKernelAddsInItsMultiply() {
+        GemmKernel reluOfNanIsNan = new NamedKernel("nan-keeping", null) {
+            @Override
+            public boolean fusesBias() {
+                return true;
+            }
+
+            @Override
+            public void gemmBias(boolean transA, boolean transB, int m, int n, int k, io.sparkamp.core.tensor.Matrix a,
+                                 io.sparkamp.core.tensor.Matrix b, io.sparkamp.core.tensor.Matrix bias, boolean relu,
+                                 io.sparkamp.core.tensor.Matrix c) {
+                gemm(Precision.FP32, transA, transB, m, n, k, a, b, c, false);
+                for (int i = 0; i < c.size(); i++) {
+                    float sum = c.get(i) + bias.get(i % n);
+                    c.set(i, relu ? Math.max(sum, 0f) : sum); // Math.max keeps NaN: not the separate pass's ReLU
+                }
+            }
+        };
+        String mismatch = GemmProviders.selfTest(reluOfNanIsNan);
+        assertTrue(mismatch != null && mismatch.contains("with bias and ReLU"), String.valueOf(mismatch));
+    }
+
     private static final class CountingKernel extends NamedKernel {
         int calls;
 

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -100,6 +101,7 @@ class OneDnnGemmKernelTest extends GemmKernelContract {
     @Test
     void theBiasAndReluOfAnFp32LinearLayerRunInTheMatmulsStore() {
         assertTrue(kernel().fusesBias(), "oneDNN adds a bias and applies a ReLU in its FP32 matmul");
+        assertNull(GemmProviders.selfTest(kernel()), "the start-up self-test passes oneDNN, its fused bias and 16-bit stores included");
         String impl = OneDnnGemmKernel.implementationWithBias(512, 512, 784);
         System.out.println("oneDNN matmul FP32 +bias relu: " + impl);
         assertFalse(impl.startsWith("ref"), "the fused multiply runs on " + impl);
