@@ -106,6 +106,18 @@ public final class VectorBoxingCheck {
             passes.put("weights decode " + name, () -> LowPrecisionArrays.decode(precision, codes, 0, decoded, 0, PARAMETERS));
             passes.put("round in place " + name, () -> LowPrecisionArrays.roundInPlace(precision, decoded, 0, PARAMETERS));
         }
+        // The classifier's last layer: 10 columns, narrower than a vector.
+        int classes = 10;
+        float[] logits = new float[ROWS * classes];
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) random.nextGaussian() * 3;
+        }
+        Matrix narrowProduct = workspace.matrix(this, "narrow product", Precision.FP32, ROWS, classes);
+        Matrix narrowOut = workspace.matrix(this, "narrow out", Precision.FP16, ROWS, classes);
+        narrowProduct.writeFloats(logits, 0);
+        float[] narrowBias = new float[classes];
+        passes.put("bias epilogue 512x10, fp16 codes", () -> kernel.biasEpilogue(narrowProduct, Precision.FP16, narrowBias, 0,
+                Precision.FP16, narrowOut, false, null));
         AdamUpdateProbe adam = new AdamUpdateProbe(PARAMETERS);
         passes.put("Adam update, " + adam.name(), adam);
     }
