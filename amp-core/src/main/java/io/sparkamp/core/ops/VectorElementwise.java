@@ -24,8 +24,9 @@ import static io.sparkamp.core.numeric.VectorCodes.LANES;
  * The pointwise passes on the Vector API: values travel as int lanes (a float's bits or a 16-bit code)
  * and are rounded and converted with {@link VectorCodes}. Each loop is its own small method: C2 stops
  * inlining a compilation at a node budget, and a Vector API call it does not inline boxes every vector
- * (measured: a fused epilogue in one big method ran 10x slower). Rows narrower than a vector, the last
- * {@code size % LANES} elements and storage combinations the layers do not produce go to
+ * (measured: a fused epilogue in one big method ran 10x slower). The bias epilogue of rows narrower than a
+ * vector runs over the matrix as one long row, the bias repeated per row. Matrices smaller than a vector,
+ * the last {@code size % LANES} elements and storage combinations the layers do not produce go to
  * {@link ScalarElementwise}, which computes the same bits. Loaded by name from {@link ElementwiseKernels}
  * only where the incubator module is present.
  */
