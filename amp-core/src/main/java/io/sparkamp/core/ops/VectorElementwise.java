@@ -45,6 +45,8 @@ final class VectorElementwise implements ElementwiseKernel {
 
     /** Each thread's buffer for FP16 codes widened to floats before their column sums. */
     private static final ThreadLocal<ByteBuffer> WIDE_SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
+    /** Each thread's floats between the two loops of an FP16-codes epilogue (see epilogueRowFp16Codes). */
+    private static final ThreadLocal<ByteBuffer> ROW_SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
     /** A narrow layer's bias repeated once per row, so its epilogue runs over the matrix as one long row. */
     private static final ThreadLocal<float[]> BIAS_ROWS = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -199,10 +201,41 @@ final class VectorElementwise implements ElementwiseKernel {
     /** FP16 run, product rounded by the GEMM: widen the code, add the bias, round to FP16, keep the code. */
     private static void epilogueRowFp16FromCodes(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
                                                  boolean withRelu, long[] relu) {
+        // Two loops over the row through a scratch row: as one loop, C2 stopped inlining within it in some JVMs
+        // and boxed every vector (VectorBoxingCheck: 1.3 MB allocated per 512x512 call).
+        ByteBuffer sums = rowScratch(base + width);
+        decodeFp16AddBias(c, sums, base, width, bias, biasOff);
+        roundFp16ReluEncode(sums, o, base, width, withRelu, relu);
+    }
+
+    /** FP16 codes widened and the bias added: the sums as floats in {@code s} (the first loop of epilogueRowFp16FromCodes). */
+    private static void decodeFp16AddBias(ByteBuffer c, ByteBuffer s, int base, int width, float[] bias, int biasOff) {
         IntVector magnitudeMask = IntVector.broadcast(INTS, 0x7fff);
         FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
-        FloatVector down = FloatVector.broadcast(FLOATS, 0x1p-112f);
         IntVector specialBias = IntVector.broadcast(INTS, 0x7000_0000);
+        IntVector infinityCode = IntVector.broadcast(INTS, 0x7c00);
+        IntVector codeSign = IntVector.broadcast(INTS, 0x8000);
+        for (int j = 0; j < width; j += LANES) {
+            int i = base + j;
+            IntVector product = (IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, c, i * 2, ORDER)
+                    .convertShape(VectorOperators.S2I, INTS, 0);
+            IntVector magnitude = product.and(magnitudeMask); // FP16 decoding (VectorCodes), written out
+            IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
+            IntVector widened = (IntVector) ((FloatVector) shifted.reinterpretShape(FLOATS, 0)).mul(up).reinterpretShape(INTS, 0);
+            widened = widened.blend(shifted.add(specialBias), magnitude.compare(VectorOperators.GE, infinityCode))
+                    .or(product.and(codeSign).lanewise(VectorOperators.LSHL, 16));
+            FloatVector sum = ((FloatVector) widened.reinterpretShape(FLOATS, 0)).add(FloatVector.fromArray(FLOATS, bias, biasOff + j));
+            sum.intoByteBuffer(s, i * 4, ORDER);
+        }
+    }
+
+    /**
+     * Sums (floats in {@code s}) rounded to FP16, the ReLU applied (its bits kept where {@code relu} is not null)
+     * and encoded as FP16 codes into {@code o}: the second loop of the FP16-codes epilogues.
+     */
+    private static void roundFp16ReluEncode(ByteBuffer s, ByteBuffer o, int base, int width, boolean withRelu, long[] relu) {
+        FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
+        FloatVector down = FloatVector.broadcast(FLOATS, 0x1p-112f);
         IntVector infinityCode = IntVector.broadcast(INTS, 0x7c00);
         IntVector codeSign = IntVector.broadcast(INTS, 0x8000);
         IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
@@ -222,14 +255,7 @@ final class VectorElementwise implements ElementwiseKernel {
         IntVector payloadBits = IntVector.broadcast(INTS, 0x3ff);
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
-            IntVector product = (IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, c, i * 2, ORDER)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            IntVector magnitude = product.and(magnitudeMask); // FP16 decoding (VectorCodes), written out
-            IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-            IntVector widened = (IntVector) ((FloatVector) shifted.reinterpretShape(FLOATS, 0)).mul(up).reinterpretShape(INTS, 0);
-            widened = widened.blend(shifted.add(specialBias), magnitude.compare(VectorOperators.GE, infinityCode))
-                    .or(product.and(codeSign).lanewise(VectorOperators.LSHL, 16));
-            FloatVector sum = ((FloatVector) widened.reinterpretShape(FLOATS, 0)).add(FloatVector.fromArray(FLOATS, bias, biasOff + j));
+            FloatVector sum = FloatVector.fromByteBuffer(FLOATS, s, i * 4, ORDER);
             IntVector bits = (IntVector) sum.reinterpretShape(INTS, 0);
             IntVector abs = bits.and(absMask); // FP16 rounding of the sum (VectorCodes), written out
             FloatVector magic = (FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
@@ -267,77 +293,24 @@ final class VectorElementwise implements ElementwiseKernel {
         }
     }
 
+    /** Each thread's floats between the two loops of an FP16-codes epilogue, indexed like the matrix. */
+    private static ByteBuffer rowScratch(int size) {
+        ByteBuffer row = ROW_SCRATCH.get();
+        if (row.capacity() < size * 4) {
+            row = ByteBuffer.allocateDirect(Math.max(size * 4, row.capacity() * 2)).order(ORDER);
+            ROW_SCRATCH.set(row);
+        }
+        return row;
+    }
+
     /** FP16 run, native 16-bit matmul: round the product to FP16, add the bias, round again, keep the codes. */
     private static void epilogueRowFp16Codes(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
                                              long[] relu) {
-        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
-        IntVector exponent = IntVector.broadcast(INTS, 0x7f80_0000);
-        IntVector minExponent = IntVector.broadcast(INTS, 0x3880_0000);
-        IntVector maxExponent = IntVector.broadcast(INTS, 0x4700_0000);
-        IntVector magicOffset = IntVector.broadcast(INTS, 0x06c0_0000);
-        FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
-        FloatVector down = FloatVector.broadcast(FLOATS, 0x1p-112f);
-        IntVector nanPayload = IntVector.broadcast(INTS, 0x007f_e000);
-        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
-        IntVector zero = IntVector.broadcast(INTS, 0);
-        IntVector signBit = IntVector.broadcast(INTS, 0x8000_0000);
-        IntVector infinity = exponent;
-        IntVector rebias = IntVector.broadcast(INTS, 0x3800_0000);
-        IntVector minNormal = IntVector.broadcast(INTS, 0x3880_0000);
-        FloatVector half = FloatVector.broadcast(FLOATS, 0.5f);
-        IntVector halfBits = IntVector.broadcast(INTS, 0x3f00_0000);
-        IntVector infinityCode = IntVector.broadcast(INTS, 0x7c00);
-        IntVector payloadBits = IntVector.broadcast(INTS, 0x3ff);
-        IntVector codeSign = IntVector.broadcast(INTS, 0x8000);
-        for (int j = 0; j < width; j += LANES) {
-            int i = base + j;
-            IntVector bits = (IntVector) FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretShape(INTS, 0);
-            IntVector abs = bits.and(absMask); // FP16 rounding (VectorCodes), written out
-            FloatVector magic = (FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
-                    .reinterpretShape(FLOATS, 0);
-            IntVector rounded = (IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
-                    .mul(down).reinterpretShape(INTS, 0);
-            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
-            if (isNan.anyTrue()) {
-                IntVector payload = abs.and(nanPayload);
-                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
-            }
-            FloatVector sum = ((FloatVector) rounded.or(bits.and(signBit)).reinterpretShape(FLOATS, 0))
-                    .add(FloatVector.fromArray(FLOATS, bias, biasOff + j));
-            bits = (IntVector) sum.reinterpretShape(INTS, 0);
-            abs = bits.and(absMask); // and once more for the sum
-            magic = (FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
-                    .reinterpretShape(FLOATS, 0);
-            rounded = (IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
-                    .mul(down).reinterpretShape(INTS, 0);
-            isNan = abs.compare(VectorOperators.GT, exponent);
-            if (isNan.anyTrue()) {
-                IntVector payload = abs.and(nanPayload);
-                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
-            }
-            bits = rounded.or(bits.and(signBit));
-            if (relu != null) {
-                VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero).and(bits.compare(VectorOperators.LE, infinity));
-                bits = zero.blend(bits, positive);
-                long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
-                relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
-                if ((i & 63) + LANES > 64) {
-                    relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
-                }
-            }
-            // The value is exact in FP16: re-bias a normal; a subnormal is its multiple of 2^-24; NaN stays NaN.
-            abs = bits.and(absMask);
-            IntVector code = abs.sub(rebias).lanewise(VectorOperators.LSHR, 13);
-            // (0.5 + k·2^-24 is exact, and its low bits are k: no float-to-int conversion, which JDK 17 runs in Java.)
-            IntVector subnormal = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(half).reinterpretShape(INTS, 0))
-                    .sub(halfBits);
-            code = code.blend(subnormal, abs.compare(VectorOperators.LT, minNormal));
-            code = code.blend(infinityCode, abs.compare(VectorOperators.EQ, infinity));
-            code = code.blend(abs.lanewise(VectorOperators.LSHR, 13).and(payloadBits).or(infinityCode),
-                    abs.compare(VectorOperators.GT, infinity)); // the payload an FP16 NaN kept (never 0)
-            code = code.or(bits.lanewise(VectorOperators.LSHR, 16).and(codeSign));
-            ((ShortVector) code.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(o, i * 2, ORDER);
-        }
+        // Two loops over the row through a scratch row: as one loop (two FP16 roundings, the ReLU, the encoding),
+        // C2 stopped inlining within it in some JVMs and boxed every vector (VectorBoxingCheck: 5 MB per 512x512 call).
+        ByteBuffer sums = rowScratch(base + width);
+        roundFp16AddBias(c, sums, base, width, bias, biasOff);
+        roundFp16ReluEncode(sums, o, base, width, relu != null, relu);
     }
 
 
