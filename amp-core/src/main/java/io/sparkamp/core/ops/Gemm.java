@@ -77,11 +77,10 @@ public final class Gemm {
         requireSize("B", b, (long) k * n, k + "x" + n);
         requireSize("C", c, (long) m * n, m + "x" + n);
         requireSize("bias", bias, n, "1x" + n);
-        for (Matrix fp32 : new Matrix[] {a, b, bias, c}) {
-            if (fp32.storage() != Precision.FP32) {
-                throw new IllegalArgumentException("gemm: a multiply with a bias takes FP32 operands, bias and result, got " + fp32);
-            }
-        }
+        requireFp32(a);
+        requireFp32(b);
+        requireFp32(bias);
+        requireFp32(c);
         kernel.gemmBias(transA, transB, m, n, k, a, b, bias, relu, c);
     }
 
@@ -98,6 +97,13 @@ public final class Gemm {
     /** Whether a {@code precision} product may be asked for as {@code precision} codes (see {@link GemmKernel#roundsProduct}). */
     public boolean roundsProduct(Precision precision) {
         return precision.isLow() && kernel.roundsProduct(precision);
+    }
+
+    /** Every matrix of a multiply with a bias is FP32 (checked one by one: this runs at every Linear layer's forward). */
+    private static void requireFp32(Matrix m) {
+        if (m.storage() != Precision.FP32) {
+            throw new IllegalArgumentException("gemm: a multiply with a bias takes FP32 operands, bias and result, got " + m);
+        }
     }
 
     private static void requireSize(String operand, Matrix m, long size, String shape) {
