@@ -17,7 +17,7 @@ RULES = [  # (substring of "class.method" of a frame, op name); the first frame 
     ("OneDnnGemmKernel", "GEMM (oneDNN matmul)"),
     ("VectorGemmKernel", "GEMM (Vector API)"),
     ("JavaGemmKernel", "GEMM (Java)"),
-    ("Elementwise.biasEpilogue", "bias epilogue: round, + bias, round"),
+    ("Elementwise.biasEpilogue", "bias epilogue: + bias, round"),
     ("Elementwise.relu", "ReLU forward (+ mask bits)"),
     ("Elementwise.maskScale", "ReLU backward (mask)"),
     ("Elementwise.addColumnSums", "bias gradient (column sums, double)"),

@@ -76,15 +76,15 @@ final class TimedGemmKernel implements GemmKernel {
     }
 
     @Override
-    public boolean fusesBias() {
-        return kernel.fusesBias();
+    public boolean fusesBias(Precision precision) {
+        return kernel.fusesBias(precision);
     }
 
     @Override
-    public void gemmBias(boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b, Matrix bias, boolean relu,
-                         Matrix c) {
+    public void gemmBias(Precision precision, boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b,
+                         Matrix bias, boolean relu, Matrix c) {
         long cpu0 = recording ? THREADS.getCurrentThreadCpuTime() : 0;
-        kernel.gemmBias(transA, transB, m, n, k, a, b, bias, relu, c);
+        kernel.gemmBias(precision, transA, transB, m, n, k, a, b, bias, relu, c);
         if (recording) {
             double ms = (THREADS.getCurrentThreadCpuTime() - cpu0) / 1e6;
             millis.computeIfAbsent(new GemmShape(m, n, k, transA, transB, false), s -> new ArrayList<>()).add(ms);

@@ -11,14 +11,16 @@ import io.sparkamp.core.tensor.Workspace;
  * The computing form of {@link LinearSpec}. Mixed run: the input, rounded to the low precision (16-bit
  * codes, or FP32 values already rounded where the kernel computes in FP32), is kept for backward as it
  * was given when it already is in that form, multiplied with the low-precision weights with FP32
- * accumulation, the product rounded to the low precision (an overflow becomes ±inf and is detected
- * downstream), then the bias added and the sum rounded again, in one pass. Where the kernel rounds a 16-bit
- * product itself ({@link io.sparkamp.core.ops.Gemm#roundsProduct}), the products come out of the GEMM as
- * 16-bit codes, half the bytes to write and read back, and the input gradient needs no rounding pass. Next to a ReLU (linked by
- * {@link Sequential}) that pass also applies the ReLU after it, and the rounding of the input gradient
- * applies the mask of the ReLU before it: the same values as the separate passes, fewer trips through memory.
- * In an FP32 run on a kernel that fuses them ({@link io.sparkamp.core.ops.Gemm#fusesBias}, oneDNN's bias and
- * ReLU post-op), the GEMM itself adds the bias and applies the ReLU as it stores the product.
+ * accumulation, the bias (a low-precision weight too) added to the FP32 product and the sum rounded once to
+ * the low precision, as PyTorch's {@code addmm} does (an overflow becomes ±inf and is detected downstream).
+ * Where the kernel does that in its multiply ({@link io.sparkamp.core.ops.Gemm#fusesBias}: oneDNN's bias
+ * argument and ReLU post-op, in an FP32 run or where it stores 16-bit products itself), the output is written
+ * once, by the GEMM; otherwise a pass over the FP32 product adds the bias and rounds. Where the kernel rounds a
+ * 16-bit product itself ({@link io.sparkamp.core.ops.Gemm#roundsProduct}), the input gradient comes out of
+ * the GEMM as 16-bit codes, half the bytes to write and read back, with no rounding pass. Next to a ReLU
+ * (linked by {@link Sequential}) the forward also applies the ReLU after it, and the rounding of the input
+ * gradient applies the mask of the ReLU before it: the same values as the separate passes, fewer trips
+ * through memory.
  */
 final class LinearLayer implements Layer, ActivationMemory {
     private final String spec;
@@ -76,18 +78,19 @@ final class LinearLayer implements Layer, ActivationMemory {
         Workspace ws = ctx.workspace();
         int rows = input.rows();
         Matrix x = operand(ws, input, matmul, storage, "input");
-        if (biasInGemm(ctx, matmul, pointwise)) {
-            // The kernel adds the bias and applies the ReLU as it stores the product: one write of the output.
-            Matrix y = ws.matrix(this, "output", Precision.FP32, rows, out);
+        boolean codes = productsAsCodes(ctx, matmul, storage);
+        if (biasInGemm(ctx, matmul, pointwise, storage, codes)) {
+            // The kernel adds the bias, applies the ReLU and rounds as it stores the product: one write of the output.
+            Matrix y = ws.matrix(this, "output", storage, rows, out);
             if (nextRelu != null) {
                 nextRelu.forwardWithoutMask(rows);
             }
-            ctx.gemm().multiplyAddBias(false, false, rows, out, in, x, weights(ctx, storage),
+            ctx.gemm().multiplyAddBias(matmul, false, false, rows, out, in, x, weights(ctx, storage),
                     ctx.weights(storage).slice(biasOffset, 1, out), nextRelu != null, y);
-            return finishForward(x, matmul, y.markRoundedTo(pointwise));
+            return finishForward(x, matmul, storage.isLow() ? y : y.markRoundedTo(pointwise));
         }
-        boolean codes = productsAsCodes(ctx, matmul, storage);
-        Matrix product = ws.matrix(this, "product", codes ? matmul : Precision.FP32, rows, out);
+        // The product stays FP32 here even where the kernel could round it: the bias is added before the one rounding.
+        Matrix product = ws.matrix(this, "product", Precision.FP32, rows, out);
         ctx.gemm().multiply(matmul, false, false, rows, out, in, x, weights(ctx, storage), product, false);
         Precision outStorage = pointwise.isLow() && storage == pointwise ? pointwise : Precision.FP32;
         Matrix y = ws.matrix(this, "output", outStorage, rows, out);
@@ -102,7 +105,7 @@ final class LinearLayer implements Layer, ActivationMemory {
             }
         }
         ctx.weights().copyValues(biasOffset, bias, 0, out);
-        Elementwise.biasEpilogue(product, matmul, bias, 0, pointwise, y, nextRelu != null, positive);
+        Elementwise.biasEpilogue(product, bias, 0, pointwise, y, nextRelu != null, positive);
         return finishForward(x, matmul, y.storage().isLow() ? y : y.markRoundedTo(pointwise));
     }
 
@@ -117,12 +120,13 @@ final class LinearLayer implements Layer, ActivationMemory {
     }
 
     /**
-     * Whether the GEMM adds the bias (and applies the ReLU after this layer) itself: an FP32 multiply and
-     * FP32 pointwise ops, a kernel that fuses them, and no ReLU bits needed (none after this layer, or one
-     * whose mask the Linear layer after it applies from its saved input, which is this layer's output).
+     * Whether the GEMM adds the bias (and applies the ReLU after this layer) itself: a kernel that fuses them for
+     * this precision, whose result is the layer's output as it stands (FP32 in an FP32 run, 16-bit codes where the
+     * kernel rounds 16-bit products), and no ReLU bits needed (none after this layer, or one whose mask the
+     * Linear layer after it applies from its saved input, which is this layer's output).
      */
-    private boolean biasInGemm(ComputeContext ctx, Precision matmul, Precision pointwise) {
-        return matmul == Precision.FP32 && pointwise == Precision.FP32 && ctx.gemm().fusesBias()
+    private boolean biasInGemm(ComputeContext ctx, Precision matmul, Precision pointwise, Precision storage, boolean codes) {
+        return pointwise == matmul && (matmul.isLow() ? codes : storage == Precision.FP32) && ctx.gemm().fusesBias(matmul)
                 && (nextRelu == null || nextRelu.isMaskedByNextLayer());
     }
 

@@ -17,21 +17,18 @@ public final class Elementwise {
     }
 
     /**
-     * {@code out = round_pointwise(round_matmul(product) + bias[biasOff + col])} for every row of the FP32
-     * {@code product}: a Linear layer's output, the product rounded to the matmul precision before the bias
-     * add and the sum rounded again (as a 16-bit matmul followed by a 16-bit add). The product may also be
-     * held as {@code matmul} codes, already rounded by the GEMM ({@link Gemm#roundsProduct}). With {@code relu}
-     * a following ReLU is fused in: negative values, zeros and NaN become 0 and, where {@code positive} is not
-     * null, the bit of every positive value is set in it, as {@link #relu} would do on {@code out}. Without the
-     * bits, the ReLU's backward reads its output instead ({@link #maskPositive}).
+     * {@code out = round(product + bias[biasOff + col])} to {@code roundTo} for every row of the FP32 {@code product}:
+     * a Linear layer's output, the bias added to the FP32-accumulated product and the sum rounded once (as
+     * PyTorch's {@code addmm}, and as a kernel that adds the bias in its multiply, {@link Gemm#multiplyAddBias}).
+     * With {@code relu} a following ReLU is fused in: negative values, zeros and NaN become 0 and, where
+     * {@code positive} is not null, the bit of every positive value is set in it, as {@link #relu} would do on
+     * {@code out}. Without the bits, the ReLU's backward reads its output instead ({@link #maskPositive}).
      */
-    public static void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
-                                    boolean relu, long[] positive) {
-        if (product.storage() != Precision.FP32 && product.storage() != matmul) {
-            throw new IllegalArgumentException("bias epilogue: the product is FP32 or " + matmul + " codes, got " + product);
-        }
+    public static void biasEpilogue(Matrix product, float[] bias, int biasOff, Precision roundTo, Matrix out, boolean relu,
+                                    long[] positive) {
+        requireStorage("bias epilogue's product", product, Precision.FP32);
         requireSameShape(product, out);
-        requireRounding(out, pointwise);
+        requireRounding(out, roundTo);
         if (biasOff < 0 || (long) biasOff + product.cols() > bias.length) {
             throw new IndexOutOfBoundsException("bias of " + product.cols() + " values at " + biasOff + " outside an array of "
                     + bias.length);
@@ -42,7 +39,7 @@ public final class Elementwise {
             }
             requireMask(positive, product.size());
         }
-        KERNEL.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, relu, positive);
+        KERNEL.biasEpilogue(product, bias, biasOff, roundTo, out, relu, positive);
     }
 
     /** {@code out = max(in, 0)} rounded to {@code roundTo} (NaN gives 0); the bit of every positive input set in {@code positive}. */

@@ -16,13 +16,12 @@ interface ElementwiseKernel {
     String name();
 
     /**
-     * The epilogue of {@code Y = X·W + b}: {@code out = round_pointwise(round_matmul(product) + bias[biasOff + col])},
-     * each row of the {@code product} (FP32, or {@code matmul} codes the GEMM rounded) getting the same bias;
-     * with {@code relu}, a following ReLU fused in: {@code max(out, 0)} (NaN gives 0) and, when {@code positive}
-     * is not null, the bit of every positive value set in it ({@code positive} is null without {@code relu}).
+     * The epilogue of {@code Y = X·W + b}: {@code out = round_roundTo(product + bias[biasOff + col])}, each row of
+     * the FP32 {@code product} getting the same bias, the sum rounded once; with {@code relu}, a following ReLU
+     * fused in: {@code max(out, 0)} (NaN gives 0) and, when {@code positive} is not null, the bit of every positive
+     * value set in it ({@code positive} is null without {@code relu}).
      */
-    void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out, boolean relu,
-                      long[] positive);
+    void biasEpilogue(Matrix product, float[] bias, int biasOff, Precision roundTo, Matrix out, boolean relu, long[] positive);
 
     /** {@code out = max(in, 0)} (NaN gives 0) rounded to {@code roundTo}; sets the bit of every positive input in {@code positive}. */
     void relu(Matrix in, Precision roundTo, Matrix out, long[] positive);

@@ -62,13 +62,15 @@ public final class Gemm {
     }
 
     /**
-     * An FP32 multiply with the bias added and, with {@code relu}, a ReLU applied in the kernel (see
-     * {@link GemmKernel#gemmBias}); only where {@link #fusesBias} says the kernel does that.
+     * A {@code precision} multiply with the bias added and, with {@code relu}, a ReLU applied in the kernel before
+     * its one rounding (see {@link GemmKernel#gemmBias}); only where {@link #fusesBias} says the kernel does that.
+     * FP32: every matrix FP32. FP16/BF16: every matrix {@code precision} codes.
      */
-    public void multiplyAddBias(boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b, Matrix bias,
-                                boolean relu, Matrix c) {
-        if (!kernel.fusesBias()) {
-            throw new IllegalStateException("gemm: kernel " + kernel.name() + " does not add a bias in its multiply");
+    public void multiplyAddBias(Precision precision, boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b,
+                                Matrix bias, boolean relu, Matrix c) {
+        if (!kernel.fusesBias(precision)) {
+            throw new IllegalStateException("gemm: kernel " + kernel.name() + " does not add a bias in its " + precision
+                    + " multiply");
         }
         if (m < 0 || n < 0 || k < 0) {
             throw new IllegalArgumentException("gemm: negative shape m=" + m + " n=" + n + " k=" + k);
@@ -77,16 +79,16 @@ public final class Gemm {
         requireSize("B", b, (long) k * n, k + "x" + n);
         requireSize("C", c, (long) m * n, m + "x" + n);
         requireSize("bias", bias, n, "1x" + n);
-        requireFp32(a);
-        requireFp32(b);
-        requireFp32(bias);
-        requireFp32(c);
-        kernel.gemmBias(transA, transB, m, n, k, a, b, bias, relu, c);
+        requireStorage(precision, a);
+        requireStorage(precision, b);
+        requireStorage(precision, bias);
+        requireStorage(precision, c);
+        kernel.gemmBias(precision, transA, transB, m, n, k, a, b, bias, relu, c);
     }
 
-    /** Whether the kernel adds a bias (and a ReLU) in an FP32 multiply (see {@link GemmKernel#fusesBias}). */
-    public boolean fusesBias() {
-        return kernel.fusesBias();
+    /** Whether the kernel adds a bias (and a ReLU) in a {@code precision} multiply (see {@link GemmKernel#fusesBias}). */
+    public boolean fusesBias(Precision precision) {
+        return kernel.fusesBias(precision);
     }
 
     /** How the kernel wants the operands of a {@code precision} multiply held (see {@link GemmKernel#operandStorage}). */
@@ -99,10 +101,11 @@ public final class Gemm {
         return precision.isLow() && kernel.roundsProduct(precision);
     }
 
-    /** Every matrix of a multiply with a bias is FP32 (checked one by one: this runs at every Linear layer's forward). */
-    private static void requireFp32(Matrix m) {
-        if (m.storage() != Precision.FP32) {
-            throw new IllegalArgumentException("gemm: a multiply with a bias takes FP32 operands, bias and result, got " + m);
+    /** Every matrix of a multiply with a bias is held as its precision (checked one by one: this runs at every Linear forward). */
+    private static void requireStorage(Precision precision, Matrix m) {
+        if (m.storage() != precision) {
+            throw new IllegalArgumentException("gemm: a " + precision + " multiply with a bias takes " + precision
+                    + " operands, bias and result, got " + m);
         }
     }
 

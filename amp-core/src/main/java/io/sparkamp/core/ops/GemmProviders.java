@@ -115,8 +115,9 @@ public final class GemmProviders {
             throw new IllegalArgumentException("kernel: unknown GEMM kernel '" + requested
                     + "' (expected auto, native, native-fp32, vector, vector-fp32, java or fp32=NAME,fp16=NAME,bf16=NAME)");
         }
-        LOG.info("GEMM kernel: {} (requested {}); FP32 Linear layers add bias and ReLU {}", kernel.name(), name,
-                kernel.fusesBias() ? "in the multiply" : "in a pass after it");
+        Precision run = precision == null ? Precision.FP32 : precision;
+        LOG.info("GEMM kernel: {} (requested {}); {} Linear layers add bias and ReLU {}", kernel.name(), name, run.label(),
+                kernel.fusesBias(run) ? "in the multiply" : "in a pass after it");
         return kernel;
     }
 
@@ -378,8 +379,8 @@ public final class GemmProviders {
                         return rounded;
                     }
                 }
-                if (precision == Precision.FP32 && !accumulate && candidate.fusesBias()) {
-                    String biased = biasedProduct(candidate, reference, transA, transB, m, n, k, a, b);
+                if (!accumulate && candidate.fusesBias(precision)) {
+                    String biased = biasedProduct(candidate, reference, precision, transA, transB, m, n, k, a, b);
                     if (biased != null) {
                         return biased;
                     }
@@ -389,31 +390,41 @@ public final class GemmProviders {
         return null;
     }
 
-    /** A product with a bias (and a ReLU) added in the candidate's multiply, against the reference's product plus the bias. */
-    private static String biasedProduct(GemmKernel candidate, GemmKernel reference, boolean transA, boolean transB, int m, int n,
-                                        int k, float[] a, float[] b) {
-        Matrix am = Matrix.onHeap(Precision.FP32, transA ? k : m, transA ? m : k);
-        Matrix bm = Matrix.onHeap(Precision.FP32, transB ? n : k, transB ? k : n);
-        am.writeFloats(a, 0);
-        bm.writeFloats(b, 0);
+    /**
+     * A product with a bias (and a ReLU) added in the candidate's multiply, against the reference's FP32 product
+     * plus the bias, rounded once to the precision.
+     */
+    private static String biasedProduct(GemmKernel candidate, GemmKernel reference, Precision precision, boolean transA,
+                                        boolean transB, int m, int n, int k, float[] a, float[] b) {
+        Matrix am = operand(precision, a, transA ? k : m, transA ? m : k);
+        Matrix bm = operand(precision, b, transB ? n : k, transB ? k : n);
         float[] bias = {-20.5f, 3.25f, Float.NaN, -0f, 0.001f, Float.NEGATIVE_INFINITY};
-        Matrix biasm = Matrix.onHeap(Precision.FP32, 1, n);
-        biasm.writeFloats(bias, 0);
+        Matrix biasm = operand(precision, bias, 1, n);
         Matrix product = Matrix.onHeap(Precision.FP32, m, n);
-        reference.gemm(Precision.FP32, transA, transB, m, n, k, am, bm, product, false);
+        reference.gemm(precision, transA, transB, m, n, k, am, bm, product, false);
         for (boolean relu : new boolean[] {false, true}) {
-            Matrix fused = Matrix.onHeap(Precision.FP32, m, n);
-            candidate.gemmBias(transA, transB, m, n, k, am, bm, biasm, relu, fused);
+            Matrix fused = Matrix.onHeap(precision, m, n);
+            candidate.gemmBias(precision, transA, transB, m, n, k, am, bm, biasm, relu, fused);
             for (int i = 0; i < m * n; i++) {
-                float sum = product.get(i) + bias[i % n];
-                float expected = relu ? (sum > 0f ? sum : 0f) : sum;
+                float sum = product.get(i) + biasm.get(i % n);
+                float expected = precision.round(relu ? (sum > 0f ? sum : 0f) : sum);
                 if (Float.isNaN(expected) ? !Float.isNaN(fused.get(i)) : Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(fused.get(i))) {
-                    return "FP32" + (transA ? " T" : " N") + (transB ? "T" : "N") + " with bias" + (relu ? " and ReLU" : "")
+                    return precision + (transA ? " T" : " N") + (transB ? "T" : "N") + " with bias" + (relu ? " and ReLU" : "")
                             + ": element " + i + " expected " + expected + ", got " + fused.get(i);
                 }
             }
         }
         return null;
+    }
+
+    /** {@code values} as a rows x cols matrix held as {@code precision} (codes for a 16-bit one). */
+    private static Matrix operand(Precision precision, float[] values, int rows, int cols) {
+        if (precision.isLow()) {
+            return Matrix.ofCodes(precision, LowPrecisionArrays.encode(precision, values), rows, cols);
+        }
+        Matrix m = Matrix.onHeap(Precision.FP32, rows, cols);
+        m.writeFloats(values, 0);
+        return m;
     }
 
     /** A product the candidate hands back as 16-bit codes against the reference's FP32 product rounded. */

@@ -61,8 +61,8 @@ final class OneDnnGemmKernel implements GemmKernel {
     private static final Map<Key, Matmul> PRIMITIVES = new ConcurrentHashMap<>();
     private static final Map<Precision, Boolean> NATIVE_PRECISIONS = new ConcurrentHashMap<>();
     private static final Map<Precision, Boolean> ROUNDED_PRODUCTS = new ConcurrentHashMap<>();
-    /** Whether an FP32 matmul takes a bias and a ReLU post-op here (asked once, on first use). */
-    private static volatile Boolean fusedBias;
+    /** Per precision, whether its matmul takes a bias and a ReLU post-op here (asked once, on first use). */
+    private static final Map<Precision, Boolean> FUSED_BIAS = new ConcurrentHashMap<>();
 
     static {
         check(dnnl_engine_create(ENGINE, dnnl_cpu, 0), "dnnl_engine_create");
@@ -112,45 +112,46 @@ final class OneDnnGemmKernel implements GemmKernel {
 
     /**
      * The bias as the matmul's bias argument and the ReLU as an eltwise post-op, both applied to the FP32
-     * accumulator before the store: {@code max(acc + bias, 0)}, computed as a separate pass would compute it
-     * on the stored product (oneDNN's ReLU with slope 0 is a {@code max} with +0, so NaN and -0 give +0).
+     * accumulator before the store (and its one conversion to 16 bits): {@code max(acc + bias, 0)}, as a
+     * separate pass would compute it on the FP32 product (oneDNN's ReLU with slope 0 is a {@code max} with +0,
+     * so NaN and -0 give +0). For FP16/BF16 only where oneDNN multiplies that precision and stores its codes.
      */
     @Override
-    public boolean fusesBias() {
-        Boolean fused = fusedBias;
-        if (fused == null) {
-            try {
-                matmul(new Key(Precision.FP32, false, false, 8, 8, 8, false, Precision.FP32, true, true));
-                fused = true;
-            } catch (Unimplemented e) {
-                LOG.info("oneDNN has no FP32 matmul with a bias and a ReLU on this CPU; they are added in a pass of their own");
-                fused = false;
-            }
-            fusedBias = fused;
+    public boolean fusesBias(Precision precision) {
+        if (precision.isLow() && !roundsProduct(precision)) {
+            return false;
         }
-        return fused;
+        return FUSED_BIAS.computeIfAbsent(precision, p -> {
+            try {
+                matmul(new Key(p, false, false, 8, 8, 8, false, p, true, true));
+                matmul(new Key(p, false, false, 8, 8, 8, false, p, true, false));
+                return true;
+            } catch (Unimplemented e) {
+                LOG.info("oneDNN has no {} matmul with a bias and a ReLU on this CPU; they are added in a pass of their own", p);
+                return false;
+            }
+        });
     }
 
     @Override
-    public void gemmBias(boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b, Matrix bias, boolean relu,
-                         Matrix c) {
+    public void gemmBias(Precision precision, boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b,
+                         Matrix bias, boolean relu, Matrix c) {
         if (m == 0 || n == 0) {
             return;
         }
         if (k == 0) { // an empty product is 0: the bias, and the ReLU of it
-            float[] row = new float[n];
-            bias.buffer().asFloatBuffer().get(0, row);
             for (int j = 0; j < n; j++) {
-                row[j] = relu ? (row[j] > 0f ? row[j] : 0f) : row[j];
-            }
-            for (int i = 0; i < m; i++) {
-                c.buffer().asFloatBuffer().put(i * n, row);
+                float v = bias.get(j);
+                v = relu ? (v > 0f ? v : 0f) : v;
+                for (int i = 0; i < m; i++) {
+                    c.set(i * n + j, v);
+                }
             }
             return;
         }
         ThreadState s = state.get();
         Pointer pb = bias.isOffHeap() ? s.biasAddress.at(bias) : s.copyBias(bias);
-        multiply(s, new Key(Precision.FP32, transA, transB, m, n, k, false, Precision.FP32, true, relu), a, b, pb, c);
+        multiply(s, new Key(precision, transA, transB, m, n, k, false, precision, true, relu), a, b, pb, c);
     }
 
     /** oneDNN's version, e.g. "3.13.0", for the selection log. */
@@ -167,9 +168,9 @@ final class OneDnnGemmKernel implements GemmKernel {
         return matmul(new Key(precision, transA, transB, m, n, k, false)).implementation;
     }
 
-    /** The implementation of an FP32 multiply with a bias and a ReLU added in the kernel. */
-    static String implementationWithBias(int m, int n, int k) {
-        return matmul(new Key(Precision.FP32, false, false, m, n, k, false, Precision.FP32, true, true)).implementation;
+    /** The implementation of a {@code precision} multiply with a bias and a ReLU added in the kernel. */
+    static String implementationWithBias(Precision precision, int m, int n, int k) {
+        return matmul(new Key(precision, false, false, m, n, k, false, precision, true, true)).implementation;
     }
 
     @Override
@@ -379,7 +380,7 @@ final class OneDnnGemmKernel implements GemmKernel {
 
     /**
      * What a primitive depends on: {@code out} is the result's type (FP32, or the inputs' 16 bits); {@code bias}
-     * adds a 1×n FP32 bias to every row, {@code relu} then applies a ReLU.
+     * adds a 1×n bias held as {@code out} to every row, {@code relu} then applies a ReLU.
      */
     private record Key(Precision precision, boolean transA, boolean transB, int m, int n, int k, boolean accumulate,
                        Precision out, boolean bias, boolean relu) {
@@ -435,7 +436,8 @@ final class OneDnnGemmKernel implements GemmKernel {
             dnnl_memory_desc src = memoryDesc(key.m, key.k, type, key.transA ? new long[] {1, key.m} : new long[] {key.k, 1});
             dnnl_memory_desc weights = memoryDesc(key.k, key.n, type, key.transB ? new long[] {1, key.k} : new long[] {key.n, 1});
             dnnl_memory_desc dst = memoryDesc(key.m, key.n, dataType(key.out), new long[] {key.n, 1});
-            dnnl_memory_desc bias = key.bias ? memoryDesc(1, key.n, dnnl_f32, new long[] {key.n, 1}) : null;
+            // The bias is held like the result: FP32, or the 16-bit codes of the working weights.
+            dnnl_memory_desc bias = key.bias ? memoryDesc(1, key.n, dataType(key.out), new long[] {key.n, 1}) : null;
             dnnl_primitive_attr attr = new dnnl_primitive_attr();
             check(dnnl_primitive_attr_create(attr), "dnnl_primitive_attr_create");
             dnnl_post_ops postOps = null;
@@ -559,7 +561,7 @@ final class OneDnnGemmKernel implements GemmKernel {
             return copy(m, b32);
         }
 
-        /** A heap bias copied into this thread's native buffer for it. */
+        /** A heap bias copied into this thread's native buffer for it (room for FP32; codes take half). */
         Pointer copyBias(Matrix m) {
             bias32 = ensure(bias32, m.size());
             return copy(m, bias32);

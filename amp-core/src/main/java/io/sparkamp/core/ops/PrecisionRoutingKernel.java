@@ -63,15 +63,14 @@ final class PrecisionRoutingKernel implements GemmKernel {
         return routes.get(precision).roundsProduct(precision);
     }
 
-    /** FP32 multiplies run on the FP32 route: it decides whether a bias is added in the multiply. */
     @Override
-    public boolean fusesBias() {
-        return routes.get(Precision.FP32).fusesBias();
+    public boolean fusesBias(Precision precision) {
+        return routes.get(precision).fusesBias(precision);
     }
 
     @Override
-    public void gemmBias(boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b, Matrix bias, boolean relu,
-                         Matrix c) {
-        routes.get(Precision.FP32).gemmBias(transA, transB, m, n, k, a, b, bias, relu, c);
+    public void gemmBias(Precision precision, boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b,
+                         Matrix bias, boolean relu, Matrix c) {
+        routes.get(precision).gemmBias(precision, transA, transB, m, n, k, a, b, bias, relu, c);
     }
 }

@@ -13,13 +13,13 @@ final class ScalarElementwise implements ElementwiseKernel {
     }
 
     @Override
-    public void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
-                             boolean relu, long[] positive) {
+    public void biasEpilogue(Matrix product, float[] bias, int biasOff, Precision roundTo, Matrix out, boolean relu,
+                             long[] positive) {
         int cols = product.cols();
         for (int r = 0; r < product.rows(); r++) {
             int base = r * cols;
             for (int j = 0; j < cols; j++) {
-                float v = pointwise.round(matmul.round(product.get(base + j)) + bias[biasOff + j]);
+                float v = roundTo.round(product.get(base + j) + bias[biasOff + j]);
                 if (relu) {
                     int i = base + j;
                     boolean set = v > 0f;
@@ -30,7 +30,7 @@ final class ScalarElementwise implements ElementwiseKernel {
                         positive[i >>> 6] = set ? positive[i >>> 6] | 1L << i : positive[i >>> 6] & ~(1L << i);
                     }
                 }
-                put(out, base + j, pointwise, v);
+                put(out, base + j, roundTo, v);
             }
         }
     }

@@ -45,7 +45,7 @@ final class VectorElementwise implements ElementwiseKernel {
 
     /** Each thread's buffer for FP16 codes widened to floats before their column sums. */
     private static final ThreadLocal<ByteBuffer> WIDE_SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
-    /** Each thread's floats between the two loops of an FP16-codes epilogue (see epilogueRowFp16Codes). */
+    /** Each thread's floats between the two loops of an FP16-codes epilogue (the sums before their rounding). */
     private static final ThreadLocal<ByteBuffer> ROW_SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
     /** A narrow layer's bias repeated once per row, so its epilogue runs over the matrix as one long row. */
     private static final ThreadLocal<float[]> BIAS_ROWS = ThreadLocal.withInitial(() -> new float[0]);
@@ -66,8 +66,8 @@ final class VectorElementwise implements ElementwiseKernel {
     }
 
     @Override
-    public void biasEpilogue(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
-                             boolean withRelu, long[] positive) {
+    public void biasEpilogue(Matrix product, float[] bias, int biasOff, Precision roundTo, Matrix out, boolean withRelu,
+                             long[] positive) {
         int cols = product.cols();
         int rows = product.rows();
         if (cols < LANES && (long) rows * cols >= LANES) {
@@ -78,14 +78,9 @@ final class VectorElementwise implements ElementwiseKernel {
             rows = 1;
         }
         Precision storage = out.storage();
-        if (product.storage().isLow()) { // a product the GEMM already rounded: codes in, codes out
-            epilogueFromCodes(product, matmul, bias, biasOff, pointwise, out, withRelu, positive, rows, cols);
-            return;
-        }
-        boolean fp16Codes = matmul == Precision.FP16 && pointwise == Precision.FP16 && storage == Precision.FP16;
-        boolean written = matmul == pointwise && (storage == matmul || storage == Precision.FP32) || fp16Codes;
-        if (cols < LANES || !written || withRelu && positive == null) { // combinations no layer produces: scalar loops
-            scalar.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, withRelu, positive);
+        // The ReLU without its bits is written for codes only (the layers keep no bits only for a 16-bit output).
+        if (cols < LANES || withRelu && positive == null && !storage.isLow()) {
+            scalar.biasEpilogue(product, bias, biasOff, roundTo, out, withRelu, positive);
             return;
         }
         long[] relu = positive;
@@ -93,25 +88,35 @@ final class VectorElementwise implements ElementwiseKernel {
             java.util.Arrays.fill(relu, 0, (rows * cols + 63) >>> 6, 0L);
         }
         int vectorCols = cols - cols % LANES;
-        boolean bf16 = matmul == Precision.BF16 && pointwise == Precision.BF16;
+        ByteBuffer c = product.buffer();
+        ByteBuffer o = out.buffer();
         for (int r = 0; r < rows; r++) {
-            if (bf16 && out.storage() == Precision.BF16) {
-                epilogueRowBf16Codes(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu);
-            } else if (matmul == Precision.FP32 && pointwise == Precision.FP32 && out.storage() == Precision.FP32) {
-                epilogueRowFp32(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu);
-            } else if (matmul == Precision.FP16 && pointwise == Precision.FP16 && out.storage() == Precision.FP32) {
-                epilogueRowFp16Floats(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu);
-            } else if (bf16 && out.storage() == Precision.FP32) {
-                roundBf16AddBias(product.buffer(), r * cols, out.buffer(), r * cols, vectorCols, bias, biasOff);
-                roundBf16Relu(out.buffer(), r * cols, vectorCols, relu);
-            } else {
-                epilogueRowFp16Codes(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu);
+            int base = r * cols;
+            if (storage == Precision.BF16) {
+                epilogueRowBf16Codes(c, o, base, vectorCols, bias, biasOff, withRelu, relu);
+            } else if (storage == Precision.FP16) {
+                // Two loops through a scratch row: as one (sum, FP16 rounding, ReLU, encoding) C2 stopped inlining
+                // within it in some JVMs and boxed every vector (VectorBoxingCheck: 5 MB per 512x512 call).
+                ByteBuffer sums = rowScratch(base + vectorCols);
+                addBiasRow(c, sums, base, vectorCols, bias, biasOff);
+                roundFp16ReluEncode(sums, o, base, vectorCols, withRelu, relu);
+            } else if (roundTo == Precision.FP32 && relu != null) {
+                addBiasReluRow(c, o, base, vectorCols, bias, biasOff, relu);
+            } else if (roundTo == Precision.FP32) {
+                addBiasRow(c, o, base, vectorCols, bias, biasOff);
+            } else { // a 16-bit run computing in FP32: the sum, then rounded in place (the row is still in L1)
+                addBiasRow(c, o, base, vectorCols, bias, biasOff);
+                if (roundTo == Precision.BF16) {
+                    roundBf16Relu(o, base, vectorCols, relu);
+                } else {
+                    roundFp16Relu(o, base, vectorCols, relu);
+                }
             }
         }
         if (vectorCols < cols) {
             for (int r = 0; r < rows; r++) {
-                epilogueTail(product, out, r * cols + vectorCols, cols - vectorCols, bias, biasOff + vectorCols, matmul,
-                        pointwise, relu != null, relu);
+                epilogueTail(product, out, r * cols + vectorCols, cols - vectorCols, bias, biasOff + vectorCols, roundTo,
+                        withRelu, relu);
             }
         }
     }
@@ -132,106 +137,8 @@ final class VectorElementwise implements ElementwiseKernel {
     }
 
     /**
-     * The epilogue of a product the GEMM wrote as 16-bit codes (already rounded to the matmul precision), seen as
-     * {@code rows} x {@code cols}.
-     */
-    private void epilogueFromCodes(Matrix product, Precision matmul, float[] bias, int biasOff, Precision pointwise, Matrix out,
-                                   boolean relu, long[] positive, int rows, int cols) {
-        Precision storage = product.storage();
-        if (cols < LANES || matmul != storage || pointwise != storage || out.storage() != storage) {
-            scalar.biasEpilogue(product, matmul, bias, biasOff, pointwise, out, relu, positive);
-            return;
-        }
-        if (positive != null) {
-            java.util.Arrays.fill(positive, 0, (rows * cols + 63) >>> 6, 0L);
-        }
-        int vectorCols = cols - cols % LANES;
-        for (int r = 0; r < rows; r++) {
-            if (storage == Precision.BF16) {
-                epilogueRowBf16FromCodes(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu, positive);
-            } else {
-                epilogueRowFp16FromCodes(product.buffer(), out.buffer(), r * cols, vectorCols, bias, biasOff, relu, positive);
-            }
-        }
-        if (vectorCols < cols) {
-            for (int r = 0; r < rows; r++) {
-                epilogueTail(product, out, r * cols + vectorCols, cols - vectorCols, bias, biasOff + vectorCols, matmul,
-                        pointwise, relu, positive);
-            }
-        }
-    }
-
-    /** BF16 run, product rounded by the GEMM: widen the code, add the bias, round, keep the code. */
-    private static void epilogueRowBf16FromCodes(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
-                                                 boolean withRelu, long[] relu) {
-        IntVector one = IntVector.broadcast(INTS, 1);
-        IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
-        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
-        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
-        IntVector quietCode = IntVector.broadcast(INTS, 0x0040);
-        IntVector zero = IntVector.broadcast(INTS, 0);
-        IntVector infinityCode = IntVector.broadcast(INTS, 0x7f80);
-        for (int j = 0; j < width; j += LANES) {
-            int i = base + j;
-            IntVector product = ((IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, c, i * 2, ORDER)
-                    .convertShape(VectorOperators.S2I, INTS, 0)).lanewise(VectorOperators.LSHL, 16);
-            IntVector sum = ((IntVector) ((FloatVector) product.reinterpretShape(FLOATS, 0))
-                    .add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretShape(INTS, 0));
-            IntVector codes = sum.add(sum.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias)
-                    .lanewise(VectorOperators.LSHR, 16); // 16 bits: a logical shift of 32
-            VectorMask<Integer> nanSum = sum.and(absMask).compare(VectorOperators.GT, infinity);
-            if (nanSum.anyTrue()) { // only from a NaN or infinite operand: keep it a NaN code
-                codes = codes.blend(sum.lanewise(VectorOperators.LSHR, 16).or(quietCode), nanSum);
-            }
-            if (withRelu) {
-                VectorMask<Integer> positive = codes.compare(VectorOperators.GT, zero).and(codes.compare(VectorOperators.LE, infinityCode));
-                codes = zero.blend(codes, positive);
-                if (relu != null) { // the bits, unless the backward reads the output instead
-                    long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
-                    relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
-                    if ((i & 63) + LANES > 64) {
-                        relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
-                    }
-                }
-            }
-            ((ShortVector) codes.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(o, i * 2, ORDER);
-        }
-    }
-
-    /** FP16 run, product rounded by the GEMM: widen the code, add the bias, round to FP16, keep the code. */
-    private static void epilogueRowFp16FromCodes(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
-                                                 boolean withRelu, long[] relu) {
-        // Two loops over the row through a scratch row: as one loop, C2 stopped inlining within it in some JVMs
-        // and boxed every vector (VectorBoxingCheck: 1.3 MB allocated per 512x512 call).
-        ByteBuffer sums = rowScratch(base + width);
-        decodeFp16AddBias(c, sums, base, width, bias, biasOff);
-        roundFp16ReluEncode(sums, o, base, width, withRelu, relu);
-    }
-
-    /** FP16 codes widened and the bias added: the sums as floats in {@code s} (the first loop of epilogueRowFp16FromCodes). */
-    private static void decodeFp16AddBias(ByteBuffer c, ByteBuffer s, int base, int width, float[] bias, int biasOff) {
-        IntVector magnitudeMask = IntVector.broadcast(INTS, 0x7fff);
-        FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
-        IntVector specialBias = IntVector.broadcast(INTS, 0x7000_0000);
-        IntVector infinityCode = IntVector.broadcast(INTS, 0x7c00);
-        IntVector codeSign = IntVector.broadcast(INTS, 0x8000);
-        for (int j = 0; j < width; j += LANES) {
-            int i = base + j;
-            IntVector product = (IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, c, i * 2, ORDER)
-                    .convertShape(VectorOperators.S2I, INTS, 0);
-            IntVector magnitude = product.and(magnitudeMask); // FP16 decoding (VectorCodes), written out
-            IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-            IntVector widened = (IntVector) ((FloatVector) shifted.reinterpretShape(FLOATS, 0)).mul(up).reinterpretShape(INTS, 0);
-            widened = widened.blend(shifted.add(specialBias), magnitude.compare(VectorOperators.GE, infinityCode))
-                    .or(product.and(codeSign).lanewise(VectorOperators.LSHL, 16));
-            FloatVector sum = ((FloatVector) widened.reinterpretShape(FLOATS, 0)).add(FloatVector.fromArray(FLOATS, bias, biasOff + j));
-            sum.intoByteBuffer(s, i * 4, ORDER);
-        }
-    }
-
-    /**
      * Sums (floats in {@code s}) rounded to FP16, the ReLU applied (its bits kept where {@code relu} is not null)
-     * and encoded as FP16 codes into {@code o}: the second loop of the FP16-codes epilogues.
+     * and encoded as FP16 codes into {@code o}: the second loop of the FP16-codes epilogue.
      */
     private static void roundFp16ReluEncode(ByteBuffer s, ByteBuffer o, int base, int width, boolean withRelu, long[] relu) {
         FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
@@ -303,16 +210,6 @@ final class VectorElementwise implements ElementwiseKernel {
         return row;
     }
 
-    /** FP16 run, native 16-bit matmul: round the product to FP16, add the bias, round again, keep the codes. */
-    private static void epilogueRowFp16Codes(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
-                                             long[] relu) {
-        // Two loops over the row through a scratch row: as one loop (two FP16 roundings, the ReLU, the encoding),
-        // C2 stopped inlining within it in some JVMs and boxed every vector (VectorBoxingCheck: 5 MB per 512x512 call).
-        ByteBuffer sums = rowScratch(base + width);
-        roundFp16AddBias(c, sums, base, width, bias, biasOff);
-        roundFp16ReluEncode(sums, o, base, width, relu != null, relu);
-    }
-
 
     /*
      * The loops below are written out in full, without calls to methods of ours: C2 will not inline a method it
@@ -321,13 +218,11 @@ final class VectorElementwise implements ElementwiseKernel {
      * slower, in some runs and not others, depending on compile order. (See VectorCodes for the other rules.)
      */
 
-    /** BF16 run, native 16-bit matmul: round the product to BF16, add the bias, round again, keep the codes (one loop: it measured faster than two through a scratch row). */
+    /** BF16 codes out: add the bias to the FP32 product, round the sum to BF16 once, keep the codes (one loop). */
     private static void epilogueRowBf16Codes(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
-            long[] relu) {
+            boolean withRelu, long[] relu) {
         IntVector one = IntVector.broadcast(INTS, 1);
         IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
-        IntVector high = IntVector.broadcast(INTS, 0xffff_0000);
-        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
         IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
         IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
         IntVector quietCode = IntVector.broadcast(INTS, 0x0040);
@@ -335,29 +230,25 @@ final class VectorElementwise implements ElementwiseKernel {
         IntVector infinityCode = IntVector.broadcast(INTS, 0x7f80);
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
-            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretShape(INTS, 0));
-            IntVector product = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
-            // NaN lanes are fixed only where there are any (the test is one compare; the fix three more operations).
-            VectorMask<Integer> nanProduct = bits.and(absMask).compare(VectorOperators.GT, infinity);
-            if (nanProduct.anyTrue()) {
-                product = product.blend(bits.and(high).or(quietBit), nanProduct);
-            }
-            IntVector sum = ((IntVector) ((FloatVector) product.reinterpretShape(FLOATS, 0))
-                    .add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretShape(INTS, 0));
+            IntVector sum = ((IntVector) FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER)
+                    .lanewise(VectorOperators.ADD, FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretShape(INTS, 0));
             IntVector codes = sum.add(sum.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias)
                     .lanewise(VectorOperators.LSHR, 16); // 16 bits: a logical shift of 32
-            // A NaN sum (only from a NaN or infinite operand): keep it a NaN code.
+            // A NaN sum (only from a NaN or infinite operand): keep it a NaN code. Fixed only where there is one
+            // (the test is one compare; the fix two more operations).
             VectorMask<Integer> nanSum = sum.and(absMask).compare(VectorOperators.GT, infinity);
             if (nanSum.anyTrue()) {
                 codes = codes.blend(sum.lanewise(VectorOperators.LSHR, 16).or(quietCode), nanSum);
             }
-            if (relu != null) {
+            if (withRelu) {
                 VectorMask<Integer> positive = codes.compare(VectorOperators.GT, zero).and(codes.compare(VectorOperators.LE, infinityCode));
                 codes = zero.blend(codes, positive);
-                long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
-                relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
-                if ((i & 63) + LANES > 64) {
-                    relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
+                if (relu != null) { // the bits, unless the backward reads the output instead
+                    long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+                    relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
+                    if ((i & 63) + LANES > 64) {
+                        relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
+                    }
                 }
             }
             ((ShortVector) codes.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoByteBuffer(o, i * 2, ORDER);
@@ -365,36 +256,11 @@ final class VectorElementwise implements ElementwiseKernel {
     }
 
     /*
-     * The epilogues that keep FP32 values are two small row loops each (round the product and add the bias; round
-     * the sum, the ReLU and its mask) over a row that stays in L1 between them, rather than one: the fused loop sat near
+     * The epilogues that round to 16 bits but keep FP32 values are two small row loops each (add the bias; round
+     * the sum, the ReLU and its mask) over a row that stays in L1 between them, rather than one: a fused loop sat near
      * C2's inlining node budget, and in runs where it went over, its last Vector API calls were left as calls on
      * boxed vectors (measured: the FP16 epilogue 5-6x slower in some whole runs, depending on compile order).
      */
-
-    /** dst[dstBase..] = round_bf16(c[base..]) + bias, in FP32, not yet rounded. */
-    private static void roundBf16AddBias(ByteBuffer c, int base, ByteBuffer dst, int dstBase, int width, float[] bias,
-            int biasOff) {
-        IntVector one = IntVector.broadcast(INTS, 1);
-        IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
-        IntVector high = IntVector.broadcast(INTS, 0xffff_0000);
-        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
-        IntVector payloadTop = IntVector.broadcast(INTS, 0x007f_0000);
-        IntVector zero = IntVector.broadcast(INTS, 0);
-        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
-        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
-        for (int j = 0; j < width; j += LANES) {
-            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, c, (base + j) * 4, ORDER)
-                    .reinterpretShape(INTS, 0));
-            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
-            VectorMask<Integer> isNan = bits.and(absMask).compare(VectorOperators.GT, infinity);
-            if (isNan.anyTrue()) { // BF16 rounding (VectorCodes), written out; NaN fixed only where there is one
-                IntVector nan = bits.and(high);
-                rounded = rounded.blend(nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero)), isNan);
-            }
-            ((FloatVector) rounded.reinterpretShape(FLOATS, 0))
-                    .add(FloatVector.fromArray(FLOATS, bias, biasOff + j)).intoByteBuffer(dst, (dstBase + j) * 4, ORDER);
-        }
-    }
 
     /** o = round_bf16(o) as floats (a BF16 run computing in FP32), then the ReLU and its mask bits when {@code relu} is not null. */
     private static void roundBf16Relu(ByteBuffer o, int base, int width, long[] relu) {
@@ -427,45 +293,6 @@ final class VectorElementwise implements ElementwiseKernel {
                 }
             }
             ((FloatVector) bits.reinterpretShape(FLOATS, 0)).intoByteBuffer(o, i * 4, ORDER);
-        }
-    }
-
-    /** FP16 run computing in FP32: round the product to FP16 (by the FPU, see VectorCodes), add the bias, round again. */
-    private static void epilogueRowFp16Floats(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
-            long[] relu) {
-        roundFp16AddBias(c, o, base, width, bias, biasOff);
-        roundFp16Relu(o, base, width, relu);
-    }
-
-    /** o = round_fp16(c) + bias, not yet rounded. */
-    private static void roundFp16AddBias(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff) {
-        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
-        IntVector exponent = IntVector.broadcast(INTS, 0x7f80_0000);
-        IntVector minExponent = IntVector.broadcast(INTS, 0x3880_0000);
-        IntVector maxExponent = IntVector.broadcast(INTS, 0x4700_0000);
-        IntVector magicOffset = IntVector.broadcast(INTS, 0x06c0_0000);
-        FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
-        FloatVector down = FloatVector.broadcast(FLOATS, 0x1p-112f);
-        IntVector nanPayload = IntVector.broadcast(INTS, 0x007f_e000);
-        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
-        IntVector zero = IntVector.broadcast(INTS, 0);
-        IntVector signBit = IntVector.broadcast(INTS, 0x8000_0000);
-        for (int j = 0; j < width; j += LANES) {
-            int i = base + j;
-            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).reinterpretShape(INTS, 0));
-            IntVector abs = bits.and(absMask);
-            FloatVector magic = ((FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
-                    .reinterpretShape(FLOATS, 0));
-            IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
-                    .mul(down).reinterpretShape(INTS, 0));
-            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
-            if (isNan.anyTrue()) {
-                IntVector payload = abs.and(nanPayload);
-                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
-            }
-            ((FloatVector) rounded.or(bits.and(signBit)).reinterpretShape(FLOATS, 0))
-                    .add(FloatVector.fromArray(FLOATS, bias, biasOff + j))
-                    .intoByteBuffer(o, i * 4, ORDER);
         }
     }
 
@@ -510,35 +337,45 @@ final class VectorElementwise implements ElementwiseKernel {
         }
     }
 
-    /** FP32 run: add the bias. */
-    private static void epilogueRowFp32(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
+    /** o = c + bias: the whole FP32 epilogue without a ReLU, and the first loop of the ones that round. */
+    private static void addBiasRow(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff) {
+        for (int j = 0; j < width; j += LANES) {
+            int i = base + j;
+            // lanewise(ADD), not add(): add's own call to lanewise has a type profile shared with the half-width
+            // vectors of other loops, and a receiver C2 cannot type exactly is then boxed (VectorBoxingCheck).
+            FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).lanewise(VectorOperators.ADD, FloatVector.fromArray(FLOATS, bias,
+                    biasOff + j)).intoByteBuffer(o, i * 4, ORDER);
+        }
+    }
+
+    /**
+     * FP32 run: o = max(c + bias, 0) and the mask bits. A loop of its own rather than a branch in addBiasRow: a
+     * vector assigned in a branch that runs for some calls and not others is a merge C2 boxes (VectorBoxingCheck:
+     * 4 MB per 512x512 call when one loop served both).
+     */
+    private static void addBiasReluRow(ByteBuffer c, ByteBuffer o, int base, int width, float[] bias, int biasOff,
             long[] relu) {
         IntVector zero = IntVector.broadcast(INTS, 0);
         IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
-            FloatVector sum = FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER)
-                    .add(FloatVector.fromArray(FLOATS, bias, biasOff + j));
-            if (relu != null) {
-                IntVector bits = ((IntVector) sum.reinterpretShape(INTS, 0));
-                VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero)
-                        .and(bits.compare(VectorOperators.LE, infinity));
-                sum = ((FloatVector) zero.blend(bits, positive).reinterpretShape(FLOATS, 0));
-                long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
-                relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
-                if ((i & 63) + LANES > 64) {
-                    relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
-                }
+            IntVector bits = (IntVector) FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER)
+                    .lanewise(VectorOperators.ADD, FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretShape(INTS, 0);
+            VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero).and(bits.compare(VectorOperators.LE, infinity));
+            ((FloatVector) zero.blend(bits, positive).reinterpretShape(FLOATS, 0)).intoByteBuffer(o, i * 4, ORDER);
+            long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+            relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
+            if ((i & 63) + LANES > 64) {
+                relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
             }
-            sum.intoByteBuffer(o, i * 4, ORDER);
         }
     }
 
-    private void epilogueTail(Matrix product, Matrix out, int first, int width, float[] bias, int biasOff, Precision matmul,
-                              Precision pointwise, boolean withRelu, long[] relu) {
+    private void epilogueTail(Matrix product, Matrix out, int first, int width, float[] bias, int biasOff, Precision roundTo,
+                              boolean withRelu, long[] relu) {
         long[] rowMask = relu == null ? null : new long[(width + 63) >>> 6];
-        scalar.biasEpilogue(product.slice(first, 1, width), matmul, bias, biasOff, pointwise, out.slice(first, 1, width),
-                withRelu, rowMask);
+        scalar.biasEpilogue(product.slice(first, 1, width), bias, biasOff, roundTo, out.slice(first, 1, width), withRelu,
+                rowMask);
         for (int t = 0; rowMask != null && t < width; t++) {
             if ((rowMask[t >>> 6] & (1L << t)) != 0) {
                 relu[(first + t) >>> 6] |= 1L << (first + t);

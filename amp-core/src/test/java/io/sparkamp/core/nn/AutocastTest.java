@@ -45,16 +45,16 @@ class AutocastTest {
     }
 
     /**
-     * The matmul output is itself an FP16 value before the bias is added (as a PyTorch FP16 matmul
-     * followed by an add): X·W = 1 + 3*2^-12 rounds up to 1 + 2^-10, then adding the bias -2^-12 and
-     * rounding gives 1 + 2^-10 again. Adding the bias to the unrounded 1 + 3*2^-12 would give
-     * 1 + 2^-11, a tie that rounds to even, 1.
+     * The bias is added to the FP32-accumulated product before the one rounding to FP16, as PyTorch's
+     * {@code addmm} (its FP16 {@code nn.Linear}) does: X·W = 1 + 3*2^-12, plus the bias -2^-12 is 1 + 2^-11, a
+     * tie that rounds to even, 1. Rounding the product first (to 1 + 2^-10) and then the sum would give
+     * 1 + 2^-10.
      */
     @Test
-    void matmulOutputIsRoundedBeforeTheBiasAdd() {
+    void theBiasIsAddedToTheProductBeforeItsOneRounding() {
         float[] master = {1f + 0x1p-10f, -0x1p-12f, -0x1p-12f}; // weight [2 x 1], bias [1]
         float[] y = new LinearSpec(1).bind(2, 0).forward(GradCheck.context(Precision.FP16, master, false, 1), new float[] {1f, 1f}, 1);
-        assertEquals(1f + 0x1p-10f, y[0], 0f);
+        assertEquals(1f, y[0], 0f);
     }
 
     /** Overflow of the matmul output is not clamped: it becomes +inf, which the step later detects. */

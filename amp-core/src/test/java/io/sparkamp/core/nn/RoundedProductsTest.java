@@ -17,44 +17,11 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A kernel that hands 16-bit products back as codes (as oneDNN does where it multiplies BF16) changes no bit
- * of a model's output or gradients: the Linear layers then start their epilogue from codes, mask the input
- * gradient in place, and the ReLU between two of them keeps no bits (the layer after it masks by its saved
- * input). Checked on every machine with the Java kernel, with and without the rounding.
+ * of a model's output or gradients: the Linear layers then get their input gradients as codes and mask them in
+ * place, their bias pass writes codes, and the ReLU between two of them keeps no bits (the layer after it masks
+ * by its saved input). Checked on every machine with the Java kernel, with and without the rounding.
  */
 class RoundedProductsTest {
-    /** The Java kernel, plus 16-bit results rounded from its FP32 product (the contract of {@link GemmKernel#roundsProduct}). */
-    private static final class RoundingJavaKernel extends ForwardingGemmKernel {
-        private final JavaGemmKernel java = new JavaGemmKernel();
-
-        RoundingJavaKernel() {
-            super(new JavaGemmKernel());
-        }
-
-        @Override
-        public String name() {
-            return "java, rounding 16-bit products";
-        }
-
-        @Override
-        public void gemm(Precision precision, boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b, Matrix c,
-                         boolean accumulate) {
-            if (!c.storage().isLow()) {
-                java.gemm(precision, transA, transB, m, n, k, a, b, c, accumulate);
-                return;
-            }
-            Matrix wide = Matrix.onHeap(Precision.FP32, c.rows(), c.cols());
-            java.gemm(precision, transA, transB, m, n, k, a, b, wide, false);
-            for (int i = 0; i < c.size(); i++) {
-                c.set(i, wide.get(i)); // rounded to nearest even into the code
-            }
-        }
-
-        @Override
-        public boolean roundsProduct(Precision precision) {
-            return precision.isLow();
-        }
-    }
-
     @Test
     void aKernelThatRoundsProductsGivesTheSameOutputsAndGradients() {
         ModelSpec spec = ModelSpec.parse("mlp 24-20-16-5 relu");

@@ -76,73 +76,61 @@ class ElementwiseKernelTest {
 
     @ParameterizedTest
     @MethodSource("cases")
-    void biasEpilogueRoundsTheProductThenTheSum(Case c) {
+    void biasEpilogueAddsTheBiasToTheProductThenRoundsOnce(Case c) {
         for (int[] shape : SHAPES) {
             int rows = shape[0];
             int cols = shape[1];
             float[] product = values(rows * cols, 1);
             float[] bias = values(cols + 3, 2);
-            Precision[] matmuls = c.storage() == Precision.FP32
-                    ? new Precision[] {Precision.FP32, Precision.BF16, Precision.FP16} : new Precision[] {Precision.FP32, c.storage()};
-            for (Precision matmul : matmuls) {
+            Precision[] roundings = c.storage() == Precision.FP32
+                    ? new Precision[] {Precision.FP32, Precision.BF16, Precision.FP16} : new Precision[] {c.storage()};
+            for (Precision roundTo : roundings) {
+                String what = c + " " + rows + "x" + cols + " rounded to " + roundTo;
                 Matrix out = matrix(c, "out", c.storage(), rows, cols);
-                c.kernel().biasEpilogue(fp32(c, "product", product, rows, cols), matmul, bias, 3, roundingFor(c, matmul), out, false, null);
+                c.kernel().biasEpilogue(fp32(c, "product", product, rows, cols), bias, 3, roundTo, out, false, null);
                 float[] expected = new float[rows * cols];
                 for (int i = 0; i < expected.length; i++) {
-                    expected[i] = roundingFor(c, matmul).round(matmul.round(product[i]) + bias[3 + i % cols]);
+                    expected[i] = roundTo.round(product[i] + bias[3 + i % cols]);
                 }
-                assertBits(c + " " + rows + "x" + cols + " matmul " + matmul, expected, out);
+                assertBits(what, expected, out);
                 // With the ReLU after it fused in: the same as a ReLU pass over that output.
                 long[] fused = new long[(rows * cols + 63) / 64];
                 java.util.Arrays.fill(fused, -1L);
                 Matrix relu = matrix(c, "relu", c.storage(), rows, cols);
-                c.kernel().biasEpilogue(fp32(c, "product", product, rows, cols), matmul, bias, 3, roundingFor(c, matmul), relu, true, fused);
+                c.kernel().biasEpilogue(fp32(c, "product", product, rows, cols), bias, 3, roundTo, relu, true, fused);
                 for (int i = 0; i < expected.length; i++) {
                     boolean positive = expected[i] > 0f;
-                    assertEquals(positive, (fused[i >>> 6] & (1L << i)) != 0, c + " fused mask bit " + i + " of " + expected[i]);
+                    assertEquals(positive, (fused[i >>> 6] & (1L << i)) != 0, what + ": fused mask bit " + i + " of " + expected[i]);
                     expected[i] = positive ? expected[i] : 0f;
                 }
-                assertBits(c + " " + rows + "x" + cols + " matmul " + matmul + " with ReLU", expected, relu);
+                assertBits(what + " with ReLU", expected, relu);
+                // The ReLU without its bits (the backward reads the output instead): the same output.
+                Matrix unmasked = matrix(c, "unmasked", c.storage(), rows, cols);
+                c.kernel().biasEpilogue(fp32(c, "product", product, rows, cols), bias, 3, roundTo, unmasked, true, null);
+                assertBits(what + " with ReLU, no bits", expected, unmasked);
             }
         }
     }
 
     @ParameterizedTest
     @MethodSource("cases")
-    void biasEpilogueOfAProductTheGemmRoundedGivesTheSameBits(Case c) {
+    void anInputGradientTheGemmRoundedIsMaskedWhereItLies(Case c) {
         Assumptions.assumeTrue(c.storage().isLow(), "a rounded product is held as 16-bit codes");
         Precision p = c.storage();
         for (int[] shape : SHAPES) {
             int rows = shape[0];
             int cols = shape[1];
             float[] product = values(rows * cols, 5);
-            float[] bias = values(cols + 3, 6);
+            long[] mask = new long[(rows * cols + 63) / 64];
+            SplittableRandom random = new SplittableRandom(rows * 31L + cols);
+            for (int w = 0; w < mask.length; w++) {
+                mask[w] = random.nextLong();
+            }
+            Matrix gradient = stored(c, "gradient", product, rows, cols);
+            c.kernel().maskScale(gradient, mask, 1f, p, gradient);
             float[] expected = new float[rows * cols];
             for (int i = 0; i < expected.length; i++) {
-                expected[i] = p.round(p.round(product[i]) + bias[3 + i % cols]);
-            }
-            Matrix out = matrix(c, "out", p, rows, cols);
-            c.kernel().biasEpilogue(stored(c, "codes", product, rows, cols), p, bias, 3, p, out, false, null);
-            assertBits(c + " " + rows + "x" + cols + " from codes", expected, out);
-            long[] fused = new long[(rows * cols + 63) / 64];
-            java.util.Arrays.fill(fused, -1L);
-            Matrix relu = matrix(c, "relu", p, rows, cols);
-            c.kernel().biasEpilogue(stored(c, "codes", product, rows, cols), p, bias, 3, p, relu, true, fused);
-            for (int i = 0; i < expected.length; i++) {
-                boolean positive = expected[i] > 0f;
-                assertEquals(positive, (fused[i >>> 6] & (1L << i)) != 0, c + " fused mask bit " + i + " of " + expected[i]);
-                expected[i] = positive ? expected[i] : 0f;
-            }
-            assertBits(c + " " + rows + "x" + cols + " from codes with ReLU", expected, relu);
-            // The ReLU without its bits (the backward reads the output instead): the same output.
-            Matrix unmasked = matrix(c, "unmasked", p, rows, cols);
-            c.kernel().biasEpilogue(stored(c, "codes", product, rows, cols), p, bias, 3, p, unmasked, true, null);
-            assertBits(c + " " + rows + "x" + cols + " from codes with ReLU, no bits", expected, unmasked);
-            // The input gradient the GEMM rounded is masked where it lies.
-            Matrix gradient = stored(c, "gradient", product, rows, cols);
-            c.kernel().maskScale(gradient, fused, 1f, p, gradient);
-            for (int i = 0; i < expected.length; i++) {
-                expected[i] = (fused[i >>> 6] & (1L << i)) != 0 ? p.round(product[i]) : 0f;
+                expected[i] = (mask[i >>> 6] & (1L << i)) != 0 ? p.round(product[i]) : 0f;
             }
             assertBits(c + " " + rows + "x" + cols + " masked in place", expected, gradient);
         }
@@ -284,10 +272,6 @@ class ElementwiseKernelTest {
             assertBits(c + " column sums " + rows + "x" + cols, expected, dst);
             assertEquals(expectedNonZero, nonZero, c + " non-zero values of " + rows + "x" + cols);
         }
-    }
-
-    private Precision roundingFor(Case c, Precision matmul) {
-        return c.storage().isLow() ? c.storage() : matmul;
     }
 
     private Matrix matrix(Case c, String slot, Precision storage, int rows, int cols) {

@@ -289,75 +289,89 @@ abstract class GemmKernelContract {
     }
 
     @Test
-    void aBiasAndReluAddedInTheMultiplyGiveTheBitsOfASeparatePass() {
+    void aBiasAndReluAddedInTheMultiplyGiveTheBitsOfASeparatePassRoundedOnce() {
         int m = 29;
         int n = 67;
         int k = 300;
         try (BufferAllocator root = new RootAllocator(); Workspace offHeap = Workspace.offHeap(root, "gemm")) {
-            for (boolean transA : new boolean[] {false, true}) {
-                for (boolean direct : new boolean[] {true, false}) {
-                    SplittableRandom random = new SplittableRandom(37);
-                    float[] a = new float[m * k];
-                    float[] b = new float[k * n];
-                    float[] bias = new float[n];
-                    for (int i = 0; i < a.length; i++) {
-                        a[i] = (float) random.nextDouble(-1, 1);
-                    }
-                    for (int i = 0; i < b.length; i++) {
-                        b[i] = (float) random.nextDouble(-1, 1);
-                    }
-                    for (int j = 0; j < n; j++) {
-                        bias[j] = (float) random.nextDouble(-2, 2);
-                    }
-                    bias[1] = Float.NaN; // a NaN column: the ReLU makes it +0, as the separate pass does
-                    bias[2] = Float.POSITIVE_INFINITY;
-                    bias[3] = Float.NEGATIVE_INFINITY;
-                    bias[4] = 0f; // with column 4 of b zero, the sum is 0 + 0: +0 either way
-                    bias[5] = -0f; // with column 5 of b zero, -0: the ReLU must give +0
-                    for (int p = 0; p < k; p++) {
-                        b[p * n + 4] = 0f;
-                        b[p * n + 5] = -0f;
-                    }
-                    Matrix am = matrix(offHeap, direct, "a", Precision.FP32, transA ? k : m, transA ? m : k);
-                    Matrix bm = matrix(offHeap, direct, "b", Precision.FP32, k, n);
-                    Matrix biasm = matrix(offHeap, direct, "bias", Precision.FP32, 1, n);
-                    am.writeFloats(a, 0);
-                    bm.writeFloats(b, 0);
-                    biasm.writeFloats(bias, 0);
-                    Matrix product = matrix(offHeap, direct, "product", Precision.FP32, m, n);
-                    gemm().multiply(Precision.FP32, transA, false, m, n, k, am, bm, product, false);
-                    for (boolean relu : new boolean[] {false, true}) {
-                        Matrix fused = matrix(offHeap, direct, "fused" + relu, Precision.FP32, m, n);
-                        if (!kernel().fusesBias()) {
-                            assertThrows(IllegalStateException.class,
-                                    () -> gemm().multiplyAddBias(transA, false, m, n, k, am, bm, biasm, relu, fused),
-                                    kernel().name() + " does not add a bias in its multiply: asking for it is refused");
-                            continue;
-                        }
-                        gemm().multiplyAddBias(transA, false, m, n, k, am, bm, biasm, relu, fused);
-                        for (int i = 0; i < m * n; i++) {
-                            float sum = product.get(i) + bias[i % n];
-                            float expected = relu ? (sum > 0f ? sum : 0f) : sum;
-                            float got = fused.get(i);
-                            if (Float.isNaN(expected) ? !Float.isNaN(got) : Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(got)) {
-                                fail((direct ? "off-heap" : "heap") + (transA ? " A^T" : "") + (relu ? " relu" : "") + " element "
-                                        + i + ": product " + product.get(i) + " + bias " + bias[i % n] + " is " + expected
-                                        + ", the multiply with the bias gave " + got);
-                            }
-                        }
+            for (Precision p : Precision.values()) {
+                for (boolean transA : new boolean[] {false, true}) {
+                    for (boolean direct : new boolean[] {true, false}) {
+                        biasAndRelu(offHeap, p, transA, direct, m, n, k);
                     }
                 }
+                if (kernel().fusesBias(p)) {
+                    Matrix none = Matrix.onHeap(p, 2, 3);
+                    Matrix biasm = Matrix.onHeap(p, 1, 3);
+                    biasm.writeFloats(new float[] {-1f, 2f, Float.NaN}, 0);
+                    gemm().multiplyAddBias(p, false, false, 2, 3, 0, Matrix.onHeap(p, 2, 0), Matrix.onHeap(p, 0, 3), biasm,
+                            true, none);
+                    assertEquals(List.of(0f, 2f, 0f, 0f, 2f, 0f), floats(none), p + ": an empty product plus the bias, ReLU applied");
+                    assertThrows(IllegalArgumentException.class, () -> gemm().multiplyAddBias(p, false, false, 2, 3, 0,
+                            Matrix.onHeap(p, 2, 0), Matrix.onHeap(p, 0, 3), Matrix.onHeap(p, 1, 2), false, none),
+                            "a bias of the wrong width is refused");
+                    assertThrows(IllegalArgumentException.class, () -> gemm().multiplyAddBias(p, false, false, 2, 3, 0,
+                            Matrix.onHeap(p, 2, 0), Matrix.onHeap(p, 0, 3), Matrix.onHeap(p == Precision.FP32 ? Precision.BF16
+                                    : Precision.FP32, 1, 3), false, none), "a bias held in another storage is refused");
+                }
             }
-            if (kernel().fusesBias()) {
-                Matrix none = Matrix.onHeap(Precision.FP32, 2, 3);
-                Matrix biasm = Matrix.onHeap(Precision.FP32, 1, 3);
-                biasm.writeFloats(new float[] {-1f, 2f, Float.NaN}, 0);
-                gemm().multiplyAddBias(false, false, 2, 3, 0, Matrix.onHeap(Precision.FP32, 2, 0),
-                        Matrix.onHeap(Precision.FP32, 0, 3), biasm, true, none);
-                assertEquals(List.of(0f, 2f, 0f, 0f, 2f, 0f), floats(none), "an empty product plus the bias, ReLU applied");
-                assertThrows(IllegalArgumentException.class, () -> gemm().multiplyAddBias(false, false, 2, 3, 0,
-                        Matrix.onHeap(Precision.FP32, 2, 0), Matrix.onHeap(Precision.FP32, 0, 3), Matrix.onHeap(Precision.FP32, 1, 2),
-                        false, none), "a bias of the wrong width is refused");
+        }
+    }
+
+    /**
+     * One case of the fused bias: the kernel's {@code p} product of {@code p} operands (codes for FP16/BF16),
+     * the bias added, the ReLU applied and the sum rounded once to {@code p}, against the kernel's FP32 product
+     * and that arithmetic in Java.
+     */
+    private void biasAndRelu(Workspace offHeap, Precision p, boolean transA, boolean direct, int m, int n, int k) {
+        SplittableRandom random = new SplittableRandom(37);
+        float[] a = new float[m * k];
+        float[] b = new float[k * n];
+        float[] bias = new float[n];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = p.round((float) random.nextDouble(-1, 1));
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = p.round((float) random.nextDouble(-1, 1));
+        }
+        for (int j = 0; j < n; j++) {
+            bias[j] = p.round((float) random.nextDouble(-2, 2));
+        }
+        bias[1] = Float.NaN; // a NaN column: the ReLU makes it +0, as the separate pass does
+        bias[2] = Float.POSITIVE_INFINITY;
+        bias[3] = Float.NEGATIVE_INFINITY;
+        bias[4] = 0f; // with column 4 of b zero, the sum is 0 + 0: +0 either way
+        bias[5] = -0f; // with column 5 of b zero, -0: the ReLU must give +0
+        for (int q = 0; q < k; q++) {
+            b[q * n + 4] = 0f;
+            b[q * n + 5] = -0f;
+        }
+        Matrix am = matrix(offHeap, direct, "a" + p, p, transA ? k : m, transA ? m : k);
+        Matrix bm = matrix(offHeap, direct, "b" + p, p, k, n);
+        Matrix biasm = matrix(offHeap, direct, "bias" + p, p, 1, n);
+        am.writeFloats(a, 0);
+        bm.writeFloats(b, 0);
+        biasm.writeFloats(bias, 0);
+        Matrix product = matrix(offHeap, direct, "product", Precision.FP32, m, n);
+        gemm().multiply(p, transA, false, m, n, k, am, bm, product, false);
+        for (boolean relu : new boolean[] {false, true}) {
+            Matrix fused = matrix(offHeap, direct, "fused" + relu + p, p, m, n);
+            if (!kernel().fusesBias(p)) {
+                assertThrows(IllegalStateException.class,
+                        () -> gemm().multiplyAddBias(p, transA, false, m, n, k, am, bm, biasm, relu, fused),
+                        kernel().name() + " does not add a bias in its " + p + " multiply: asking for it is refused");
+                continue;
+            }
+            gemm().multiplyAddBias(p, transA, false, m, n, k, am, bm, biasm, relu, fused);
+            for (int i = 0; i < m * n; i++) {
+                float sum = product.get(i) + bias[i % n];
+                float expected = p.round(relu ? (sum > 0f ? sum : 0f) : sum);
+                float got = fused.get(i);
+                if (Float.isNaN(expected) ? !Float.isNaN(got) : Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(got)) {
+                    fail(p + (direct ? " off-heap" : " heap") + (transA ? " A^T" : "") + (relu ? " relu" : "") + " element " + i
+                            + ": product " + product.get(i) + " + bias " + bias[i % n] + " is " + sum + ", rounded once "
+                            + expected + ", the multiply with the bias gave " + got);
+                }
             }
         }
     }

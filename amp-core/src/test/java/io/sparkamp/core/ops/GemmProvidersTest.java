@@ -247,12 +247,12 @@ class GemmProvidersTest {
     void selfTestChecksTheBiasAndReluAKernelAddsInItsMultiply() {
         GemmKernel reluOfNanIsNan = new NamedKernel("nan-keeping", null) {
             @Override
-            public boolean fusesBias() {
-                return true;
+            public boolean fusesBias(Precision precision) {
+                return precision == Precision.FP32;
             }
 
             @Override
-            public void gemmBias(boolean transA, boolean transB, int m, int n, int k, io.sparkamp.core.tensor.Matrix a,
+            public void gemmBias(Precision precision, boolean transA, boolean transB, int m, int n, int k, io.sparkamp.core.tensor.Matrix a,
                                  io.sparkamp.core.tensor.Matrix b, io.sparkamp.core.tensor.Matrix bias, boolean relu,
                                  io.sparkamp.core.tensor.Matrix c) {
                 gemm(Precision.FP32, transA, transB, m, n, k, a, b, c, false);

@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -99,11 +100,17 @@ class OneDnnGemmKernelTest extends GemmKernelContract {
     }
 
     @Test
-    void theBiasAndReluOfAnFp32LinearLayerRunInTheMatmulsStore() {
-        assertTrue(kernel().fusesBias(), "oneDNN adds a bias and applies a ReLU in its FP32 matmul");
+    void theBiasAndReluOfALinearLayerRunInTheMatmulsStore() {
+        assertTrue(kernel().fusesBias(Precision.FP32), "oneDNN adds a bias and applies a ReLU in its FP32 matmul");
         assertNull(GemmProviders.selfTest(kernel()), "the start-up self-test passes oneDNN, its fused bias and 16-bit stores included");
-        String impl = OneDnnGemmKernel.implementationWithBias(512, 512, 784);
-        System.out.println("oneDNN matmul FP32 +bias relu: " + impl);
-        assertFalse(impl.startsWith("ref"), "the fused multiply runs on " + impl);
+        for (Precision precision : Precision.values()) {
+            assertEquals(precision == Precision.FP32 || kernel().roundsProduct(precision), kernel().fusesBias(precision),
+                    precision + ": fused wherever oneDNN stores that precision's products itself");
+            if (kernel().fusesBias(precision)) {
+                String impl = OneDnnGemmKernel.implementationWithBias(precision, 512, 512, 784);
+                System.out.println("oneDNN matmul " + precision + " +bias relu: " + impl);
+                assertFalse(impl.startsWith("ref"), precision + ": the fused multiply runs on " + impl);
+            }
+        }
     }
 }

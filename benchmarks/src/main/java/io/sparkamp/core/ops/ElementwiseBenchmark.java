@@ -82,13 +82,13 @@ public class ElementwiseBenchmark {
 
     @Benchmark
     public Matrix biasEpilogue() {
-        kernel.biasEpilogue(product, low, bias, 0, low, out, false, null);
+        kernel.biasEpilogue(product, bias, 0, low, out, false, null);
         return out;
     }
 
     @Benchmark
     public long[] biasEpilogueRelu() {
-        kernel.biasEpilogue(product, low, bias, 0, low, out, true, mask);
+        kernel.biasEpilogue(product, bias, 0, low, out, true, mask);
         return mask;
     }
 

@@ -67,19 +67,16 @@ public final class VectorBoxingCheck {
                 for (int i = 0; i < activation.size(); i++) {
                     activation.set(i, rounding.round((float) random.nextGaussian()));
                 }
-                Precision matmul = storage.isLow() ? storage : rounding;
                 Matrix rounded = storage.isLow() ? activation : activation.markRoundedTo(rounding); // as a layer marks it
-                passes.put("bias epilogue + ReLU, " + name, () -> kernel.biasEpilogue(product, matmul, bias, 0, rounding, out, true, mask));
+                passes.put("bias epilogue + ReLU, " + name, () -> kernel.biasEpilogue(product, bias, 0, rounding, out, true, mask));
                 passes.put("ReLU, " + name, () -> kernel.relu(rounded, rounding, out, mask));
                 passes.put("mask, " + name, () -> kernel.maskScale(product, mask, 1f, rounding, out));
                 passes.put("cast, " + name, () -> kernel.convert(product, rounding, out));
                 passes.put("column sums, " + name, () -> kernel.addColumnSums(activation, sums));
-                if (storage.isLow()) { // a product and an input gradient the GEMM rounded to 16-bit codes
+                if (storage.isLow()) { // an output whose ReLU keeps no bits, and an input gradient the GEMM rounded to codes
                     Matrix gradient = workspace.matrix(this, name + " gradient", storage, ROWS, COLS);
-                    passes.put("bias epilogue + ReLU from codes, " + name,
-                            () -> kernel.biasEpilogue(activation, storage, bias, 0, storage, out, true, mask));
-                    passes.put("bias epilogue + ReLU from codes, no bits, " + name,
-                            () -> kernel.biasEpilogue(activation, storage, bias, 0, storage, out, true, null));
+                    passes.put("bias epilogue + ReLU, no bits, " + name,
+                            () -> kernel.biasEpilogue(product, bias, 0, storage, out, true, null));
                     passes.put("mask in place, " + name, () -> kernel.maskScale(gradient, mask, 1f, storage, gradient));
                     passes.put("mask by positive output in place, " + name, () -> kernel.maskPositive(gradient, activation, gradient));
                     Matrix wide = workspace.matrix(this, name + " wide", Precision.FP32, ROWS, COLS);
@@ -116,8 +113,8 @@ public final class VectorBoxingCheck {
         Matrix narrowOut = workspace.matrix(this, "narrow out", Precision.FP16, ROWS, classes);
         narrowProduct.writeFloats(logits, 0);
         float[] narrowBias = new float[classes];
-        passes.put("bias epilogue 512x10, fp16 codes", () -> kernel.biasEpilogue(narrowProduct, Precision.FP16, narrowBias, 0,
-                Precision.FP16, narrowOut, false, null));
+        passes.put("bias epilogue 512x10, fp16 codes", () -> kernel.biasEpilogue(narrowProduct, narrowBias, 0, Precision.FP16,
+                narrowOut, false, null));
         AdamUpdateProbe adam = new AdamUpdateProbe(PARAMETERS);
         passes.put("Adam update, " + adam.name(), adam);
     }
