@@ -15,7 +15,8 @@ import io.sparkamp.core.tensor.Workspace;
  * the low precision, as PyTorch's {@code addmm} does (an overflow becomes ±inf and is detected downstream).
  * Where the kernel does that in its multiply ({@link io.sparkamp.core.ops.Gemm#fusesBias}: oneDNN's bias
  * argument and ReLU post-op, in an FP32 run or where it stores 16-bit products itself), the output is written
- * once, by the GEMM; otherwise a pass over the FP32 product adds the bias and rounds. Where the kernel rounds a
+ * once, by the GEMM. Where it computes 16-bit inputs in FP32, it adds the bias and applies the ReLU to the FP32
+ * sum and one pass rounds that in place; otherwise a pass over the FP32 product adds the bias and rounds. Where the kernel rounds a
  * 16-bit product itself ({@link io.sparkamp.core.ops.Gemm#roundsProduct}), the input gradient comes out of
  * the GEMM as 16-bit codes, half the bytes to write and read back, with no rounding pass. Next to a ReLU
  * (linked by {@link Sequential}) the forward also applies the ReLU after it, and the rounding of the input
@@ -89,6 +90,16 @@ final class LinearLayer implements Layer, ActivationMemory {
                     ctx.weights(storage).slice(biasOffset, 1, out), nextRelu != null, y);
             return finishForward(x, matmul, storage.isLow() ? y : y.markRoundedTo(pointwise));
         }
+        if (roundsAfterFusedBias(ctx, matmul, pointwise, storage)) {
+            // 16-bit values held as FP32, computed in FP32: the kernel adds the bias and applies the ReLU to the FP32
+            // sum as it stores it, and one pass rounds that in place, keeping the ReLU's bits.
+            Matrix y = ws.matrix(this, "output", Precision.FP32, rows, out);
+            long[] positive = nextRelu.maskFor(rows);
+            ctx.gemm().multiplyAddBias(matmul, false, false, rows, out, in, x, weights(ctx, storage),
+                    ctx.weights(storage).slice(biasOffset, 1, out), true, y);
+            Elementwise.relu(y, pointwise, y, positive);
+            return finishForward(x, matmul, y.markRoundedTo(pointwise));
+        }
         // The product stays FP32 here even where the kernel could round it: the bias is added before the one rounding.
         Matrix product = ws.matrix(this, "product", Precision.FP32, rows, out);
         ctx.gemm().multiply(matmul, false, false, rows, out, in, x, weights(ctx, storage), product, false);
@@ -128,6 +139,16 @@ final class LinearLayer implements Layer, ActivationMemory {
     private boolean biasInGemm(ComputeContext ctx, Precision matmul, Precision pointwise, Precision storage, boolean codes) {
         return pointwise == matmul && (matmul.isLow() ? codes : storage == Precision.FP32) && ctx.gemm().fusesBias(matmul)
                 && (nextRelu == null || nextRelu.isMaskedByNextLayer());
+    }
+
+    /**
+     * Whether the GEMM adds the bias and applies the ReLU after this layer to an FP32 sum that a pass then rounds
+     * to 16 bits: a 16-bit run whose kernel computes in FP32 on operands held as FP32 values. Only with a ReLU
+     * after this layer; a last layer keeps the one pass that adds the bias and rounds.
+     */
+    private boolean roundsAfterFusedBias(ComputeContext ctx, Precision matmul, Precision pointwise, Precision storage) {
+        return matmul.isLow() && pointwise == matmul && storage == Precision.FP32 && nextRelu != null
+                && ctx.gemm().fusesBias(matmul);
     }
 
     @Override

@@ -42,7 +42,10 @@ public final class Elementwise {
         KERNEL.biasEpilogue(product, bias, biasOff, roundTo, out, relu, positive);
     }
 
-    /** {@code out = max(in, 0)} rounded to {@code roundTo} (NaN gives 0); the bit of every positive input set in {@code positive}. */
+    /**
+     * {@code out = max(round(in), 0)} with {@code in} rounded to {@code roundTo} first (NaN gives 0); the bit of every
+     * positive result set in {@code positive}.
+     */
     public static void relu(Matrix in, Precision roundTo, Matrix out, long[] positive) {
         requireSameShape(in, out);
         requireRounding(out, roundTo);

@@ -23,7 +23,10 @@ interface ElementwiseKernel {
      */
     void biasEpilogue(Matrix product, float[] bias, int biasOff, Precision roundTo, Matrix out, boolean relu, long[] positive);
 
-    /** {@code out = max(in, 0)} (NaN gives 0) rounded to {@code roundTo}; sets the bit of every positive input in {@code positive}. */
+    /**
+     * {@code out = max(round(in), 0)} (NaN gives 0), {@code in} rounded to {@code roundTo} first; sets the bit of
+     * every positive result in {@code positive} (a value that rounds to zero is not positive).
+     */
     void relu(Matrix in, Precision roundTo, Matrix out, long[] positive);
 
     /** {@code out = round(in * scale)} where the mask bit is set, 0 elsewhere. */

@@ -62,9 +62,10 @@ public final class Gemm {
     }
 
     /**
-     * A {@code precision} multiply with the bias added and, with {@code relu}, a ReLU applied in the kernel before
-     * its one rounding (see {@link GemmKernel#gemmBias}); only where {@link #fusesBias} says the kernel does that.
-     * FP32: every matrix FP32. FP16/BF16: every matrix {@code precision} codes.
+     * A {@code precision} multiply with the bias added and, with {@code relu}, a ReLU applied in the kernel (see
+     * {@link GemmKernel#gemmBias}); only where {@link #fusesBias} says the kernel does that. Every matrix is held as
+     * {@link #operandStorage}{@code (precision)}: a 16-bit result held as codes is rounded once, one held as FP32 is
+     * the FP32 sum, for the caller to round.
      */
     public void multiplyAddBias(Precision precision, boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b,
                                 Matrix bias, boolean relu, Matrix c) {
@@ -79,10 +80,11 @@ public final class Gemm {
         requireSize("B", b, (long) k * n, k + "x" + n);
         requireSize("C", c, (long) m * n, m + "x" + n);
         requireSize("bias", bias, n, "1x" + n);
-        requireStorage(precision, a);
-        requireStorage(precision, b);
-        requireStorage(precision, bias);
-        requireStorage(precision, c);
+        Precision held = kernel.operandStorage(precision);
+        requireStorage(precision, held, a);
+        requireStorage(precision, held, b);
+        requireStorage(precision, held, bias);
+        requireStorage(precision, held, c);
         kernel.gemmBias(precision, transA, transB, m, n, k, a, b, bias, relu, c);
     }
 
@@ -101,11 +103,11 @@ public final class Gemm {
         return precision.isLow() && kernel.roundsProduct(precision);
     }
 
-    /** Every matrix of a multiply with a bias is held as its precision (checked one by one: this runs at every Linear forward). */
-    private static void requireStorage(Precision precision, Matrix m) {
-        if (m.storage() != precision) {
-            throw new IllegalArgumentException("gemm: a " + precision + " multiply with a bias takes " + precision
-                    + " operands, bias and result, got " + m);
+    /** Every matrix of a multiply with a bias is held as the kernel's operands are (checked one by one: this runs at every Linear forward). */
+    private static void requireStorage(Precision precision, Precision held, Matrix m) {
+        if (m.storage() != held) {
+            throw new IllegalArgumentException("gemm: a " + precision + " multiply with a bias takes " + held
+                    + " operands, bias and result here, got " + m);
         }
     }
 

@@ -58,22 +58,22 @@ public interface GemmKernel {
 
     /**
      * Whether {@link #gemmBias} adds the bias (and applies a ReLU) inside a {@code precision} multiply, as the
-     * FP32 accumulator is stored, instead of in a pass of its own over the result: a Linear layer's output is
-     * then written once. For FP32 the result is FP32; for FP16/BF16 the operands and the bias are
-     * {@code precision} codes and so is the result (a kernel that says yes also {@link #roundsProduct}s).
+     * FP32 accumulator is stored, instead of in a pass of its own over the result. Operands, bias and result are
+     * held as {@link #operandStorage}{@code (precision)}: FP32 in an FP32 multiply; 16-bit codes where the kernel
+     * multiplies them (it then also {@link #roundsProduct}s); FP32 values where it computes 16-bit inputs in FP32.
      */
     default boolean fusesBias(Precision precision) {
         return false;
     }
 
     /**
-     * {@code c = round(op(a)·op(b) + bias)}, and with {@code relu} {@code max(.., 0)} (NaN and -0 give +0), for
-     * a {@code precision} multiply: {@code bias} is 1×n, added to every row of the FP32 accumulator before the
-     * one rounding to {@code c}'s storage (none for FP32). FP32: operands, bias and result FP32. FP16/BF16:
-     * operands, bias and result {@code precision} codes. The bits are those of the FP32 product, the bias then
-     * added in FP32, the ReLU applied and the sum rounded once to nearest even, except that a kernel may flush
-     * 16-bit results below the smallest normal to zero (as {@link #roundsProduct}). Only where
-     * {@link #fusesBias} says yes.
+     * {@code c = op(a)·op(b) + bias}, and with {@code relu} {@code max(.., 0)} (NaN and -0 give +0), for a
+     * {@code precision} multiply: {@code bias} is 1×n, added to every row of the FP32 accumulator. All four held as
+     * {@link #operandStorage}{@code (precision)}. A result held as 16-bit codes is that sum rounded once to nearest
+     * even (a kernel may flush results below the smallest normal to zero, as with {@link #roundsProduct}); a result
+     * held as FP32 is the sum as FP32 computes it, which in a 16-bit multiply the caller still rounds. The bits are
+     * those of the FP32 product, the bias then added in FP32 and the ReLU applied: what a separate pass gives. Only
+     * where {@link #fusesBias} says yes.
      */
     default void gemmBias(Precision precision, boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b,
                           Matrix bias, boolean relu, Matrix c) {

@@ -392,22 +392,23 @@ public final class GemmProviders {
 
     /**
      * A product with a bias (and a ReLU) added in the candidate's multiply, against the reference's FP32 product
-     * plus the bias, rounded once to the precision.
+     * plus the bias, rounded once where the candidate holds the result as 16-bit codes.
      */
     private static String biasedProduct(GemmKernel candidate, GemmKernel reference, Precision precision, boolean transA,
                                         boolean transB, int m, int n, int k, float[] a, float[] b) {
-        Matrix am = operand(precision, a, transA ? k : m, transA ? m : k);
-        Matrix bm = operand(precision, b, transB ? n : k, transB ? k : n);
+        Precision held = candidate.operandStorage(precision);
+        Matrix am = operand(held, a, transA ? k : m, transA ? m : k);
+        Matrix bm = operand(held, b, transB ? n : k, transB ? k : n);
         float[] bias = {-20.5f, 3.25f, Float.NaN, -0f, 0.001f, Float.NEGATIVE_INFINITY};
-        Matrix biasm = operand(precision, bias, 1, n);
+        Matrix biasm = operand(held, bias, 1, n);
         Matrix product = Matrix.onHeap(Precision.FP32, m, n);
         reference.gemm(precision, transA, transB, m, n, k, am, bm, product, false);
         for (boolean relu : new boolean[] {false, true}) {
-            Matrix fused = Matrix.onHeap(precision, m, n);
+            Matrix fused = Matrix.onHeap(held, m, n);
             candidate.gemmBias(precision, transA, transB, m, n, k, am, bm, biasm, relu, fused);
             for (int i = 0; i < m * n; i++) {
                 float sum = product.get(i) + biasm.get(i % n);
-                float expected = precision.round(relu ? (sum > 0f ? sum : 0f) : sum);
+                float expected = held.round(relu ? (sum > 0f ? sum : 0f) : sum); // rounded where held as codes
                 if (Float.isNaN(expected) ? !Float.isNaN(fused.get(i)) : Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(fused.get(i))) {
                     return precision + (transA ? " T" : " N") + (transB ? "T" : "N") + " with bias" + (relu ? " and ReLU" : "")
                             + ": element " + i + " expected " + expected + ", got " + fused.get(i);
@@ -417,7 +418,7 @@ public final class GemmProviders {
         return null;
     }
 
-    /** {@code values} as a rows x cols matrix held as {@code precision} (codes for a 16-bit one). */
+    /** {@code values} (small integers, exact in every precision) as a rows x cols matrix held as {@code precision}. */
     private static Matrix operand(Precision precision, float[] values, int rows, int cols) {
         if (precision.isLow()) {
             return Matrix.ofCodes(precision, LowPrecisionArrays.encode(precision, values), rows, cols);

@@ -114,10 +114,14 @@ final class OneDnnGemmKernel implements GemmKernel {
      * The bias as the matmul's bias argument and the ReLU as an eltwise post-op, both applied to the FP32
      * accumulator before the store (and its one conversion to 16 bits): {@code max(acc + bias, 0)}, as a
      * separate pass would compute it on the FP32 product (oneDNN's ReLU with slope 0 is a {@code max} with +0,
-     * so NaN and -0 give +0). For FP16/BF16 only where oneDNN multiplies that precision and stores its codes.
+     * so NaN and -0 give +0). For FP16/BF16 where oneDNN multiplies that precision and stores its codes, and
+     * where it does not multiply it at all (the operands are then FP32 values and so is the sum).
      */
     @Override
     public boolean fusesBias(Precision precision) {
+        if (precision.isLow() && !natively(precision)) { // held as FP32 and multiplied by the FP32 primitive
+            return fusesBias(Precision.FP32);
+        }
         if (precision.isLow() && !roundsProduct(precision)) {
             return false;
         }
@@ -151,7 +155,8 @@ final class OneDnnGemmKernel implements GemmKernel {
         }
         ThreadState s = state.get();
         Pointer pb = bias.isOffHeap() ? s.biasAddress.at(bias) : s.copyBias(bias);
-        multiply(s, new Key(precision, transA, transB, m, n, k, false, precision, true, relu), a, b, pb, c);
+        Precision held = a.storage(); // FP32 for a 16-bit precision oneDNN does not multiply here
+        multiply(s, new Key(held, transA, transB, m, n, k, false, held, true, relu), a, b, pb, c);
     }
 
     /** oneDNN's version, e.g. "3.13.0", for the selection log. */
@@ -170,6 +175,9 @@ final class OneDnnGemmKernel implements GemmKernel {
 
     /** The implementation of a {@code precision} multiply with a bias and a ReLU added in the kernel. */
     static String implementationWithBias(Precision precision, int m, int n, int k) {
+        if (!natively(precision)) {
+            return "widened to FP32, " + implementationWithBias(Precision.FP32, m, n, k);
+        }
         return matmul(new Key(precision, false, false, m, n, k, false, precision, true, true)).implementation;
     }
 

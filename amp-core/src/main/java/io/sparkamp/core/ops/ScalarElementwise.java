@@ -43,9 +43,9 @@ final class ScalarElementwise implements ElementwiseKernel {
             int end = Math.min(count, base + 64);
             long bits = 0;
             for (int i = base; i < end; i++) {
-                float x = in.get(i);
+                float x = rounding.round(in.get(i)); // a 16-bit ReLU: the value rounded first, then its sign
                 if (x > 0f) {
-                    put(out, i, rounding, x);
+                    put(out, i, Precision.FP32, x);
                     bits |= 1L << (i - base);
                 } else {
                     put(out, i, Precision.FP32, 0f);

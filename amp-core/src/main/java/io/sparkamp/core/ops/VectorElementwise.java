@@ -107,9 +107,9 @@ final class VectorElementwise implements ElementwiseKernel {
             } else { // a 16-bit run computing in FP32: the sum, then rounded in place (the row is still in L1)
                 addBiasRow(c, o, base, vectorCols, bias, biasOff);
                 if (roundTo == Precision.BF16) {
-                    roundBf16Relu(o, base, vectorCols, relu);
+                    roundBf16Relu(o, o, base, vectorCols, relu);
                 } else {
-                    roundFp16Relu(o, base, vectorCols, relu);
+                    roundFp16Relu(o, o, base, vectorCols, relu);
                 }
             }
         }
@@ -262,8 +262,8 @@ final class VectorElementwise implements ElementwiseKernel {
      * boxed vectors (measured: the FP16 epilogue 5-6x slower in some whole runs, depending on compile order).
      */
 
-    /** o = round_bf16(o) as floats (a BF16 run computing in FP32), then the ReLU and its mask bits when {@code relu} is not null. */
-    private static void roundBf16Relu(ByteBuffer o, int base, int width, long[] relu) {
+    /** o = round_bf16(src) as floats (a BF16 run computing in FP32), then the ReLU and its mask bits when {@code relu} is not null. */
+    private static void roundBf16Relu(ByteBuffer src, ByteBuffer o, int base, int width, long[] relu) {
         IntVector one = IntVector.broadcast(INTS, 1);
         IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
         IntVector high = IntVector.broadcast(INTS, 0xffff_0000);
@@ -274,7 +274,7 @@ final class VectorElementwise implements ElementwiseKernel {
         IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
-            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, o, i * 4, ORDER).reinterpretShape(INTS, 0));
+            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
             IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
             VectorMask<Integer> isNan = bits.and(absMask).compare(VectorOperators.GT, infinity);
             if (isNan.anyTrue()) { // NaN fixed only where there is one
@@ -296,8 +296,8 @@ final class VectorElementwise implements ElementwiseKernel {
         }
     }
 
-    /** o = round_fp16(o), then the ReLU and its mask bits when {@code relu} is not null. */
-    private static void roundFp16Relu(ByteBuffer o, int base, int width, long[] relu) {
+    /** o = round_fp16(src) as floats, then the ReLU and its mask bits when {@code relu} is not null. */
+    private static void roundFp16Relu(ByteBuffer src, ByteBuffer o, int base, int width, long[] relu) {
         IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
         IntVector exponent = IntVector.broadcast(INTS, 0x7f80_0000);
         IntVector minExponent = IntVector.broadcast(INTS, 0x3880_0000);
@@ -311,7 +311,7 @@ final class VectorElementwise implements ElementwiseKernel {
         IntVector signBit = IntVector.broadcast(INTS, 0x8000_0000);
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
-            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, o, i * 4, ORDER).reinterpretShape(INTS, 0));
+            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
             IntVector abs = bits.and(absMask);
             FloatVector magic = ((FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
                     .reinterpretShape(FLOATS, 0));
@@ -387,16 +387,22 @@ final class VectorElementwise implements ElementwiseKernel {
     public void relu(Matrix in, Precision roundTo, Matrix out, long[] positive) {
         Precision storage = in.storage();
         int count = in.size();
-        // FP32 values not yet rounded to roundTo: no layer produces them, the scalar loop rounds them.
-        if (out.storage() != storage || count < 64 || !storage.isLow() && !in.isExactIn(roundTo)) {
+        if (out.storage() != storage || count < 64) {
             scalar.relu(in, roundTo, out, positive);
             return;
         }
         int vectorEnd = count - count % 64; // whole mask words in vectors, the last partial word scalar
         if (storage.isLow()) { // ReLU of a 16-bit value is one: codes stay codes
             reluCodes(in.buffer(), out.buffer(), storage == Precision.FP16 ? 0x7c00 : 0x7f80, vectorEnd, positive);
-        } else {
+        } else if (in.isExactIn(roundTo)) {
             reluFloats(in.buffer(), out.buffer(), vectorEnd, positive);
+        } else { // FP32 values still to be rounded (a sum the GEMM added the bias to): round, then the ReLU
+            java.util.Arrays.fill(positive, 0, vectorEnd >>> 6, 0L);
+            if (roundTo == Precision.BF16) {
+                roundBf16Relu(in.buffer(), out.buffer(), 0, vectorEnd, positive);
+            } else {
+                roundFp16Relu(in.buffer(), out.buffer(), 0, vectorEnd, positive);
+            }
         }
         if (vectorEnd < count) {
             long[] last = new long[1];

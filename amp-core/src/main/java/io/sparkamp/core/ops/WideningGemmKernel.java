@@ -70,17 +70,18 @@ final class WideningGemmKernel implements GemmKernel {
     }
 
     /**
-     * FP32 multiplies run on the FP32 kernel: it decides whether a bias is added in the multiply. A 16-bit one
-     * computed here has an FP32 result that still needs its rounding pass, so the bias is added there.
+     * Every multiply here runs on the FP32 kernel, so it decides whether a bias is added in the multiply. For a
+     * 16-bit multiply the result is the FP32 sum (operands held as FP32, see {@link #operandStorage}): the caller
+     * still rounds it.
      */
     @Override
     public boolean fusesBias(Precision precision) {
-        return precision == Precision.FP32 && fp32.fusesBias(Precision.FP32);
+        return fp32.fusesBias(Precision.FP32);
     }
 
     @Override
     public void gemmBias(Precision precision, boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b,
                          Matrix bias, boolean relu, Matrix c) {
-        fp32.gemmBias(precision, transA, transB, m, n, k, a, b, bias, relu, c);
+        fp32.gemmBias(Precision.FP32, transA, transB, m, n, k, a, b, bias, relu, c);
     }
 }

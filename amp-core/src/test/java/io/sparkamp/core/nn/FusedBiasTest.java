@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A kernel that adds the bias and applies the ReLU in its multiply (oneDNN's bias and ReLU post-op) changes no
- * bit of a model's output or gradients, in every precision: the sum is rounded once either way. The Linear
+ * bit of a model's output or gradients, in every precision: the sum is rounded once either way (by the kernel
+ * into 16-bit codes, or by the layer where the kernel computes 16-bit inputs in FP32). The Linear
  * layer then writes its output once, and the ReLU after it keeps no bits (the Linear layer after the ReLU masks
  * its input gradient by its saved input, the ReLU's output). Checked on every machine with the Java kernel plus
  * a bias pass, and with oneDNN itself where it loads.
@@ -45,6 +46,36 @@ class FusedBiasTest {
         }
     }
 
+    /** The Java kernel computing 16-bit inputs held as FP32 values, as "native-fp32" does (no bias in the multiply). */
+    private static class WideningJavaKernel extends ForwardingGemmKernel {
+        WideningJavaKernel() {
+            super(new JavaGemmKernel());
+        }
+
+        @Override
+        public Precision operandStorage(Precision precision) {
+            return Precision.FP32;
+        }
+    }
+
+    /** {@link WideningJavaKernel} adding the bias and ReLU to the FP32 sum, which the layer then rounds. */
+    private static final class WideningBiasJavaKernel extends WideningJavaKernel {
+        @Override
+        public boolean fusesBias(Precision precision) {
+            return true;
+        }
+
+        @Override
+        public void gemmBias(Precision precision, boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b,
+                             Matrix bias, boolean relu, Matrix c) {
+            gemm(precision, transA, transB, m, n, k, a, b, c, false);
+            for (int i = 0; i < c.size(); i++) {
+                float sum = c.get(i) + bias.get(i % n);
+                c.set(i, relu ? (sum > 0f ? sum : 0f) : sum); // not rounded: the result is held as FP32
+            }
+        }
+    }
+
     private static final String[] MODELS = {
         "mlp 24-20-16-5 relu", // ReLUs between Linear layers: no bits kept
         "input 24 | linear 20 | relu | dropout 0.25 | linear 5", // a ReLU whose mask the next layer cannot apply: bits kept
@@ -57,6 +88,18 @@ class FusedBiasTest {
             for (String model : MODELS) {
                 float[][] plain = run(model, precision, new JavaGemmKernel());
                 float[][] fused = run(model, precision, new BiasJavaKernel());
+                assertSameBits(precision + " " + model + " output", plain[0], fused[0]);
+                assertSameBits(precision + " " + model + " parameter gradients", plain[1], fused[1]);
+            }
+        }
+    }
+
+    @Test
+    void aKernelComputingIn32BitsThatAddsTheBiasGivesTheSameOutputsAndGradients() {
+        for (Precision precision : new Precision[] {Precision.FP16, Precision.BF16}) {
+            for (String model : MODELS) {
+                float[][] plain = run(model, precision, new WideningJavaKernel());
+                float[][] fused = run(model, precision, new WideningBiasJavaKernel());
                 assertSameBits(precision + " " + model + " output", plain[0], fused[0]);
                 assertSameBits(precision + " " + model + " parameter gradients", plain[1], fused[1]);
             }

@@ -162,19 +162,25 @@ class ElementwiseKernelTest {
             int count = shape[0] * shape[1];
             float[] x = values(count, 3);
             Matrix in = stored(c, "in", x, shape[0], shape[1]);
-            Precision roundTo = c.storage() == Precision.FP32 ? Precision.FP16 : c.storage();
-            Matrix out = matrix(c, "out", c.storage(), shape[0], shape[1]);
-            long[] mask = new long[(count + 63) / 64];
-            java.util.Arrays.fill(mask, -1L);
-            c.kernel().relu(in, roundTo, out, mask);
-            float[] expected = new float[count];
-            for (int i = 0; i < count; i++) {
-                float v = in.get(i);
-                boolean positive = v > 0f;
-                expected[i] = positive ? roundTo.round(v) : 0f;
-                assertEquals(positive, (mask[i >>> 6] & (1L << i)) != 0, c + " mask bit " + i + " of " + v);
+            Precision[] roundings = c.storage() == Precision.FP32
+                    ? new Precision[] {Precision.FP32, Precision.FP16, Precision.BF16} : new Precision[] {c.storage()};
+            for (Precision roundTo : roundings) {
+                for (boolean inPlace : new boolean[] {false, true}) {
+                    Matrix source = inPlace ? stored(c, "in place", x, shape[0], shape[1]) : in;
+                    Matrix out = inPlace ? source : matrix(c, "out", c.storage(), shape[0], shape[1]);
+                    long[] mask = new long[(count + 63) / 64];
+                    java.util.Arrays.fill(mask, -1L);
+                    c.kernel().relu(source, roundTo, out, mask);
+                    float[] expected = new float[count];
+                    for (int i = 0; i < count; i++) {
+                        float v = in.get(i);
+                        boolean positive = roundTo.round(v) > 0f; // a value that rounds to zero is not positive
+                        expected[i] = positive ? roundTo.round(v) : 0f;
+                        assertEquals(positive, (mask[i >>> 6] & (1L << i)) != 0, c + " " + roundTo + " mask bit " + i + " of " + v);
+                    }
+                    assertBits(c + " relu to " + roundTo + (inPlace ? " in place " : " ") + count, expected, out);
+                }
             }
-            assertBits(c + " relu " + count, expected, out);
         }
     }
 

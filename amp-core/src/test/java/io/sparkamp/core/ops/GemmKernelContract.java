@@ -301,27 +301,28 @@ abstract class GemmKernelContract {
                     }
                 }
                 if (kernel().fusesBias(p)) {
-                    Matrix none = Matrix.onHeap(p, 2, 3);
-                    Matrix biasm = Matrix.onHeap(p, 1, 3);
+                    Precision held = kernel().operandStorage(p);
+                    Matrix none = Matrix.onHeap(held, 2, 3);
+                    Matrix biasm = Matrix.onHeap(held, 1, 3);
                     biasm.writeFloats(new float[] {-1f, 2f, Float.NaN}, 0);
-                    gemm().multiplyAddBias(p, false, false, 2, 3, 0, Matrix.onHeap(p, 2, 0), Matrix.onHeap(p, 0, 3), biasm,
-                            true, none);
+                    gemm().multiplyAddBias(p, false, false, 2, 3, 0, Matrix.onHeap(held, 2, 0), Matrix.onHeap(held, 0, 3),
+                            biasm, true, none);
                     assertEquals(List.of(0f, 2f, 0f, 0f, 2f, 0f), floats(none), p + ": an empty product plus the bias, ReLU applied");
                     assertThrows(IllegalArgumentException.class, () -> gemm().multiplyAddBias(p, false, false, 2, 3, 0,
-                            Matrix.onHeap(p, 2, 0), Matrix.onHeap(p, 0, 3), Matrix.onHeap(p, 1, 2), false, none),
+                            Matrix.onHeap(held, 2, 0), Matrix.onHeap(held, 0, 3), Matrix.onHeap(held, 1, 2), false, none),
                             "a bias of the wrong width is refused");
                     assertThrows(IllegalArgumentException.class, () -> gemm().multiplyAddBias(p, false, false, 2, 3, 0,
-                            Matrix.onHeap(p, 2, 0), Matrix.onHeap(p, 0, 3), Matrix.onHeap(p == Precision.FP32 ? Precision.BF16
-                                    : Precision.FP32, 1, 3), false, none), "a bias held in another storage is refused");
+                            Matrix.onHeap(held, 2, 0), Matrix.onHeap(held, 0, 3), Matrix.onHeap(held == Precision.FP32
+                                    ? Precision.BF16 : Precision.FP32, 1, 3), false, none), "a bias held in another storage is refused");
                 }
             }
         }
     }
 
     /**
-     * One case of the fused bias: the kernel's {@code p} product of {@code p} operands (codes for FP16/BF16),
-     * the bias added, the ReLU applied and the sum rounded once to {@code p}, against the kernel's FP32 product
-     * and that arithmetic in Java.
+     * One case of the fused bias: the kernel's {@code p} product of operands held as it asks (codes, or FP32 values
+     * rounded to {@code p}), the bias added, the ReLU applied and the sum rounded once where the result is held as
+     * codes, against the kernel's FP32 product and that arithmetic in Java.
      */
     private void biasAndRelu(Workspace offHeap, Precision p, boolean transA, boolean direct, int m, int n, int k) {
         SplittableRandom random = new SplittableRandom(37);
@@ -346,16 +347,17 @@ abstract class GemmKernelContract {
             b[q * n + 4] = 0f;
             b[q * n + 5] = -0f;
         }
-        Matrix am = matrix(offHeap, direct, "a" + p, p, transA ? k : m, transA ? m : k);
-        Matrix bm = matrix(offHeap, direct, "b" + p, p, k, n);
-        Matrix biasm = matrix(offHeap, direct, "bias" + p, p, 1, n);
+        Precision held = kernel().operandStorage(p);
+        Matrix am = matrix(offHeap, direct, "a" + p, held, transA ? k : m, transA ? m : k);
+        Matrix bm = matrix(offHeap, direct, "b" + p, held, k, n);
+        Matrix biasm = matrix(offHeap, direct, "bias" + p, held, 1, n);
         am.writeFloats(a, 0);
         bm.writeFloats(b, 0);
         biasm.writeFloats(bias, 0);
         Matrix product = matrix(offHeap, direct, "product", Precision.FP32, m, n);
         gemm().multiply(p, transA, false, m, n, k, am, bm, product, false);
         for (boolean relu : new boolean[] {false, true}) {
-            Matrix fused = matrix(offHeap, direct, "fused" + relu + p, p, m, n);
+            Matrix fused = matrix(offHeap, direct, "fused" + relu + p, held, m, n);
             if (!kernel().fusesBias(p)) {
                 assertThrows(IllegalStateException.class,
                         () -> gemm().multiplyAddBias(p, transA, false, m, n, k, am, bm, biasm, relu, fused),
@@ -365,7 +367,7 @@ abstract class GemmKernelContract {
             gemm().multiplyAddBias(p, transA, false, m, n, k, am, bm, biasm, relu, fused);
             for (int i = 0; i < m * n; i++) {
                 float sum = product.get(i) + bias[i % n];
-                float expected = p.round(relu ? (sum > 0f ? sum : 0f) : sum);
+                float expected = held.round(relu ? (sum > 0f ? sum : 0f) : sum); // FP32 values: the caller rounds
                 float got = fused.get(i);
                 if (Float.isNaN(expected) ? !Float.isNaN(got) : Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(got)) {
                     fail(p + (direct ? " off-heap" : " heap") + (transA ? " A^T" : "") + (relu ? " relu" : "") + " element " + i

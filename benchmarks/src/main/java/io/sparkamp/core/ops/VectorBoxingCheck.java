@@ -70,6 +70,9 @@ public final class VectorBoxingCheck {
                 Matrix rounded = storage.isLow() ? activation : activation.markRoundedTo(rounding); // as a layer marks it
                 passes.put("bias epilogue + ReLU, " + name, () -> kernel.biasEpilogue(product, bias, 0, rounding, out, true, mask));
                 passes.put("ReLU, " + name, () -> kernel.relu(rounded, rounding, out, mask));
+                if (!storage.isLow() && rounding.isLow()) { // a sum the GEMM added the bias to, rounded in place
+                    passes.put("ReLU rounding in place, " + name, () -> kernel.relu(out, rounding, out, mask));
+                }
                 passes.put("mask, " + name, () -> kernel.maskScale(product, mask, 1f, rounding, out));
                 passes.put("cast, " + name, () -> kernel.convert(product, rounding, out));
                 passes.put("column sums, " + name, () -> kernel.addColumnSums(activation, sums));
