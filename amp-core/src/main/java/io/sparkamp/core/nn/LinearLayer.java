@@ -15,13 +15,13 @@ import io.sparkamp.core.tensor.Workspace;
  * the low precision, as PyTorch's {@code addmm} does (an overflow becomes ±inf and is detected downstream).
  * Where the kernel does that in its multiply ({@link io.sparkamp.core.ops.Gemm#fusesBias}: oneDNN's bias
  * argument and ReLU post-op, in an FP32 run or where it stores 16-bit products itself), the output is written
- * once, by the GEMM. Where it computes 16-bit inputs in FP32, it adds the bias and applies the ReLU to the FP32
- * sum and one pass rounds that in place; otherwise a pass over the FP32 product adds the bias and rounds. Where the kernel rounds a
- * 16-bit product itself ({@link io.sparkamp.core.ops.Gemm#roundsProduct}), the input gradient comes out of
- * the GEMM as 16-bit codes, half the bytes to write and read back, with no rounding pass. Next to a ReLU
- * (linked by {@link Sequential}) the forward also applies the ReLU after it, and the rounding of the input
- * gradient applies the mask of the ReLU before it: the same values as the separate passes, fewer trips
- * through memory.
+ * once, by the GEMM. Where it computes 16-bit inputs in FP32, it adds the bias and applies the ReLU to the
+ * FP32 sum and one pass rounds that in place; otherwise a pass over the FP32 product adds the bias and
+ * rounds. Where the kernel rounds a 16-bit product itself ({@link io.sparkamp.core.ops.Gemm#roundsProduct}),
+ * the input gradient comes out of the GEMM as 16-bit codes, half the bytes to write and read back, with no
+ * rounding pass. Next to a ReLU (linked by {@link Sequential}) the forward also applies the ReLU after it,
+ * and the rounding of the input gradient applies the mask of the ReLU before it: the same values as the
+ * separate passes, fewer trips through memory.
  */
 final class LinearLayer implements Layer, ActivationMemory {
     private final String spec;
