@@ -39,10 +39,7 @@ class FusedBiasTest {
                              Matrix bias, boolean relu, Matrix c) {
             Matrix product = Matrix.onHeap(Precision.FP32, m, n);
             gemm(precision, transA, transB, m, n, k, a, b, product, false);
-            for (int i = 0; i < c.size(); i++) {
-                float sum = product.get(i) + bias.get(i % n);
-                c.set(i, relu ? (sum > 0f ? sum : 0f) : sum); // rounded to nearest even when c holds codes
-            }
+            addBias(product, bias, relu, c); // rounded to nearest even into c's codes
         }
     }
 
@@ -69,10 +66,16 @@ class FusedBiasTest {
         public void gemmBias(Precision precision, boolean transA, boolean transB, int m, int n, int k, Matrix a, Matrix b,
                              Matrix bias, boolean relu, Matrix c) {
             gemm(precision, transA, transB, m, n, k, a, b, c, false);
-            for (int i = 0; i < c.size(); i++) {
-                float sum = c.get(i) + bias.get(i % n);
-                c.set(i, relu ? (sum > 0f ? sum : 0f) : sum); // not rounded: the result is held as FP32
-            }
+            addBias(c, bias, relu, c); // not rounded: the result is held as FP32
+        }
+    }
+
+    /** {@code c = product + bias} per row, and with {@code relu} max(.., 0) (NaN gives 0), stored as c holds values. */
+    private static void addBias(Matrix product, Matrix bias, boolean relu, Matrix c) {
+        int n = bias.size();
+        for (int i = 0; i < c.size(); i++) {
+            float sum = product.get(i) + bias.get(i % n);
+            c.set(i, relu ? (sum > 0f ? sum : 0f) : sum);
         }
     }
 
