@@ -92,12 +92,21 @@ final class LinearLayer implements Layer, ActivationMemory {
         }
         if (roundsAfterFusedBias(ctx, matmul, pointwise, storage)) {
             // 16-bit values held as FP32, computed in FP32: the kernel adds the bias and applies the ReLU to the FP32
-            // sum as it stores it, and one pass rounds that in place, keeping the ReLU's bits.
+            // sum as it stores it, and one pass rounds that in place. Where the Linear layer after the ReLU masks its
+            // input gradient by its saved input (this output), the ReLU keeps no bits and the pass only rounds.
             Matrix y = ws.matrix(this, "output", Precision.FP32, rows, out);
-            long[] positive = nextRelu.maskFor(rows);
+            boolean bits = !nextRelu.isMaskedByNextLayer();
+            long[] positive = bits ? nextRelu.maskFor(rows) : null;
+            if (!bits) {
+                nextRelu.forwardWithoutMask(rows);
+            }
             ctx.gemm().multiplyAddBias(matmul, false, false, rows, out, in, x, weights(ctx, storage),
                     ctx.weights(storage).slice(biasOffset, 1, out), true, y);
-            Elementwise.relu(y, pointwise, y, positive);
+            if (bits) {
+                Elementwise.relu(y, pointwise, y, positive);
+            } else {
+                Elementwise.round(y, pointwise, y);
+            }
             return finishForward(x, matmul, y.markRoundedTo(pointwise));
         }
         // The product stays FP32 here even where the kernel could round it: the bias is added before the one rounding.
@@ -144,7 +153,8 @@ final class LinearLayer implements Layer, ActivationMemory {
     /**
      * Whether the GEMM adds the bias and applies the ReLU after this layer to an FP32 sum that a pass then rounds
      * to 16 bits: a 16-bit run whose kernel computes in FP32 on operands held as FP32 values. Only with a ReLU
-     * after this layer; a last layer keeps the one pass that adds the bias and rounds.
+     * after this layer; a last layer keeps the one pass that adds the bias and rounds. The same answer in forward
+     * and backward of one run, which the ReLU's missing bits rely on.
      */
     private boolean roundsAfterFusedBias(ComputeContext ctx, Precision matmul, Precision pointwise, Precision storage) {
         return matmul.isLow() && pointwise == matmul && storage == Precision.FP32 && nextRelu != null
@@ -197,7 +207,10 @@ final class LinearLayer implements Layer, ActivationMemory {
                 }
             } else if (matmul.isLow()) {
                 gradInput = ws.matrix(this, "gradInput", storage, rows, in);
-                if (previousRelu != null) { // round and mask in one pass; the ReLU then passes it on
+                if (previousRelu != null && !previousRelu.maskKept()) {
+                    // The ReLU kept no bits: its output, this layer's saved input (FP32 values), is the mask.
+                    Elementwise.maskPositiveRound(product, savedInput, matmul, gradInput);
+                } else if (previousRelu != null) { // round and mask in one pass; the ReLU then passes it on
                     Elementwise.maskScale(product, previousRelu.positive(), 1f, matmul, gradInput);
                 } else {
                     Elementwise.convert(product, matmul, gradInput);

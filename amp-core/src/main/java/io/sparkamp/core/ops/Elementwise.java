@@ -72,6 +72,29 @@ public final class Elementwise {
     }
 
     /**
+     * {@code out = round(in)} to {@code roundTo} where {@code of} is greater than zero, 0 elsewhere, all three FP32:
+     * an input gradient rounded to 16 bits and masked by the output of the ReLU before it, in one pass.
+     */
+    public static void maskPositiveRound(Matrix in, Matrix of, Precision roundTo, Matrix out) {
+        requireSameShape(in, out);
+        requireSameShape(in, of);
+        requireStorage("maskPositiveRound's input", in, Precision.FP32);
+        requireStorage("maskPositiveRound's mask source", of, Precision.FP32);
+        requireStorage("maskPositiveRound's result", out, Precision.FP32);
+        KERNEL.maskPositiveRound(in, of, roundTo, out);
+    }
+
+    /**
+     * {@code out = round(in)} to {@code roundTo} in {@code out}'s storage, counting nothing ({@link #convert} counts);
+     * {@code out} may be {@code in}: a sum the GEMM computed in FP32 rounded to 16 bits where it lies.
+     */
+    public static void round(Matrix in, Precision roundTo, Matrix out) {
+        requireSameShape(in, out);
+        requireRounding(out, roundTo);
+        KERNEL.round(in, roundTo, out);
+    }
+
+    /**
      * {@code out = in} rounded to {@code roundTo} in {@code out}'s storage, counting how many values were
      * non-zero and how many of those became a (signed) zero: the underflow the loss scale exists to prevent.
      * {@code out} may be {@code in} (then it only counts; {@code in} must already be exact in {@code roundTo}).

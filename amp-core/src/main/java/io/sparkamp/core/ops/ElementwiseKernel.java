@@ -40,6 +40,15 @@ interface ElementwiseKernel {
     void maskPositive(Matrix in, Matrix of, Matrix out);
 
     /**
+     * {@code out = round(in)} to {@code roundTo} where {@code of} is positive (greater than zero; NaN is not), 0
+     * elsewhere: an input gradient rounded and masked by the output of the ReLU before it. All three FP32.
+     */
+    void maskPositiveRound(Matrix in, Matrix of, Precision roundTo, Matrix out);
+
+    /** {@code out = round(in)} to {@code roundTo}, nothing counted; {@code out} may be {@code in}. */
+    void round(Matrix in, Precision roundTo, Matrix out);
+
+    /**
      * {@code out = round(in)} in the output's storage, counting the values that were non-zero and how many
      * of those became (signed) zero. {@code out} may be {@code in} itself (counting only).
      */

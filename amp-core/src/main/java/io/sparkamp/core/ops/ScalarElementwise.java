@@ -77,6 +77,20 @@ final class ScalarElementwise implements ElementwiseKernel {
     }
 
     @Override
+    public void maskPositiveRound(Matrix in, Matrix of, Precision roundTo, Matrix out) {
+        for (int i = 0; i < in.size(); i++) {
+            put(out, i, roundTo, of.get(i) > 0f ? in.get(i) : 0f);
+        }
+    }
+
+    @Override
+    public void round(Matrix in, Precision roundTo, Matrix out) {
+        for (int i = 0; i < in.size(); i++) {
+            put(out, i, roundTo, in.get(i));
+        }
+    }
+
+    @Override
     public CastCounts convert(Matrix in, Precision roundTo, Matrix out) {
         long nonZero = 0;
         long underflowed = 0;

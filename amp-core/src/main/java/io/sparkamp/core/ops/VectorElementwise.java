@@ -106,10 +106,14 @@ final class VectorElementwise implements ElementwiseKernel {
                 addBiasRow(c, o, base, vectorCols, bias, biasOff);
             } else { // a 16-bit run computing in FP32: the sum, then rounded in place (the row is still in L1)
                 addBiasRow(c, o, base, vectorCols, bias, biasOff);
-                if (roundTo == Precision.BF16) {
+                if (roundTo == Precision.BF16 && relu != null) {
                     roundBf16Relu(o, o, base, vectorCols, relu);
-                } else {
+                } else if (roundTo == Precision.BF16) {
+                    roundBf16Floats(o, o, base, vectorCols);
+                } else if (relu != null) {
                     roundFp16Relu(o, o, base, vectorCols, relu);
+                } else {
+                    roundFp16Floats(o, o, base, vectorCols);
                 }
             }
         }
@@ -262,7 +266,7 @@ final class VectorElementwise implements ElementwiseKernel {
      * boxed vectors (measured: the FP16 epilogue 5-6x slower in some whole runs, depending on compile order).
      */
 
-    /** o = round_bf16(src) as floats (a BF16 run computing in FP32), then the ReLU and its mask bits when {@code relu} is not null. */
+    /** o = round_bf16(src) as floats (a BF16 run computing in FP32), then the ReLU and its mask bits. */
     private static void roundBf16Relu(ByteBuffer src, ByteBuffer o, int base, int width, long[] relu) {
         IntVector one = IntVector.broadcast(INTS, 1);
         IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
@@ -282,21 +286,43 @@ final class VectorElementwise implements ElementwiseKernel {
                 rounded = rounded.blend(nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero)), isNan);
             }
             bits = rounded;
-            if (relu != null) {
-                VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero)
-                        .and(bits.compare(VectorOperators.LE, infinity));
-                bits = zero.blend(bits, positive);
-                long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
-                relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
-                if ((i & 63) + LANES > 64) {
-                    relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
-                }
+            VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero)
+                    .and(bits.compare(VectorOperators.LE, infinity));
+            bits = zero.blend(bits, positive);
+            long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+            relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
+            if ((i & 63) + LANES > 64) {
+                relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
             }
             ((FloatVector) bits.reinterpretShape(FLOATS, 0)).intoByteBuffer(o, i * 4, ORDER);
         }
     }
 
-    /** o = round_fp16(src) as floats, then the ReLU and its mask bits when {@code relu} is not null. */
+    /** o = round_bf16(src) as floats, no ReLU: a loop of its own, not a null-mask branch of the ReLU one (see addBiasReluRow). */
+    private static void roundBf16Floats(ByteBuffer src, ByteBuffer o, int base, int width) {
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
+        IntVector high = IntVector.broadcast(INTS, 0xffff_0000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector payloadTop = IntVector.broadcast(INTS, 0x007f_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
+        for (int j = 0; j < width; j += LANES) {
+            int i = base + j;
+            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
+            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
+            VectorMask<Integer> isNan = bits.and(absMask).compare(VectorOperators.GT, infinity);
+            if (isNan.anyTrue()) { // NaN fixed only where there is one
+                IntVector nan = bits.and(high);
+                rounded = rounded.blend(nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero)), isNan);
+            }
+            bits = rounded;
+            ((FloatVector) bits.reinterpretShape(FLOATS, 0)).intoByteBuffer(o, i * 4, ORDER);
+        }
+    }
+
+    /** o = round_fp16(src) as floats, then the ReLU and its mask bits. */
     private static void roundFp16Relu(ByteBuffer src, ByteBuffer o, int base, int width, long[] relu) {
         IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
         IntVector exponent = IntVector.broadcast(INTS, 0x7f80_0000);
@@ -323,16 +349,45 @@ final class VectorElementwise implements ElementwiseKernel {
                 rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
             }
             bits = rounded.or(bits.and(signBit));
-            if (relu != null) {
-                VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero)
-                        .and(bits.compare(VectorOperators.LE, exponent));
-                bits = zero.blend(bits, positive);
-                long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
-                relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
-                if ((i & 63) + LANES > 64) {
-                    relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
-                }
+            VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero)
+                    .and(bits.compare(VectorOperators.LE, exponent));
+            bits = zero.blend(bits, positive);
+            long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
+            relu[i >>> 6] |= laneBits << (i & 63); // written out: a call here spills every live vector
+            if ((i & 63) + LANES > 64) {
+                relu[(i >>> 6) + 1] |= laneBits >>> (64 - (i & 63));
             }
+            ((FloatVector) bits.reinterpretShape(FLOATS, 0)).intoByteBuffer(o, i * 4, ORDER);
+        }
+    }
+
+    /** o = round_fp16(src) as floats, no ReLU: a loop of its own, not a null-mask branch of the ReLU one (see addBiasReluRow). */
+    private static void roundFp16Floats(ByteBuffer src, ByteBuffer o, int base, int width) {
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector exponent = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector minExponent = IntVector.broadcast(INTS, 0x3880_0000);
+        IntVector maxExponent = IntVector.broadcast(INTS, 0x4700_0000);
+        IntVector magicOffset = IntVector.broadcast(INTS, 0x06c0_0000);
+        FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
+        FloatVector down = FloatVector.broadcast(FLOATS, 0x1p-112f);
+        IntVector nanPayload = IntVector.broadcast(INTS, 0x007f_e000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector signBit = IntVector.broadcast(INTS, 0x8000_0000);
+        for (int j = 0; j < width; j += LANES) {
+            int i = base + j;
+            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
+            IntVector abs = bits.and(absMask);
+            FloatVector magic = ((FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+                    .reinterpretShape(FLOATS, 0));
+            IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
+                    .mul(down).reinterpretShape(INTS, 0));
+            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
+            if (isNan.anyTrue()) {
+                IntVector payload = abs.and(nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
+            }
+            bits = rounded.or(bits.and(signBit));
             ((FloatVector) bits.reinterpretShape(FLOATS, 0)).intoByteBuffer(o, i * 4, ORDER);
         }
     }
@@ -663,6 +718,96 @@ final class VectorElementwise implements ElementwiseKernel {
         }
     }
 
+
+    @Override
+    public void maskPositiveRound(Matrix in, Matrix of, Precision roundTo, Matrix out) {
+        int count = in.size();
+        int vectorEnd = count - count % LANES;
+        if (roundTo == Precision.FP16) {
+            maskPositiveRoundFp16Floats(in.buffer(), of.buffer(), out.buffer(), vectorEnd);
+        } else if (roundTo == Precision.BF16) {
+            maskPositiveRoundBf16Floats(in.buffer(), of.buffer(), out.buffer(), vectorEnd);
+        } else {
+            maskPositiveFloats(in.buffer(), of.buffer(), out.buffer(), vectorEnd);
+        }
+        if (vectorEnd < count) {
+            scalar.maskPositiveRound(in.slice(vectorEnd, 1, count - vectorEnd), of.slice(vectorEnd, 1, count - vectorEnd), roundTo,
+                    out.slice(vectorEnd, 1, count - vectorEnd));
+        }
+    }
+
+    /** FP32 values rounded to FP16 but kept as floats where {@code of} is positive, 0 elsewhere. */
+    private static void maskPositiveRoundFp16Floats(ByteBuffer src, ByteBuffer of, ByteBuffer dst, int end) {
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector exponent = IntVector.broadcast(INTS, 0x7f80_0000);
+        IntVector minExponent = IntVector.broadcast(INTS, 0x3880_0000);
+        IntVector maxExponent = IntVector.broadcast(INTS, 0x4700_0000);
+        IntVector magicOffset = IntVector.broadcast(INTS, 0x06c0_0000);
+        FloatVector up = FloatVector.broadcast(FLOATS, 0x1p112f);
+        FloatVector down = FloatVector.broadcast(FLOATS, 0x1p-112f);
+        IntVector nanPayload = IntVector.broadcast(INTS, 0x007f_e000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector signBit = IntVector.broadcast(INTS, 0x8000_0000);
+        for (int i = 0; i < end; i += LANES) {
+            IntVector ofBits = (IntVector) FloatVector.fromByteBuffer(FLOATS, of, i * 4, ORDER).reinterpretShape(INTS, 0);
+            VectorMask<Integer> set = ofBits.compare(VectorOperators.GT, zero).and(ofBits.compare(VectorOperators.LE, exponent));
+            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
+            IntVector abs = bits.and(absMask); // FP16 rounding (VectorCodes), written out
+            FloatVector magic = ((FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+                    .reinterpretShape(FLOATS, 0));
+            IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
+                    .mul(down).reinterpretShape(INTS, 0));
+            VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
+            if (isNan.anyTrue()) {
+                IntVector payload = abs.and(nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
+            }
+            rounded = rounded.or(bits.and(signBit));
+            ((FloatVector) zero.blend(rounded, set).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
+        }
+    }
+
+    /** FP32 values rounded to BF16 but kept as floats where {@code of} is positive, 0 elsewhere. */
+    private static void maskPositiveRoundBf16Floats(ByteBuffer src, ByteBuffer of, ByteBuffer dst, int end) {
+        IntVector one = IntVector.broadcast(INTS, 1);
+        IntVector roundingBias = IntVector.broadcast(INTS, 0x7fff);
+        IntVector high = IntVector.broadcast(INTS, 0xffff_0000);
+        IntVector quietBit = IntVector.broadcast(INTS, 0x0040_0000);
+        IntVector payloadTop = IntVector.broadcast(INTS, 0x007f_0000);
+        IntVector zero = IntVector.broadcast(INTS, 0);
+        IntVector absMask = IntVector.broadcast(INTS, 0x7fff_ffff);
+        IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
+        for (int i = 0; i < end; i += LANES) {
+            IntVector ofBits = (IntVector) FloatVector.fromByteBuffer(FLOATS, of, i * 4, ORDER).reinterpretShape(INTS, 0);
+            VectorMask<Integer> set = ofBits.compare(VectorOperators.GT, zero).and(ofBits.compare(VectorOperators.LE, infinity));
+            IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
+            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
+            VectorMask<Integer> isNan = bits.and(absMask).compare(VectorOperators.GT, infinity);
+            if (isNan.anyTrue()) { // BF16 rounding (VectorCodes), written out; NaN fixed only where there is one
+                IntVector nan = bits.and(high);
+                rounded = rounded.blend(nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero)), isNan);
+            }
+            ((FloatVector) zero.blend(rounded, set).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
+        }
+    }
+
+    @Override
+    public void round(Matrix in, Precision roundTo, Matrix out) {
+        int count = in.size();
+        int vectorEnd = count - count % LANES;
+        boolean floats = in.storage() == Precision.FP32 && out.storage() == Precision.FP32;
+        if (floats && roundTo == Precision.FP16) {
+            roundFp16Floats(in.buffer(), out.buffer(), 0, vectorEnd);
+        } else if (floats && roundTo == Precision.BF16) {
+            roundBf16Floats(in.buffer(), out.buffer(), 0, vectorEnd);
+        } else { // codes, or no rounding: combinations no layer asks for
+            vectorEnd = 0;
+        }
+        if (vectorEnd < count) {
+            scalar.round(in.slice(vectorEnd, 1, count - vectorEnd), roundTo, out.slice(vectorEnd, 1, count - vectorEnd));
+        }
+    }
 
     @Override
     public CastCounts convert(Matrix in, Precision roundTo, Matrix out) {

@@ -141,6 +141,11 @@ class FusedBiasTest {
             assertEquals(rows * 20 / 8, withBits, precision + ": with the bias added in a pass the ReLU keeps 20 bits per row");
             assertEquals(0, relu.savedActivationBytes(), precision + ": with the bias and ReLU in the multiply it keeps none");
         }
+        // Computed in FP32 and rounded by the layer: the bits only where the bias is added in a pass.
+        model.forward(context(master, Precision.FP16, new WideningJavaKernel()), x, rows);
+        assertEquals(rows * 20 / 8, relu.savedActivationBytes(), "FP16 held as FP32, bias in a pass: 20 bits per row");
+        model.forward(context(master, Precision.FP16, new WideningBiasJavaKernel()), x, rows);
+        assertEquals(0, relu.savedActivationBytes(), "FP16 held as FP32, bias and ReLU in the multiply: no bits");
     }
 
     private static float[][] run(String model, Precision precision, GemmKernel kernel) {

@@ -138,6 +138,51 @@ class ElementwiseKernelTest {
 
     @ParameterizedTest
     @MethodSource("cases")
+    void roundRoundsEveryValueInPlaceOrNot(Case c) {
+        for (int[] shape : SHAPES) {
+            int count = shape[0] * shape[1];
+            float[] x = values(count, 11);
+            Precision[] roundings = c.storage() == Precision.FP32
+                    ? new Precision[] {Precision.FP32, Precision.FP16, Precision.BF16} : new Precision[] {c.storage()};
+            for (Precision roundTo : roundings) {
+                float[] expected = new float[count];
+                for (int i = 0; i < count; i++) {
+                    expected[i] = roundTo.round(fp32(c, "x", x, shape[0], shape[1]).get(i));
+                }
+                Matrix out = matrix(c, "out", c.storage(), shape[0], shape[1]);
+                c.kernel().round(fp32(c, "x", x, shape[0], shape[1]), roundTo, out);
+                assertBits(c + " round to " + roundTo + " " + count, expected, out);
+                if (c.storage() == Precision.FP32) {
+                    Matrix inPlace = fp32(c, "in place", x, shape[0], shape[1]);
+                    c.kernel().round(inPlace, roundTo, inPlace);
+                    assertBits(c + " round in place to " + roundTo + " " + count, expected, inPlace);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void maskPositiveRoundRoundsWhereTheOtherMatrixIsPositive(Case c) {
+        Assumptions.assumeTrue(c.storage() == Precision.FP32, "an input gradient held as FP32 values");
+        for (int[] shape : SHAPES) {
+            int count = shape[0] * shape[1];
+            Matrix in = fp32(c, "in", values(count, 12), shape[0], shape[1]);
+            Matrix of = fp32(c, "of", values(count, 13), shape[0], shape[1]);
+            for (Precision roundTo : new Precision[] {Precision.FP32, Precision.FP16, Precision.BF16}) {
+                float[] expected = new float[count];
+                for (int i = 0; i < count; i++) {
+                    expected[i] = of.get(i) > 0f ? roundTo.round(in.get(i)) : 0f;
+                }
+                Matrix out = matrix(c, "out", Precision.FP32, shape[0], shape[1]);
+                c.kernel().maskPositiveRound(in, of, roundTo, out);
+                assertBits(c + " maskPositiveRound to " + roundTo + " " + count, expected, out);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
     void maskPositiveKeepsValuesWhereTheOtherMatrixIsPositive(Case c) {
         for (int[] shape : SHAPES) {
             int count = shape[0] * shape[1];

@@ -72,6 +72,9 @@ public final class VectorBoxingCheck {
                 passes.put("ReLU, " + name, () -> kernel.relu(rounded, rounding, out, mask));
                 if (!storage.isLow() && rounding.isLow()) { // a sum the GEMM added the bias to, rounded in place
                     passes.put("ReLU rounding in place, " + name, () -> kernel.relu(out, rounding, out, mask));
+                    passes.put("round in place, " + name, () -> kernel.round(out, rounding, out));
+                    passes.put("mask by positive output + round, " + name,
+                            () -> kernel.maskPositiveRound(product, activation, rounding, out));
                 }
                 passes.put("mask, " + name, () -> kernel.maskScale(product, mask, 1f, rounding, out));
                 passes.put("cast, " + name, () -> kernel.convert(product, rounding, out));
