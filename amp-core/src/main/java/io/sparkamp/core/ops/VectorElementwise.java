@@ -16,6 +16,13 @@ import jdk.incubator.vector.VectorSpecies;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.AND;
+import static jdk.incubator.vector.VectorOperators.MAX;
+import static jdk.incubator.vector.VectorOperators.MIN;
+import static jdk.incubator.vector.VectorOperators.MUL;
+import static jdk.incubator.vector.VectorOperators.OR;
+import static jdk.incubator.vector.VectorOperators.SUB;
 import static io.sparkamp.core.numeric.VectorCodes.FLOATS;
 import static io.sparkamp.core.numeric.VectorCodes.INTS;
 import static io.sparkamp.core.numeric.VectorCodes.LANES;
@@ -168,17 +175,18 @@ final class VectorElementwise implements ElementwiseKernel {
             int i = base + j;
             FloatVector sum = FloatVector.fromByteBuffer(FLOATS, s, i * 4, ORDER);
             IntVector bits = (IntVector) sum.reinterpretShape(INTS, 0);
-            IntVector abs = bits.and(absMask); // FP16 rounding of the sum (VectorCodes), written out
-            FloatVector magic = (FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+            IntVector abs = bits.lanewise(AND, absMask); // FP16 rounding of the sum (VectorCodes), written out
+            FloatVector magic = (FloatVector) abs.lanewise(AND, exponent).lanewise(MAX, minExponent).lanewise(MIN, maxExponent)
+                    .lanewise(ADD, magicOffset)
                     .reinterpretShape(FLOATS, 0);
-            IntVector rounded = (IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
-                    .mul(down).reinterpretShape(INTS, 0);
+            IntVector rounded = (IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).lanewise(ADD, magic)
+                    .lanewise(SUB, magic).lanewise(MUL, up).lanewise(MUL, down).reinterpretShape(INTS, 0);
             VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
             if (isNan.anyTrue()) {
-                IntVector payload = abs.and(nanPayload);
-                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
+                IntVector payload = abs.lanewise(AND, nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).lanewise(OR, exponent), isNan);
             }
-            bits = rounded.or(bits.and(signBit));
+            bits = rounded.lanewise(OR, bits.lanewise(AND, signBit));
             if (withRelu) {
                 VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero).and(bits.compare(VectorOperators.LE, infinity));
                 bits = zero.blend(bits, positive);
@@ -191,9 +199,9 @@ final class VectorElementwise implements ElementwiseKernel {
                 }
             }
             // The value is exact in FP16: re-bias a normal; a subnormal is its multiple of 2^-24; NaN stays NaN.
-            abs = bits.and(absMask);
+            abs = bits.lanewise(AND, absMask);
             IntVector code = abs.sub(rebias).lanewise(VectorOperators.LSHR, 13);
-            IntVector subnormal = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(half).reinterpretShape(INTS, 0))
+            IntVector subnormal = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).lanewise(ADD, half).reinterpretShape(INTS, 0))
                     .sub(halfBits);
             code = code.blend(subnormal, abs.compare(VectorOperators.LT, minNormal));
             code = code.blend(infinityCode, abs.compare(VectorOperators.EQ, infinity));
@@ -235,7 +243,7 @@ final class VectorElementwise implements ElementwiseKernel {
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
             IntVector sum = ((IntVector) FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER)
-                    .lanewise(VectorOperators.ADD, FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretShape(INTS, 0));
+                    .lanewise(ADD, FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretShape(INTS, 0));
             IntVector codes = sum.add(sum.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias)
                     .lanewise(VectorOperators.LSHR, 16); // 16 bits: a logical shift of 32
             // A NaN sum (only from a NaN or infinite operand): keep it a NaN code. Fixed only where there is one
@@ -279,11 +287,12 @@ final class VectorElementwise implements ElementwiseKernel {
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
             IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
-            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
-            VectorMask<Integer> isNan = bits.and(absMask).compare(VectorOperators.GT, infinity);
+            IntVector rounded = bits.lanewise(ADD, bits.lanewise(VectorOperators.LSHR, 16).lanewise(AND, one))
+                    .lanewise(ADD, roundingBias).lanewise(AND, high);
+            VectorMask<Integer> isNan = bits.lanewise(AND, absMask).compare(VectorOperators.GT, infinity);
             if (isNan.anyTrue()) { // NaN fixed only where there is one
-                IntVector nan = bits.and(high);
-                rounded = rounded.blend(nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero)), isNan);
+                IntVector nan = bits.lanewise(AND, high);
+                rounded = rounded.blend(nan.blend(nan.lanewise(OR, quietBit), nan.lanewise(AND, payloadTop).compare(VectorOperators.EQ, zero)), isNan);
             }
             bits = rounded;
             VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero)
@@ -311,11 +320,12 @@ final class VectorElementwise implements ElementwiseKernel {
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
             IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
-            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
-            VectorMask<Integer> isNan = bits.and(absMask).compare(VectorOperators.GT, infinity);
+            IntVector rounded = bits.lanewise(ADD, bits.lanewise(VectorOperators.LSHR, 16).lanewise(AND, one))
+                    .lanewise(ADD, roundingBias).lanewise(AND, high);
+            VectorMask<Integer> isNan = bits.lanewise(AND, absMask).compare(VectorOperators.GT, infinity);
             if (isNan.anyTrue()) { // NaN fixed only where there is one
-                IntVector nan = bits.and(high);
-                rounded = rounded.blend(nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero)), isNan);
+                IntVector nan = bits.lanewise(AND, high);
+                rounded = rounded.blend(nan.blend(nan.lanewise(OR, quietBit), nan.lanewise(AND, payloadTop).compare(VectorOperators.EQ, zero)), isNan);
             }
             bits = rounded;
             ((FloatVector) bits.reinterpretShape(FLOATS, 0)).intoByteBuffer(o, i * 4, ORDER);
@@ -338,17 +348,18 @@ final class VectorElementwise implements ElementwiseKernel {
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
             IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
-            IntVector abs = bits.and(absMask);
-            FloatVector magic = ((FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+            IntVector abs = bits.lanewise(AND, absMask);
+            FloatVector magic = ((FloatVector) abs.lanewise(AND, exponent).lanewise(MAX, minExponent).lanewise(MIN, maxExponent)
+                    .lanewise(ADD, magicOffset)
                     .reinterpretShape(FLOATS, 0));
-            IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
-                    .mul(down).reinterpretShape(INTS, 0));
+            IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).lanewise(ADD, magic)
+                    .lanewise(SUB, magic).lanewise(MUL, up).lanewise(MUL, down).reinterpretShape(INTS, 0));
             VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
             if (isNan.anyTrue()) {
-                IntVector payload = abs.and(nanPayload);
-                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
+                IntVector payload = abs.lanewise(AND, nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).lanewise(OR, exponent), isNan);
             }
-            bits = rounded.or(bits.and(signBit));
+            bits = rounded.lanewise(OR, bits.lanewise(AND, signBit));
             VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero)
                     .and(bits.compare(VectorOperators.LE, exponent));
             bits = zero.blend(bits, positive);
@@ -377,17 +388,18 @@ final class VectorElementwise implements ElementwiseKernel {
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
             IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
-            IntVector abs = bits.and(absMask);
-            FloatVector magic = ((FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+            IntVector abs = bits.lanewise(AND, absMask);
+            FloatVector magic = ((FloatVector) abs.lanewise(AND, exponent).lanewise(MAX, minExponent).lanewise(MIN, maxExponent)
+                    .lanewise(ADD, magicOffset)
                     .reinterpretShape(FLOATS, 0));
-            IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
-                    .mul(down).reinterpretShape(INTS, 0));
+            IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).lanewise(ADD, magic)
+                    .lanewise(SUB, magic).lanewise(MUL, up).lanewise(MUL, down).reinterpretShape(INTS, 0));
             VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
             if (isNan.anyTrue()) {
-                IntVector payload = abs.and(nanPayload);
-                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
+                IntVector payload = abs.lanewise(AND, nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).lanewise(OR, exponent), isNan);
             }
-            bits = rounded.or(bits.and(signBit));
+            bits = rounded.lanewise(OR, bits.lanewise(AND, signBit));
             ((FloatVector) bits.reinterpretShape(FLOATS, 0)).intoByteBuffer(o, i * 4, ORDER);
         }
     }
@@ -398,7 +410,7 @@ final class VectorElementwise implements ElementwiseKernel {
             int i = base + j;
             // lanewise(ADD), not add(): add's own call to lanewise has a type profile shared with the half-width
             // vectors of other loops, and a receiver C2 cannot type exactly is then boxed (VectorBoxingCheck).
-            FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).lanewise(VectorOperators.ADD, FloatVector.fromArray(FLOATS, bias,
+            FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER).lanewise(ADD, FloatVector.fromArray(FLOATS, bias,
                     biasOff + j)).intoByteBuffer(o, i * 4, ORDER);
         }
     }
@@ -415,7 +427,7 @@ final class VectorElementwise implements ElementwiseKernel {
         for (int j = 0; j < width; j += LANES) {
             int i = base + j;
             IntVector bits = (IntVector) FloatVector.fromByteBuffer(FLOATS, c, i * 4, ORDER)
-                    .lanewise(VectorOperators.ADD, FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretShape(INTS, 0);
+                    .lanewise(ADD, FloatVector.fromArray(FLOATS, bias, biasOff + j)).reinterpretShape(INTS, 0);
             VectorMask<Integer> positive = bits.compare(VectorOperators.GT, zero).and(bits.compare(VectorOperators.LE, infinity));
             ((FloatVector) zero.blend(bits, positive).reinterpretShape(FLOATS, 0)).intoByteBuffer(o, i * 4, ORDER);
             long laneBits = zero.blend(BIT_OF_LANE, positive).reduceLanes(VectorOperators.OR) & LANE_MASK;
@@ -655,11 +667,12 @@ final class VectorElementwise implements ElementwiseKernel {
                 VectorMask<Integer> set = BIT_OF_LANE.and(IntVector.broadcast(INTS, ((int) (words >>> (i - word)))))
                         .compare(VectorOperators.NE, zero);
                 IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
-                IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
-                VectorMask<Integer> isNan = bits.and(absMask).compare(VectorOperators.GT, infinity);
+                IntVector rounded = bits.lanewise(ADD, bits.lanewise(VectorOperators.LSHR, 16).lanewise(AND, one))
+                    .lanewise(ADD, roundingBias).lanewise(AND, high);
+                VectorMask<Integer> isNan = bits.lanewise(AND, absMask).compare(VectorOperators.GT, infinity);
                 if (isNan.anyTrue()) { // BF16 rounding (VectorCodes), written out; NaN fixed only where there is one
-                    IntVector nan = bits.and(high);
-                    rounded = rounded.blend(nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero)),
+                    IntVector nan = bits.lanewise(AND, high);
+                    rounded = rounded.blend(nan.blend(nan.lanewise(OR, quietBit), nan.lanewise(AND, payloadTop).compare(VectorOperators.EQ, zero)),
                             isNan);
                 }
                 ((FloatVector) zero.blend(rounded, set).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
@@ -686,18 +699,19 @@ final class VectorElementwise implements ElementwiseKernel {
                 VectorMask<Integer> set = BIT_OF_LANE.and(IntVector.broadcast(INTS, ((int) (words >>> (i - word)))))
                         .compare(VectorOperators.NE, zero);
                 IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
-                IntVector abs = bits.and(absMask); // FP16 rounding (VectorCodes), written out
-                FloatVector magic = ((FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+                IntVector abs = bits.lanewise(AND, absMask); // FP16 rounding (VectorCodes), written out
+                FloatVector magic = ((FloatVector) abs.lanewise(AND, exponent).lanewise(MAX, minExponent).lanewise(MIN, maxExponent)
+                    .lanewise(ADD, magicOffset)
                         .reinterpretShape(FLOATS, 0));
-                IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
-                        .mul(down).reinterpretShape(INTS, 0));
+                IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).lanewise(ADD, magic)
+                        .lanewise(SUB, magic).lanewise(MUL, up).lanewise(MUL, down).reinterpretShape(INTS, 0));
                 VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
                 if (isNan.anyTrue()) {
-                    IntVector payload = abs.and(nanPayload);
-                    rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent),
+                    IntVector payload = abs.lanewise(AND, nanPayload);
+                    rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).lanewise(OR, exponent),
                             isNan);
                 }
-                rounded = rounded.or(bits.and(signBit));
+                rounded = rounded.lanewise(OR, bits.lanewise(AND, signBit));
                 ((FloatVector) zero.blend(rounded, set).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
             }
         }
@@ -712,7 +726,7 @@ final class VectorElementwise implements ElementwiseKernel {
             for (int i = word; i < word + 64; i += LANES) {
                 VectorMask<Integer> set = BIT_OF_LANE.and(IntVector.broadcast(INTS, (int) (bits >>> (i - word))))
                         .compare(VectorOperators.NE, zero);
-                IntVector v = (IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).mul(by).reinterpretShape(INTS, 0);
+                IntVector v = (IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).lanewise(MUL, by).reinterpretShape(INTS, 0);
                 ((FloatVector) zero.blend(v, set).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
             }
         }
@@ -753,17 +767,18 @@ final class VectorElementwise implements ElementwiseKernel {
             IntVector ofBits = (IntVector) FloatVector.fromByteBuffer(FLOATS, of, i * 4, ORDER).reinterpretShape(INTS, 0);
             VectorMask<Integer> set = ofBits.compare(VectorOperators.GT, zero).and(ofBits.compare(VectorOperators.LE, exponent));
             IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
-            IntVector abs = bits.and(absMask); // FP16 rounding (VectorCodes), written out
-            FloatVector magic = ((FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+            IntVector abs = bits.lanewise(AND, absMask); // FP16 rounding (VectorCodes), written out
+            FloatVector magic = ((FloatVector) abs.lanewise(AND, exponent).lanewise(MAX, minExponent).lanewise(MIN, maxExponent)
+                    .lanewise(ADD, magicOffset)
                     .reinterpretShape(FLOATS, 0));
-            IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
-                    .mul(down).reinterpretShape(INTS, 0));
+            IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).lanewise(ADD, magic)
+                    .lanewise(SUB, magic).lanewise(MUL, up).lanewise(MUL, down).reinterpretShape(INTS, 0));
             VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
             if (isNan.anyTrue()) {
-                IntVector payload = abs.and(nanPayload);
-                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
+                IntVector payload = abs.lanewise(AND, nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).lanewise(OR, exponent), isNan);
             }
-            rounded = rounded.or(bits.and(signBit));
+            rounded = rounded.lanewise(OR, bits.lanewise(AND, signBit));
             ((FloatVector) zero.blend(rounded, set).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
         }
     }
@@ -782,11 +797,12 @@ final class VectorElementwise implements ElementwiseKernel {
             IntVector ofBits = (IntVector) FloatVector.fromByteBuffer(FLOATS, of, i * 4, ORDER).reinterpretShape(INTS, 0);
             VectorMask<Integer> set = ofBits.compare(VectorOperators.GT, zero).and(ofBits.compare(VectorOperators.LE, infinity));
             IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
-            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
-            VectorMask<Integer> isNan = bits.and(absMask).compare(VectorOperators.GT, infinity);
+            IntVector rounded = bits.lanewise(ADD, bits.lanewise(VectorOperators.LSHR, 16).lanewise(AND, one))
+                    .lanewise(ADD, roundingBias).lanewise(AND, high);
+            VectorMask<Integer> isNan = bits.lanewise(AND, absMask).compare(VectorOperators.GT, infinity);
             if (isNan.anyTrue()) { // BF16 rounding (VectorCodes), written out; NaN fixed only where there is one
-                IntVector nan = bits.and(high);
-                rounded = rounded.blend(nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero)), isNan);
+                IntVector nan = bits.lanewise(AND, high);
+                rounded = rounded.blend(nan.blend(nan.lanewise(OR, quietBit), nan.lanewise(AND, payloadTop).compare(VectorOperators.EQ, zero)), isNan);
             }
             ((FloatVector) zero.blend(rounded, set).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
         }
@@ -930,20 +946,21 @@ final class VectorElementwise implements ElementwiseKernel {
         IntVector underflowed = zero;
         for (int i = 0; i < end; i += LANES) {
             IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
-            IntVector abs = bits.and(absMask); // FP16 rounding (VectorCodes), written out
-            FloatVector magic = ((FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+            IntVector abs = bits.lanewise(AND, absMask); // FP16 rounding (VectorCodes), written out
+            FloatVector magic = ((FloatVector) abs.lanewise(AND, exponent).lanewise(MAX, minExponent).lanewise(MIN, maxExponent)
+                    .lanewise(ADD, magicOffset)
                     .reinterpretShape(FLOATS, 0));
-            IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
-                    .mul(down).reinterpretShape(INTS, 0));
+            IntVector rounded = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).lanewise(ADD, magic)
+                    .lanewise(SUB, magic).lanewise(MUL, up).lanewise(MUL, down).reinterpretShape(INTS, 0));
             VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
             if (isNan.anyTrue()) {
-                IntVector payload = abs.and(nanPayload);
-                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
+                IntVector payload = abs.lanewise(AND, nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).lanewise(OR, exponent), isNan);
             }
             VectorMask<Integer> isNonZero = abs.compare(VectorOperators.NE, zero);
             nonZero = nonZero.add(zero.blend(one, isNonZero));
             underflowed = underflowed.add(zero.blend(one, isNonZero.and(rounded.compare(VectorOperators.EQ, zero))));
-            ((FloatVector) rounded.or(bits.and(signBit)).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
+            ((FloatVector) rounded.lanewise(OR, bits.lanewise(AND, signBit)).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
         }
         counts[0] += nonZero.reduceLanesToLong(VectorOperators.ADD);
         counts[1] += underflowed.reduceLanesToLong(VectorOperators.ADD);
@@ -964,7 +981,7 @@ final class VectorElementwise implements ElementwiseKernel {
             IntVector bits = ((IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0));
             IntVector top = bits.lanewise(VectorOperators.LSHR, 16); // BF16 encoding (VectorCodes), written out
             IntVector codes = bits.add(top.and(one)).add(roundingBias).lanewise(VectorOperators.LSHR, 16);
-            IntVector abs = bits.and(absMask);
+            IntVector abs = bits.lanewise(AND, absMask);
             VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, infinity);
             if (isNan.anyTrue()) { // fixed only where there are any, as in the epilogue
                 IntVector nanCode = top.blend(top.or(quietCode), top.and(payloadTop).compare(VectorOperators.EQ, zero));
@@ -1008,12 +1025,13 @@ final class VectorElementwise implements ElementwiseKernel {
         IntVector underflowed = zero;
         for (int i = 0; i < end; i += LANES) {
             IntVector bits = (IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0);
-            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
-            IntVector abs = bits.and(absMask);
+            IntVector rounded = bits.lanewise(ADD, bits.lanewise(VectorOperators.LSHR, 16).lanewise(AND, one))
+                    .lanewise(ADD, roundingBias).lanewise(AND, high);
+            IntVector abs = bits.lanewise(AND, absMask);
             VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, infinity);
             if (isNan.anyTrue()) { // BF16 rounding (VectorCodes), written out; NaN fixed only where there is one
-                IntVector nan = bits.and(high);
-                rounded = rounded.blend(nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero)), isNan);
+                IntVector nan = bits.lanewise(AND, high);
+                rounded = rounded.blend(nan.blend(nan.lanewise(OR, quietBit), nan.lanewise(AND, payloadTop).compare(VectorOperators.EQ, zero)), isNan);
             }
             VectorMask<Integer> isNonZero = abs.compare(VectorOperators.NE, zero);
             nonZero = nonZero.add(zero.blend(one, isNonZero));
@@ -1045,11 +1063,11 @@ final class VectorElementwise implements ElementwiseKernel {
         IntVector underflowed = zero;
         for (int i = 0; i < end; i += LANES) {
             IntVector bits = (IntVector) FloatVector.fromByteBuffer(FLOATS, src, i * 4, ORDER).reinterpretShape(INTS, 0);
-            IntVector abs = bits.and(absMask); // FP16 encoding (VectorCodes), written out
+            IntVector abs = bits.lanewise(AND, absMask); // FP16 encoding (VectorCodes), written out
             IntVector rebiased = abs.sub(bias);
             IntVector code = rebiased.add(rebiased.lanewise(VectorOperators.LSHR, 13).and(one)).add(belowHalf)
                     .lanewise(VectorOperators.LSHR, 13);
-            IntVector subnormal = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(half).reinterpretShape(INTS, 0))
+            IntVector subnormal = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).lanewise(ADD, half).reinterpretShape(INTS, 0))
                     .sub(halfBits);
             code = code.blend(subnormal, abs.compare(VectorOperators.LT, minNormal));
             code = code.blend(infinityCode, abs.compare(VectorOperators.GE, overflow));
@@ -1112,7 +1130,7 @@ final class VectorElementwise implements ElementwiseKernel {
             FloatVector x = FloatVector.fromByteBuffer(FLOATS_D, src, (r * cols + j) * 4, ORDER);
             sum = sum.add((DoubleVector) x.convertShape(VectorOperators.F2D, DOUBLES, 0));
             IntVector bits = (IntVector) x.reinterpretShape(INTS_D, 0);
-            nonZero = nonZero.add(zero.blend(one, bits.and(absMask).compare(VectorOperators.NE, zero)));
+            nonZero = nonZero.add(zero.blend(one, bits.lanewise(AND, absMask).compare(VectorOperators.NE, zero)));
         }
         addStrip(dst, j, sum);
         return nonZero.reduceLanesToLong(VectorOperators.ADD);
