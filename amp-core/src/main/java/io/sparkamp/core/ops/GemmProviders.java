@@ -431,8 +431,8 @@ public final class GemmProviders {
     /** A product the candidate hands back as 16-bit codes against the reference's FP32 product rounded. */
     private static String roundedProduct(GemmKernel candidate, GemmKernel reference, Precision precision, boolean transA,
                                          boolean transB, int m, int n, int k, float[] a, float[] b) {
-        Matrix a16 = Matrix.ofCodes(precision, LowPrecisionArrays.encode(precision, a), transA ? k : m, transA ? m : k);
-        Matrix b16 = Matrix.ofCodes(precision, LowPrecisionArrays.encode(precision, b), transB ? n : k, transB ? k : n);
+        Matrix a16 = operand(precision, a, transA ? k : m, transA ? m : k);
+        Matrix b16 = operand(precision, b, transB ? n : k, transB ? k : n);
         Matrix wide = Matrix.onHeap(Precision.FP32, m, n);
         Matrix codes = Matrix.onHeap(precision, m, n);
         reference.gemm(precision, transA, transB, m, n, k, a16, b16, wide, false);
