@@ -59,4 +59,7 @@ interface ElementwiseKernel {
      * Returns how many values of {@code in} are non-zero (NaN counts, both zeros do not).
      */
     long addColumnSums(Matrix in, Matrix dst);
+
+    /** {@code values[i] = e^values[i]} in FP32 for {@code i} in {@code [off, off + count)}, the bits of {@link FloatExp#exp}. */
+    void exp(float[] values, int off, int count);
 }

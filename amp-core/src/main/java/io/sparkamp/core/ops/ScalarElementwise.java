@@ -132,6 +132,13 @@ final class ScalarElementwise implements ElementwiseKernel {
         return nonZero;
     }
 
+    @Override
+    public void exp(float[] values, int off, int count) {
+        for (int i = off; i < off + count; i++) {
+            values[i] = FloatExp.exp(values[i]);
+        }
+    }
+
     /** Stores {@code value} at {@code i}: encoded when {@code out} holds codes, else rounded to {@code roundTo}. */
     private static void put(Matrix out, int i, Precision roundTo, float value) {
         if (out.storage().isLow()) {

@@ -18,6 +18,8 @@ import java.nio.ByteOrder;
 
 import static jdk.incubator.vector.VectorOperators.ADD;
 import static jdk.incubator.vector.VectorOperators.AND;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.LSHL;
 import static jdk.incubator.vector.VectorOperators.MAX;
 import static jdk.incubator.vector.VectorOperators.MIN;
 import static jdk.incubator.vector.VectorOperators.MUL;
@@ -1168,4 +1170,49 @@ final class VectorElementwise implements ElementwiseKernel {
 
 
 
+
+    @Override
+    public void exp(float[] values, int off, int count) {
+        int vectorEnd = off + count - count % LANES;
+        expLoop(values, off, vectorEnd);
+        scalar.exp(values, vectorEnd, off + count - vectorEnd);
+    }
+
+    /** {@link FloatExp#exp} written out on lanes, operation for operation (the same bits), over {@code [from, to)}. */
+    private static void expLoop(float[] values, int from, int to) {
+        FloatVector log2e = FloatVector.broadcast(FLOATS, FloatExp.LOG2E);
+        FloatVector rounder = FloatVector.broadcast(FLOATS, FloatExp.ROUNDER);
+        FloatVector ln2Hi = FloatVector.broadcast(FLOATS, FloatExp.LN2_HI);
+        FloatVector ln2Lo = FloatVector.broadcast(FLOATS, FloatExp.LN2_LO);
+        FloatVector p0 = FloatVector.broadcast(FLOATS, FloatExp.P0);
+        FloatVector p1 = FloatVector.broadcast(FLOATS, FloatExp.P1);
+        FloatVector p2 = FloatVector.broadcast(FLOATS, FloatExp.P2);
+        FloatVector p3 = FloatVector.broadcast(FLOATS, FloatExp.P3);
+        FloatVector p4 = FloatVector.broadcast(FLOATS, FloatExp.P4);
+        FloatVector p5 = FloatVector.broadcast(FLOATS, FloatExp.P5);
+        FloatVector one = FloatVector.broadcast(FLOATS, 1f);
+        FloatVector lowest = FloatVector.broadcast(FLOATS, FloatExp.LOWEST);
+        FloatVector highest = FloatVector.broadcast(FLOATS, FloatExp.HIGHEST);
+        IntVector rounderBits = IntVector.broadcast(INTS, FloatExp.ROUNDER_BITS);
+        IntVector exponentBias = IntVector.broadcast(INTS, 127);
+        for (int i = from; i < to; i += LANES) {
+            FloatVector x = FloatVector.fromArray(FLOATS, values, i).lanewise(MAX, lowest).lanewise(MIN, highest);
+            FloatVector t = x.lanewise(MUL, log2e).lanewise(ADD, rounder);
+            FloatVector n = t.lanewise(SUB, rounder);
+            FloatVector r = x.lanewise(SUB, n.lanewise(MUL, ln2Hi));
+            r = r.lanewise(SUB, n.lanewise(MUL, ln2Lo));
+            FloatVector p = p0.lanewise(MUL, r).lanewise(ADD, p1);
+            p = p.lanewise(MUL, r).lanewise(ADD, p2);
+            p = p.lanewise(MUL, r).lanewise(ADD, p3);
+            p = p.lanewise(MUL, r).lanewise(ADD, p4);
+            p = p.lanewise(MUL, r).lanewise(ADD, p5);
+            FloatVector y = p.lanewise(MUL, r.lanewise(MUL, r)).lanewise(ADD, r).lanewise(ADD, one);
+            IntVector k = ((IntVector) t.reinterpretShape(INTS, 0)).lanewise(SUB, rounderBits);
+            IntVector a = k.lanewise(ASHR, 1);
+            FloatVector scaleA = (FloatVector) a.lanewise(ADD, exponentBias).lanewise(LSHL, 23).reinterpretShape(FLOATS, 0);
+            FloatVector scaleB = (FloatVector) k.lanewise(SUB, a).lanewise(ADD, exponentBias).lanewise(LSHL, 23)
+                    .reinterpretShape(FLOATS, 0);
+            y.lanewise(MUL, scaleA).lanewise(MUL, scaleB).intoArray(values, i);
+        }
+    }
 }

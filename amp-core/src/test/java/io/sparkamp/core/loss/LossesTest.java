@@ -24,7 +24,22 @@ class LossesTest {
     void softmaxCrossEntropyMatchesFp64() {
         float[] targets = {0, 4, 2, 2};
         double[] t = GradCheck.toDouble(targets);
-        check(Losses.byName("softmax_ce"), targets, z -> Fp64Reference.softmaxCe(z, t, ROWS, K));
+        // The softmax runs in FP32: each row's log-sum-exp is within a few float ulps of the double reference.
+        check(Losses.byName("softmax_ce"), targets, z -> Fp64Reference.softmaxCe(z, t, ROWS, K), 1e-6);
+    }
+
+    @Test
+    void softmaxCrossEntropyIsStableForLargeLogits() {
+        float[] z = {1e4f, 1e4f - 2f, -1e4f, 5e3f, 5e3f, 5e3f};
+        float[] grad = new float[6];
+        double sum = Losses.byName("softmax_ce").sumAndGradient(z, new float[] {1, 2}, 2, 3, 1f, grad);
+        double row0 = 2 + Math.log(1 + Math.exp(-2));
+        double row1 = Math.log(3);
+        assertEquals(row0 + row1, sum, 1e-6 * (row0 + row1));
+        assertEquals(1 / (1 + Math.exp(-2)), grad[0], 1e-7);
+        assertEquals(Math.exp(-2) / (1 + Math.exp(-2)) - 1, grad[1], 1e-7);
+        assertEquals(0f, grad[2], "e^-20000 underflows to 0, not NaN");
+        assertEquals(1.0 / 3 - 1, grad[5], 1e-7);
     }
 
     @Test
@@ -33,22 +48,23 @@ class LossesTest {
         targets[0] = 0f;
         targets[1] = 1f;
         double[] t = GradCheck.toDouble(targets);
-        check(Losses.byName("bce_logits"), targets, z -> Fp64Reference.bceLogits(z, t));
+        check(Losses.byName("bce_logits"), targets, z -> Fp64Reference.bceLogits(z, t), 1e-9);
     }
 
     @Test
     void meanSquaredErrorIsHalfTheSumOfSquaresPerRow() {
         float[] targets = GradCheck.uniform(random, ROWS * K, -2, 2);
         double[] t = GradCheck.toDouble(targets);
-        check(Losses.byName("mse"), targets, y -> Fp64Reference.halfSquaredError(y, t));
+        check(Losses.byName("mse"), targets, y -> Fp64Reference.halfSquaredError(y, t), 1e-9);
     }
 
-    private void check(Loss loss, float[] targets, ToDoubleFunction<double[]> reference) {
+    /** The loss sum within {@code relativeTolerance} of the double reference, its gradient against a numeric one. */
+    private void check(Loss loss, float[] targets, ToDoubleFunction<double[]> reference, double relativeTolerance) {
         double expected = reference.applyAsDouble(GradCheck.toDouble(output));
-        assertEquals(expected, loss.sum(output, targets, ROWS, K), 1e-9 * Math.abs(expected), loss.name() + " sum");
+        assertEquals(expected, loss.sum(output, targets, ROWS, K), relativeTolerance * Math.abs(expected), loss.name() + " sum");
         float[] grad = new float[ROWS * K];
         double sum = loss.sumAndGradient(output, targets, ROWS, K, FACTOR, grad);
-        assertEquals(expected, sum, 1e-9 * Math.abs(expected), loss.name() + " sum with gradient");
+        assertEquals(expected, sum, relativeTolerance * Math.abs(expected), loss.name() + " sum with gradient");
         double[] numeric = GradCheck.numericGradient(z -> FACTOR * reference.applyAsDouble(z), GradCheck.toDouble(output));
         GradCheck.assertGradientsMatch(loss.name() + " d(factor * sum)/d output", numeric, grad, 0);
     }
@@ -103,5 +119,15 @@ class LossesTest {
     void nonFiniteOutputGivesNonFiniteLossSoOverflowIsDetected() {
         float[] z = {Float.POSITIVE_INFINITY, 1f};
         assertTrue(Double.isNaN(Losses.byName("softmax_ce").sum(z, new float[] {1}, 1, 2)));
+        // NaN anywhere in a row, first or not, makes the loss and the whole row's gradient NaN.
+        for (float[] row : new float[][] {{Float.NaN, 1f, 2f}, {1f, Float.NaN, 2f}, {1f, 2f, Float.NaN}}) {
+            float[] grad = new float[3];
+            assertTrue(Double.isNaN(Losses.byName("softmax_ce").sumAndGradient(row, new float[] {0}, 1, 3, 1f, grad)));
+            for (float g : grad) {
+                assertTrue(Float.isNaN(g), java.util.Arrays.toString(grad));
+            }
+        }
+        // A target logit of -inf is an infinite loss, not NaN.
+        assertEquals(Double.POSITIVE_INFINITY, Losses.byName("softmax_ce").sum(new float[] {Float.NEGATIVE_INFINITY, 1f}, new float[] {0}, 1, 2));
     }
 }
