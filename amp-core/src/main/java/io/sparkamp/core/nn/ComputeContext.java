@@ -2,6 +2,7 @@ package io.sparkamp.core.nn;
 
 import io.sparkamp.core.autocast.AutocastPolicy;
 import io.sparkamp.core.autocast.OpClass;
+import io.sparkamp.core.numeric.LowPrecisionBuffers;
 import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.ops.Gemm;
 import io.sparkamp.core.tensor.Matrix;
@@ -95,6 +96,13 @@ public final class ComputeContext {
                 throw new IllegalArgumentException("working weights are " + weights.precision() + ", not " + m.storage());
             }
             m.buffer().asShortBuffer().put(0, weights.codes());
+        } else if (weights.precision().isLow()) {
+            // 16-bit weights held as FP32 for a kernel that computes in FP32: the codes copied off-heap and decoded
+            // straight into the buffer, instead of decoding every parameter into a new heap array each step and
+            // copying that.
+            Matrix codes = workspace.matrix(ComputeContext.class, "weight codes", weights.precision(), 1, weights.size());
+            codes.buffer().asShortBuffer().put(0, weights.codes());
+            LowPrecisionBuffers.decode(weights.precision(), codes.buffer(), 0, m.buffer(), 0, weights.size());
         } else {
             m.buffer().asFloatBuffer().put(0, weights.values());
         }
