@@ -14,6 +14,13 @@ import java.nio.ShortBuffer;
 import static io.sparkamp.core.numeric.VectorCodes.FLOATS;
 import static io.sparkamp.core.numeric.VectorCodes.INTS;
 import static io.sparkamp.core.numeric.VectorCodes.LANES;
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.AND;
+import static jdk.incubator.vector.VectorOperators.MAX;
+import static jdk.incubator.vector.VectorOperators.MIN;
+import static jdk.incubator.vector.VectorOperators.MUL;
+import static jdk.incubator.vector.VectorOperators.OR;
+import static jdk.incubator.vector.VectorOperators.SUB;
 
 /**
  * The conversions on the Vector API ({@link VectorCodes}); the last {@code count % LANES} values go
@@ -64,19 +71,21 @@ final class VectorCodeConverter implements CodeConverter {
         IntVector signBit = IntVector.broadcast(INTS, 0x8000);
         for (int i = 0; i < whole; i += LANES) {
             IntVector bits = (IntVector) FloatVector.fromArray(FLOATS, src, srcOff + i).reinterpretShape(INTS, 0);
-            IntVector abs = bits.and(absMask);
-            IntVector rebiased = abs.sub(bias);
-            IntVector code = rebiased.add(rebiased.lanewise(VectorOperators.LSHR, 13).and(one)).add(belowHalf)
+            IntVector abs = bits.lanewise(AND, absMask);
+            IntVector rebiased = abs.lanewise(SUB, bias);
+            IntVector code = rebiased.lanewise(ADD, rebiased.lanewise(VectorOperators.LSHR, 13).lanewise(AND, one))
+                    .lanewise(ADD, belowHalf)
                     .lanewise(VectorOperators.LSHR, 13);
-            IntVector subnormal = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(half)
+            IntVector subnormal = ((IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).lanewise(ADD, half)
                     .reinterpretShape(INTS, 0))
-                    .sub(halfBits);
+                    .lanewise(SUB, halfBits);
             code = code.blend(subnormal, abs.compare(VectorOperators.LT, minNormal));
             code = code.blend(infinityCode, abs.compare(VectorOperators.GE, overflow));
-            IntVector payload = abs.lanewise(VectorOperators.LSHR, 13).and(mantissa);
-            IntVector nanCode = payload.blend(quietNan, payload.compare(VectorOperators.EQ, zero)).or(infinityCode);
+            IntVector payload = abs.lanewise(VectorOperators.LSHR, 13).lanewise(AND, mantissa);
+            IntVector nanCode = payload.blend(quietNan, payload.compare(VectorOperators.EQ, zero))
+                    .lanewise(OR, infinityCode);
             code = code.blend(nanCode, abs.compare(VectorOperators.GT, infinity))
-                    .or(bits.lanewise(VectorOperators.LSHR, 16).and(signBit));
+                    .lanewise(OR, bits.lanewise(VectorOperators.LSHR, 16).lanewise(AND, signBit));
             ((ShortVector) code.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoArray(dst, dstOff + i);
         }
     }
@@ -92,9 +101,11 @@ final class VectorCodeConverter implements CodeConverter {
         for (int i = 0; i < whole; i += LANES) {
             IntVector bits = (IntVector) FloatVector.fromArray(FLOATS, src, srcOff + i).reinterpretShape(INTS, 0);
             IntVector top = bits.lanewise(VectorOperators.LSHR, 16);
-            IntVector code = bits.add(top.and(one)).add(roundingBias).lanewise(VectorOperators.LSHR, 16);
-            IntVector nanCode = top.blend(top.or(quietCode), top.and(payloadTop).compare(VectorOperators.EQ, zero));
-            code = code.blend(nanCode, bits.and(absMask).compare(VectorOperators.GT, infinity));
+            IntVector code = bits.lanewise(ADD, top.lanewise(AND, one)).lanewise(ADD, roundingBias)
+                    .lanewise(VectorOperators.LSHR, 16);
+            IntVector nanCode = top.blend(top.lanewise(OR, quietCode),
+                    top.lanewise(AND, payloadTop).compare(VectorOperators.EQ, zero));
+            code = code.blend(nanCode, bits.lanewise(AND, absMask).compare(VectorOperators.GT, infinity));
             ((ShortVector) code.convertShape(VectorOperators.I2S, VectorCodes.SHORTS, 0)).intoArray(dst, dstOff + i);
         }
     }
@@ -126,12 +137,13 @@ final class VectorCodeConverter implements CodeConverter {
         for (int i = 0; i < whole; i += LANES) {
             IntVector codes = (IntVector) ShortVector.fromArray(VectorCodes.SHORTS, src, srcOff + i)
                     .convertShape(VectorOperators.S2I, INTS, 0);
-            IntVector magnitude = codes.and(magnitudeMask);
+            IntVector magnitude = codes.lanewise(AND, magnitudeMask);
             IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-            IntVector bits = (IntVector) ((FloatVector) shifted.reinterpretShape(FLOATS, 0)).mul(rebias)
+            IntVector bits = (IntVector) ((FloatVector) shifted.reinterpretShape(FLOATS, 0)).lanewise(MUL, rebias)
                     .reinterpretShape(INTS, 0);
-            bits = bits.blend(shifted.add(specialBias), magnitude.compare(VectorOperators.GE, infinityCode));
-            ((FloatVector) bits.or(codes.and(signBit).lanewise(VectorOperators.LSHL, 16)).reinterpretShape(FLOATS, 0))
+            bits = bits.blend(shifted.lanewise(ADD, specialBias), magnitude.compare(VectorOperators.GE, infinityCode));
+            ((FloatVector) bits.lanewise(OR, codes.lanewise(AND, signBit).lanewise(VectorOperators.LSHL, 16))
+                    .reinterpretShape(FLOATS, 0))
                     .intoArray(dst, dstOff + i);
         }
     }
@@ -171,17 +183,21 @@ final class VectorCodeConverter implements CodeConverter {
         IntVector signBit = IntVector.broadcast(INTS, 0x8000_0000);
         for (int i = off; i < off + whole; i += LANES) {
             IntVector bits = (IntVector) FloatVector.fromArray(FLOATS, values, i).reinterpretShape(INTS, 0);
-            IntVector abs = bits.and(absMask);
-            FloatVector magic = (FloatVector) abs.and(exponent).max(minExponent).min(maxExponent).add(magicOffset)
+            IntVector abs = bits.lanewise(AND, absMask);
+            FloatVector magic = (FloatVector) abs.lanewise(AND, exponent).lanewise(MAX, minExponent)
+                    .lanewise(MIN, maxExponent).lanewise(ADD, magicOffset)
                     .reinterpretShape(FLOATS, 0);
-            IntVector rounded = (IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).add(magic).sub(magic).mul(up)
-                    .mul(down).reinterpretShape(INTS, 0);
+            IntVector rounded = (IntVector) ((FloatVector) abs.reinterpretShape(FLOATS, 0)).lanewise(ADD, magic)
+                    .lanewise(SUB, magic).lanewise(MUL, up)
+                    .lanewise(MUL, down).reinterpretShape(INTS, 0);
             VectorMask<Integer> isNan = abs.compare(VectorOperators.GT, exponent);
             if (isNan.anyTrue()) {
-                IntVector payload = abs.and(nanPayload);
-                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero)).or(exponent), isNan);
+                IntVector payload = abs.lanewise(AND, nanPayload);
+                rounded = rounded.blend(payload.blend(quietBit, payload.compare(VectorOperators.EQ, zero))
+                        .lanewise(OR, exponent), isNan);
             }
-            ((FloatVector) rounded.or(bits.and(signBit)).reinterpretShape(FLOATS, 0)).intoArray(values, i);
+            ((FloatVector) rounded.lanewise(OR, bits.lanewise(AND, signBit))
+                    .reinterpretShape(FLOATS, 0)).intoArray(values, i);
         }
     }
 
@@ -196,10 +212,11 @@ final class VectorCodeConverter implements CodeConverter {
         IntVector infinity = IntVector.broadcast(INTS, 0x7f80_0000);
         for (int i = off; i < off + whole; i += LANES) {
             IntVector bits = (IntVector) FloatVector.fromArray(FLOATS, values, i).reinterpretShape(INTS, 0);
-            IntVector rounded = bits.add(bits.lanewise(VectorOperators.LSHR, 16).and(one)).add(roundingBias).and(high);
-            IntVector nan = bits.and(high);
-            nan = nan.blend(nan.or(quietBit), nan.and(payloadTop).compare(VectorOperators.EQ, zero));
-            rounded = rounded.blend(nan, bits.and(absMask).compare(VectorOperators.GT, infinity));
+            IntVector rounded = bits.lanewise(ADD, bits.lanewise(VectorOperators.LSHR, 16).lanewise(AND, one))
+                    .lanewise(ADD, roundingBias).lanewise(AND, high);
+            IntVector nan = bits.lanewise(AND, high);
+            nan = nan.blend(nan.lanewise(OR, quietBit), nan.lanewise(AND, payloadTop).compare(VectorOperators.EQ, zero));
+            rounded = rounded.blend(nan, bits.lanewise(AND, absMask).compare(VectorOperators.GT, infinity));
             ((FloatVector) rounded.reinterpretShape(FLOATS, 0)).intoArray(values, i);
         }
     }
@@ -239,12 +256,13 @@ final class VectorCodeConverter implements CodeConverter {
         for (int i = 0; i < whole; i += LANES) {
             IntVector codes = (IntVector) ShortVector.fromByteBuffer(VectorCodes.SHORTS, src, (srcIndex + i) * 2, ORDER)
                     .convertShape(VectorOperators.S2I, INTS, 0);
-            IntVector magnitude = codes.and(magnitudeMask);
+            IntVector magnitude = codes.lanewise(AND, magnitudeMask);
             IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-            IntVector bits = (IntVector) ((FloatVector) shifted.reinterpretShape(FLOATS, 0)).mul(rebias)
+            IntVector bits = (IntVector) ((FloatVector) shifted.reinterpretShape(FLOATS, 0)).lanewise(MUL, rebias)
                     .reinterpretShape(INTS, 0);
-            bits = bits.blend(shifted.add(specialBias), magnitude.compare(VectorOperators.GE, infinityCode));
-            ((FloatVector) bits.or(codes.and(signBit).lanewise(VectorOperators.LSHL, 16)).reinterpretShape(FLOATS, 0))
+            bits = bits.blend(shifted.lanewise(ADD, specialBias), magnitude.compare(VectorOperators.GE, infinityCode));
+            ((FloatVector) bits.lanewise(OR, codes.lanewise(AND, signBit).lanewise(VectorOperators.LSHL, 16))
+                    .reinterpretShape(FLOATS, 0))
                     .intoByteBuffer(dst, (dstIndex + i) * 4, ORDER);
         }
     }

@@ -9,11 +9,11 @@ package io.sparkamp.core.ops;
  * nearest integer to {@code x·log2(e)} (found by adding and subtracting 1.5·2^23, which also leaves
  * {@code n} in the low bits of the sum) and {@code |r| <= ln2/2}; {@code ln2} is split in two so that
  * {@code n·LN2_HI} is exact and {@code x - n·LN2_HI} loses nothing; {@code e^r} is a degree-7 polynomial
- * (relative error about 1e-7); the result is scaled by {@code 2^n} in two exact power-of-two factors, so
- * that results down to the smallest subnormal are rounded once. Every operation is a single IEEE multiply,
- * add or integer bit operation in a fixed order, with no fused multiply-add: a vector lane computes exactly
- * what {@link #exp} computes. Accuracy: under 1 ulp from the exact value (so one of the two floats around it)
- * for every float from -105 to 89, normal and subnormal results alike (measured against {@code StrictMath.exp}
+ * (relative error about 1e-7); the result is scaled by {@code 2^n} in two power-of-two factors, the first
+ * product exact, so that results down to the smallest subnormal are rounded once. Every operation is a single
+ * IEEE multiply or add or an integer operation, in a fixed order, with no fused multiply-add: a vector lane
+ * computes exactly what {@link #exp} computes. Accuracy: under 1 ulp from the exact value (so one of the two
+ * floats around it) for every float from -105 to 89, normal and subnormal results alike (measured against {@code StrictMath.exp}
  * over all 2.24 billion of them; {@code FloatExpTest} checks a sample). {@code exp(0) = 1} exactly, {@code -inf}
  * gives 0, {@code +inf} gives {@code +inf}, NaN gives NaN.
  */
@@ -34,11 +34,13 @@ final class FloatExp {
     /**
      * Inputs are clamped to [LOWEST, HIGHEST] first: e^-104 is below half the smallest subnormal (2^-150) and
      * rounds to 0, e^89 is above the largest float and overflows to infinity, and in between {@code n} lies in
-     * [-150, 128], where both factors of 2^n are normal. A clamp (MAX/MIN, which keep NaN) instead of a
+     * [-150, 128]. A clamp (MAX/MIN, which keep NaN) instead of a
      * compare-and-blend afterwards: the blend boxed in some JVMs (the vector rules in docs/vector-code.md).
      */
     static final float LOWEST = -104f;
     static final float HIGHEST = 89f;
+    /** The smallest exponent of the first power-of-two factor: the product with it stays normal. */
+    static final int LOWEST_FIRST_EXPONENT = -125;
 
     private FloatExp() {
     }
@@ -56,9 +58,11 @@ final class FloatExp {
         p = p * r + P4;
         p = p * r + P5;
         float y = p * (r * r) + r + 1f;
-        // 2^n as 2^a · 2^b with a = floor(n / 2) and b = n - a: both normal for n in [-150, 128].
+        // 2^n as 2^a · 2^b with a = n clamped to [-125, 127], b = n - a in [-25, 1]: y · 2^a is a normal float (y is
+        // in [0.7, 1.42]), so only the second multiply rounds. Integer multiplies and clamps, no shifts: a shift by a
+        // constant boxed the vector loop in some JVMs (docs/vector-code.md).
         int k = Float.floatToRawIntBits(t) - ROUNDER_BITS;
-        int a = k >> 1;
-        return y * Float.intBitsToFloat((a + 127) << 23) * Float.intBitsToFloat((k - a + 127) << 23);
+        int a = Math.min(Math.max(k, LOWEST_FIRST_EXPONENT), 127);
+        return y * Float.intBitsToFloat((a + 127) * (1 << 23)) * Float.intBitsToFloat((k - a + 127) * (1 << 23));
     }
 }

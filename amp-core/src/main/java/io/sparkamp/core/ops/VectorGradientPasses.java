@@ -6,6 +6,9 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.MUL;
+
 /**
  * {@link GradientPasses} on the Vector API, the same bits as {@link ScalarGradientPasses}: the unscale widens
  * to double lanes, multiplies and narrows, as the scalar cast does; a value is non-finite exactly when it
@@ -41,10 +44,10 @@ final class VectorGradientPasses implements GradientPasses {
         for (int i = 0; i < end; i += LANES) {
             DoubleVector wide = (DoubleVector) FloatVector.fromArray(HALF_FLOATS, values, i)
                     .convertShape(VectorOperators.F2D, DOUBLES, 0);
-            FloatVector scaled = (FloatVector) wide.mul(DoubleVector.broadcast(DOUBLES, factor))
+            FloatVector scaled = (FloatVector) wide.lanewise(MUL, DoubleVector.broadcast(DOUBLES, factor))
                     .convertShape(VectorOperators.D2F, HALF_FLOATS, 0);
             scaled.intoArray(values, i);
-            nan = nan.add(scaled.mul(FloatVector.zero(HALF_FLOATS)));
+            nan = nan.lanewise(ADD, scaled.lanewise(MUL, FloatVector.zero(HALF_FLOATS)));
         }
         boolean tailFinite = ScalarGradientPasses.scaleAndCheck(values, end, values.length, factor);
         return !hasNaN(nan) && tailFinite;
@@ -67,11 +70,11 @@ final class VectorGradientPasses implements GradientPasses {
         for (; i + 8 <= end; i += 8) {
             DoubleVector a = (DoubleVector) FloatVector.fromArray(HALF_FLOATS, values, i)
                     .convertShape(VectorOperators.F2D, DOUBLES, 0);
-            low = low.add(a.mul(a));
+            low = low.lanewise(ADD, a.lanewise(MUL, a));
             if (TWO_HALVES) {
                 DoubleVector b = (DoubleVector) FloatVector.fromArray(HALF_FLOATS, values, i + 4)
                         .convertShape(VectorOperators.F2D, DOUBLES, 0);
-                high = high.add(b.mul(b));
+                high = high.lanewise(ADD, b.lanewise(MUL, b));
             }
         }
         double[] sums = new double[8];

@@ -6,6 +6,11 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.DIV;
+import static jdk.incubator.vector.VectorOperators.MUL;
+import static jdk.incubator.vector.VectorOperators.SUB;
+
 /**
  * {@link AdamElements} on the Vector API: as many elements per vector as a double vector holds, widened
  * from float lanes, computed with the scalar loop's operations in its order (IEEE add, multiply, divide
@@ -46,25 +51,26 @@ final class VectorAdamElements implements AdamElements {
                     DOUBLES, 0);
             DoubleVector g = ((DoubleVector) FloatVector.fromArray(FLOATS, grads, i).convertShape(VectorOperators.F2D,
                     DOUBLES, 0))
-                    .add(p.mul(DoubleVector.broadcast(DOUBLES, coupledDecay)));
+                    .lanewise(ADD, p.lanewise(MUL, DoubleVector.broadcast(DOUBLES, coupledDecay)));
             DoubleVector m0 = (DoubleVector) FloatVector.fromArray(FLOATS, m, i).convertShape(VectorOperators.F2D, DOUBLES,
                     0);
             DoubleVector v0 = (DoubleVector) FloatVector.fromArray(FLOATS, v, i).convertShape(VectorOperators.F2D, DOUBLES,
                     0);
-            FloatVector mNew = (FloatVector) m0.mul(DoubleVector.broadcast(DOUBLES, beta1)).add(g
-                    .mul(DoubleVector.broadcast(DOUBLES, oneMinusBeta1)))
+            FloatVector mNew = (FloatVector) m0.lanewise(MUL, DoubleVector.broadcast(DOUBLES, beta1)).lanewise(ADD,
+                    g.lanewise(MUL, DoubleVector.broadcast(DOUBLES, oneMinusBeta1)))
                     .convertShape(VectorOperators.D2F, FLOATS, 0);
-            FloatVector vNew = (FloatVector) v0.mul(DoubleVector.broadcast(DOUBLES, beta2)).add(g
-                    .mul(DoubleVector.broadcast(DOUBLES, oneMinusBeta2)).mul(g))
+            FloatVector vNew = (FloatVector) v0.lanewise(MUL, DoubleVector.broadcast(DOUBLES, beta2)).lanewise(ADD,
+                    g.lanewise(MUL, DoubleVector.broadcast(DOUBLES, oneMinusBeta2)).lanewise(MUL, g))
                     .convertShape(VectorOperators.D2F, FLOATS, 0);
             mNew.intoArray(m, i);
             vNew.intoArray(v, i);
             DoubleVector denominator = ((DoubleVector) vNew.convertShape(VectorOperators.F2D, DOUBLES, 0))
-                    .lanewise(VectorOperators.SQRT).div(DoubleVector.broadcast(DOUBLES, biasCorrection2Sqrt))
-                    .add(DoubleVector.broadcast(DOUBLES, eps));
+                    .lanewise(VectorOperators.SQRT).lanewise(DIV, DoubleVector.broadcast(DOUBLES, biasCorrection2Sqrt))
+                    .lanewise(ADD, DoubleVector.broadcast(DOUBLES, eps));
             DoubleVector step = ((DoubleVector) mNew.convertShape(VectorOperators.F2D, DOUBLES, 0))
-                    .mul(DoubleVector.broadcast(DOUBLES, stepSize)).div(denominator);
-            ((FloatVector) p.mul(DoubleVector.broadcast(DOUBLES, shrink)).sub(step).convertShape(VectorOperators.D2F, FLOATS,
+                    .lanewise(MUL, DoubleVector.broadcast(DOUBLES, stepSize)).lanewise(DIV, denominator);
+            ((FloatVector) p.lanewise(MUL, DoubleVector.broadcast(DOUBLES, shrink))
+                    .lanewise(SUB, step).convertShape(VectorOperators.D2F, FLOATS,
                     0)).intoArray(params, i);
         }
     }
