@@ -13,9 +13,9 @@ package io.sparkamp.core.ops;
  * product exact, so that results down to the smallest subnormal are rounded once. Every operation is a single
  * IEEE multiply or add or an integer operation, in a fixed order, with no fused multiply-add: a vector lane
  * computes exactly what {@link #exp} computes. Accuracy: under 1 ulp from the exact value (so one of the two
- * floats around it) for every float from -105 to 89, normal and subnormal results alike (measured against {@code StrictMath.exp}
- * over all 2.24 billion of them; {@code FloatExpTest} checks a sample). {@code exp(0) = 1} exactly, {@code -inf}
- * gives 0, {@code +inf} gives {@code +inf}, NaN gives NaN.
+ * floats around it) for every float from -105 to 89, normal and subnormal results alike (measured against
+ * {@code StrictMath.exp} over all 2.24 billion of them; {@code FloatExpTest} checks a sample).
+ * {@code exp(0) = 1} exactly, {@code -inf} gives 0, {@code +inf} gives {@code +inf}, NaN gives NaN.
  */
 final class FloatExp {
     static final float LOG2E = 1.44269504088896341f;
@@ -34,8 +34,8 @@ final class FloatExp {
     /**
      * Inputs are clamped to [LOWEST, HIGHEST] first: e^-104 is below half the smallest subnormal (2^-150) and
      * rounds to 0, e^89 is above the largest float and overflows to infinity, and in between {@code n} lies in
-     * [-150, 128]. A clamp (MAX/MIN, which keep NaN) instead of a
-     * compare-and-blend afterwards: the blend boxed in some JVMs (the vector rules in docs/vector-code.md).
+     * [-150, 128]. A clamp (MAX and MIN keep NaN) rather than a compare-and-blend afterwards: fewer operations in
+     * the vector loop, which C2 must inline whole (docs/vector-code.md).
      */
     static final float LOWEST = -104f;
     static final float HIGHEST = 89f;
@@ -59,8 +59,8 @@ final class FloatExp {
         p = p * r + P5;
         float y = p * (r * r) + r + 1f;
         // 2^n as 2^a · 2^b with a = n clamped to [-125, 127], b = n - a in [-25, 1]: y · 2^a is a normal float (y is
-        // in [0.7, 1.42]), so only the second multiply rounds. Integer multiplies and clamps, no shifts: a shift by a
-        // constant boxed the vector loop in some JVMs (docs/vector-code.md).
+        // in [0.7, 1.42]), so only the second multiply rounds. Integer clamps and multiplies rather than shifts: the
+        // vector loop boxed with shifts by a vector of counts (docs/vector-code.md).
         int k = Float.floatToRawIntBits(t) - ROUNDER_BITS;
         int a = Math.min(Math.max(k, LOWEST_FIRST_EXPONENT), 127);
         return y * Float.intBitsToFloat((a + 127) * (1 << 23)) * Float.intBitsToFloat((k - a + 127) * (1 << 23));

@@ -56,6 +56,8 @@ final class VectorElementwise implements ElementwiseKernel {
     private static final ThreadLocal<ByteBuffer> ROW_SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
     /** A narrow layer's bias repeated once per row, so its epilogue runs over the matrix as one long row. */
     private static final ThreadLocal<float[]> BIAS_ROWS = ThreadLocal.withInitial(() -> new float[0]);
+    /** Below this many columns, rows that are no whole number of vectors run as one long row (see biasEpilogue). */
+    private static final int NARROW_COLS = 4 * LANES;
     /** Each thread's rounder sums between the two loops of the FP32 exponential. */
     private static final ThreadLocal<float[]> EXP_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
 
@@ -79,8 +81,9 @@ final class VectorElementwise implements ElementwiseKernel {
                              long[] positive) {
         int cols = product.cols();
         int rows = product.rows();
-        if (cols < LANES && (long) rows * cols >= LANES) {
-            // Rows narrower than a vector (a classifier's last layer): one row of rows x cols values, its bias repeated.
+        if (cols % LANES != 0 && cols < NARROW_COLS && rows > 1 && (long) rows * cols >= LANES) {
+            // Narrow rows that are no whole number of vectors (a classifier's last layer: 10 columns are 8 + 2 with
+            // AVX2): one row of rows x cols values, its bias repeated, instead of a scalar tail sliced out of every row.
             bias = biasRows(bias, biasOff, cols, rows);
             biasOff = 0;
             cols = rows * cols;

@@ -23,11 +23,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Every pointwise implementation (plain and Vector API) against a reference written here with the
  * scalar converters, for every storage (FP32, FP16, BF16 codes) on and off the heap, on awkward sizes
- * (Lucene style: 1, 7, 13, 64, 1023, 4098 elements; rows narrower and wider than a vector). Values
- * include zeros of both signs, NaN, infinities, subnormals and values that overflow FP16.
+ * (Lucene style: 1, 7, 13, 64, 1023, 4098 elements; rows narrower and wider than a vector, and narrow rows that are
+ * no whole number of vectors). Values include zeros of both signs, NaN, infinities, subnormals and values that
+ * overflow FP16.
  */
 class ElementwiseKernelTest {
-    private static final int[][] SHAPES = {{1, 1}, {1, 7}, {13, 1}, {1, 64}, {3, 341}, {2, 2049}, {16, 10}, {4, 512}};
+    private static final int[][] SHAPES = {{1, 1}, {1, 7}, {13, 1}, {1, 64}, {3, 341}, {2, 2049}, {16, 10}, {5, 20}, {7, 40},
+        {4, 512}};
 
     private BufferAllocator root;
     private Workspace offHeap;
