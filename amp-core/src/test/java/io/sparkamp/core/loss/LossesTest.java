@@ -29,6 +29,20 @@ class LossesTest {
     }
 
     @Test
+    void softmaxCrossEntropyOfManyRowsKeepsTheLogOfTheirSumsExact() {
+        // 600 rows of 10 equal logits: every row sum is 10, their product 10^600 is far beyond a double.
+        int rows = 600;
+        float[] z = new float[rows * 10];
+        java.util.Arrays.fill(z, 3.25f);
+        float[] targets = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            targets[r] = r % 10;
+        }
+        double sum = Losses.byName("softmax_ce").sum(z, targets, rows, 10);
+        assertEquals(rows * Math.log(10), sum, 1e-12 * rows * Math.log(10));
+    }
+
+    @Test
     void softmaxCrossEntropyIsStableForLargeLogits() {
         float[] z = {1e4f, 1e4f - 2f, -1e4f, 5e3f, 5e3f, 5e3f};
         float[] grad = new float[6];
