@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
@@ -23,6 +24,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The step-transport benchmark: what a step costs besides its compute with one Spark job per step and
@@ -112,8 +115,10 @@ final class TransportBench {
                 session.stop();
             }
         }
-        BenchReport.splice(Path.of(s.string("out", "BENCHMARKS.md")),
-                section(commandLine, master, steps, warmup, batches, peers, partials, receive, model, clusterMaster, cluster),
+        Path report = Path.of(s.string("out", "BENCHMARKS.md"));
+        String kept = cluster.isEmpty() ? keptClusterBlock(report) : "";
+        BenchReport.splice(report,
+                section(commandLine, master, steps, warmup, batches, peers, partials, receive, model, clusterMaster, cluster, kept),
                 START, END);
     }
 
@@ -176,7 +181,7 @@ final class TransportBench {
     private static String section(String command, String master, long steps, long warmup, List<Run> batches,
                                   Map<Integer, PytorchPeer.Result> peers, List<Run> partials,
                                   List<DriverReceiveProbe.Result> receive, ModelSpec model, String clusterMaster,
-                                  List<Run> cluster) {
+                                  List<Run> cluster, String keptCluster) {
         Machine machine = Machine.current();
         StringBuilder b = new StringBuilder(START).append('\n');
         b.append("## Step transport: one Spark job per step vs long-lived barrier tasks (`bin/amp bench`)\n\n");
@@ -228,9 +233,45 @@ final class TransportBench {
                         100 * r.overheadFraction()));
             }
         }
+        b.append(keptCluster);
         b.append(projection(receive, model, batches));
         b.append(END).append('\n');
         return b.toString();
+    }
+
+    private static final String CLUSTER_HEAD = "Executors in JVMs of their own";
+
+    /**
+     * The multi-JVM table of the section already in {@code report}, for a run that does not measure it again (only
+     * {@code transport-cluster} does): kept, its heading saying when it was measured, instead of being dropped.
+     * Empty when the report has no such table.
+     */
+    static String keptClusterBlock(Path report) {
+        String text;
+        try {
+            text = Files.exists(report) ? Files.readString(report, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + report, e);
+        }
+        int start = text.indexOf(START);
+        int end = text.indexOf(END);
+        if (start < 0 || end < start) {
+            return "";
+        }
+        String section = text.substring(start, end);
+        int head = section.indexOf("\n" + CLUSTER_HEAD);
+        if (head < 0) {
+            return "";
+        }
+        int tableEnd = section.indexOf("\n\n", section.indexOf("\n|", head));
+        String block = section.substring(head, tableEnd < 0 ? section.length() : tableEnd + 1);
+        if (block.startsWith("\n" + CLUSTER_HEAD + ":")) {
+            Matcher date = Pattern.compile("\n- Date: (\\d{4}-\\d{2}-\\d{2})").matcher(section);
+            String when = date.find() ? date.group(1) : "in an earlier run";
+            block = "\n" + CLUSTER_HEAD + " (measured " + when + "; kept by later runs of the bench, which measure it only with "
+                    + "`--transport-cluster`)" + block.substring(CLUSTER_HEAD.length() + 1);
+        }
+        return block;
     }
 
     /** Executors of the projection, and cores per executor when each core runs its own task. */
