@@ -263,7 +263,11 @@ final class TransportBench {
         if (head < 0) {
             return "";
         }
-        int tableEnd = section.indexOf("\n\n", section.indexOf("\n|", head));
+        int table = section.indexOf("\n|", head);
+        if (table < 0) {
+            return ""; // a heading without its table: nothing worth keeping
+        }
+        int tableEnd = section.indexOf("\n\n", table);
         String block = section.substring(head, tableEnd < 0 ? section.length() : tableEnd + 1);
         if (block.startsWith("\n" + CLUSTER_HEAD + ":")) {
             Matcher date = Pattern.compile("\n- Date: (\\d{4}-\\d{2}-\\d{2})").matcher(section);

@@ -46,5 +46,8 @@ class TransportBenchReportTest {
         Files.writeString(report, "# Benchmarks\n\n" + TransportBench.START + "\n- Date: 2026-11-29\n\n| a |\n|---|\n"
                 + TransportBench.END + "\n");
         assertEquals("", TransportBench.keptClusterBlock(report));
+        Files.writeString(report, "# Benchmarks\n\n" + TransportBench.START + "\n- Date: 2026-11-29\n\n| a |\n|---|\n\n"
+                + "Executors in JVMs of their own: cut short\n" + TransportBench.END + "\n");
+        assertEquals("", TransportBench.keptClusterBlock(report), "a heading without its table");
     }
 }
