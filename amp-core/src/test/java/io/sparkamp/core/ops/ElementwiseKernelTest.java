@@ -358,7 +358,9 @@ class ElementwiseKernelTest {
     private static float[] values(int n, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         float[] special = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 1e-9f, -3e-8f, 70000f,
-            -65520f, Float.MIN_VALUE, 0x1p-130f};
+            -65520f, Float.MIN_VALUE, 0x1p-130f,
+            // FP16's underflow edge: 2^-25 rounds to even (zero), the next float up to the smallest subnormal
+            0x1p-25f, -0x1p-25f, Math.nextUp(0x1p-25f), 0x1p-24f};
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
             out[i] = i % 5 == 0 ? special[random.nextInt(special.length)] : (float) random.nextDouble(-3, 3);
