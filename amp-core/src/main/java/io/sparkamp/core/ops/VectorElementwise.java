@@ -1080,12 +1080,13 @@ final class VectorElementwise implements ElementwiseKernel {
 
     /**
      * FP32 values as FP16 codes (a run with a native FP16 matmul), with the non-zero and underflow counts. Two
-     * loops, the encoding and then the counts: in one loop (about 37 operations) the pass boxed in about one of
-     * ten {@code VectorBoxingCheck} JVMs (the inlining budget, docs/vector-code.md).
+     * loops, the counts and then the encoding: in one loop (about 37 operations) the pass boxed in about one of
+     * ten {@code VectorBoxingCheck} JVMs (the inlining budget, docs/vector-code.md). Counted first, so the values
+     * are all read before a code is written over memory they might share.
      */
     private static void convertFloatsFp16Codes(ByteBuffer src, ByteBuffer dst, int end, long[] counts) {
-        encodeFp16Codes(src, dst, end);
         countFp16Underflow(src, end, counts);
+        encodeFp16Codes(src, dst, end);
     }
 
     private static void encodeFp16Codes(ByteBuffer src, ByteBuffer dst, int end) {
