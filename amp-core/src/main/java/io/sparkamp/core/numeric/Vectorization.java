@@ -8,6 +8,7 @@ package io.sparkamp.core.numeric;
 public final class Vectorization {
     /** The incubating module the fast paths need ({@code --add-modules jdk.incubator.vector}). */
     public static final String MODULE = "jdk.incubator.vector";
+    private static final java.util.concurrent.atomic.AtomicBoolean JIT_ADVISED = new java.util.concurrent.atomic.AtomicBoolean();
 
     private Vectorization() {
     }
@@ -41,7 +42,18 @@ public final class Vectorization {
             return fallback;
         }
         log.info("{}: {}", what, name.apply(vector.instance()));
+        adviseOnJit(log);
         return vector.instance();
+    }
+
+    /** Once per JVM where a vector implementation is chosen: a warning if the JIT's flags put it at risk. */
+    private static void adviseOnJit(org.slf4j.Logger log) {
+        if (JIT_ADVISED.compareAndSet(false, true)) {
+            String advice = VmOptions.inlineSmallCodeAdvice(VmOptions.value("InlineSmallCode"));
+            if (advice != null) {
+                log.warn(advice);
+            }
+        }
     }
 
     private static boolean hasByteBufferAccess() {

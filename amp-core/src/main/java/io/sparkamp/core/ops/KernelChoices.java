@@ -1,15 +1,13 @@
 package io.sparkamp.core.ops;
 
+import io.sparkamp.core.numeric.VmOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import com.sun.management.HotSpotDiagnosticMXBean;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -125,21 +123,12 @@ final class KernelChoices {
      * limits is measured again.
      */
     static String limits() {
-        return limits(System.getenv(), KernelChoices::vmOption);
+        return limits(System.getenv(), VmOptions::value);
     }
 
     static String limits(Map<String, String> env, Function<String, String> vmOption) {
         String isa = env.getOrDefault("ONEDNN_MAX_CPU_ISA", env.getOrDefault("DNNL_MAX_CPU_ISA", "unset"));
         return "isa=" + isa + "; UseAVX=" + vmOption.apply("UseAVX") + "; MaxVectorSize=" + vmOption.apply("MaxVectorSize");
-    }
-
-    /** A HotSpot flag's value, or "n/a" on a JVM without it. */
-    private static String vmOption(String name) {
-        try {
-            return ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption(name).getValue();
-        } catch (RuntimeException | LinkageError e) {
-            return "n/a";
-        }
     }
 
     /** The CPU flags that decide between the kernels, for logs. */
