@@ -3,6 +3,7 @@ package io.sparkamp.core.train;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * What one worker (a Spark task or a local partition) sends back for one step: the FP32 gradient of
@@ -86,12 +87,49 @@ public final class GradientPartial {
     }
 
 
-    /** Adds {@code other} into this partial (element-wise, in index order) and returns this. */
-    public GradientPartial merge(GradientPartial other) {
+    /** Empties the counters (a worker reusing this partial overwrites every gradient itself). */
+    void clearCounters() {
+        lossSum = 0;
+        rows = 0;
+        correct = 0;
+        nonFinite = false;
+        gradientValuesCast = 0;
+        gradientValuesUnderflowed = 0;
+        computeNanos = 0;
+    }
+
+    /** Empties the counters and zeroes every gradient. */
+    void clear() {
+        Arrays.fill(gradients, 0f);
+        clearCounters();
+    }
+
+    /**
+     * Makes this partial a copy of {@code other} (same gradients to the bit, same counters), into the
+     * buffer it already has: for a receiver that keeps partials across the sender's next step.
+     */
+    public void copyFrom(GradientPartial other) {
+        requireSameSize(other, "copy");
+        System.arraycopy(other.gradients, 0, gradients, 0, gradients.length);
+        lossSum = other.lossSum;
+        rows = other.rows;
+        correct = other.correct;
+        nonFinite = other.nonFinite;
+        gradientValuesCast = other.gradientValuesCast;
+        gradientValuesUnderflowed = other.gradientValuesUnderflowed;
+        computeNanos = other.computeNanos;
+    }
+
+    private void requireSameSize(GradientPartial other, String what) {
         if (other.gradients.length != gradients.length) {
-            throw new IllegalArgumentException("cannot merge gradients of " + other.gradients.length + " parameters into "
+            throw new IllegalArgumentException("cannot " + what + " gradients of " + other.gradients.length + " parameters into "
                     + gradients.length);
         }
+    }
+
+    /** Adds {@code other} into this partial (element-wise, in index order) and returns this. */
+    public GradientPartial merge(GradientPartial other) {
+        requireSameSize(other, "merge");
         float[] mine = gradients;
         float[] theirs = other.gradients;
         for (int i = 0; i < mine.length; i++) {

@@ -13,6 +13,8 @@ public final class LocalPartitions implements GradientSource {
     private final List<? extends RowSource> partitions;
     private final long[] partitionRows;
     private final PartitionWorker worker;
+    /** The step's sum, kept across steps: the worker overwrites its own partial at every partition. */
+    private GradientPartial total;
 
     public LocalPartitions(TrainingSetup setup, List<? extends RowSource> partitions) {
         if (partitions.isEmpty()) {
@@ -33,10 +35,16 @@ public final class LocalPartitions implements GradientSource {
 
     @Override
     public StepGradient compute(WorkingWeights weights, PartitionAssignment[] assignments) {
-        GradientPartial total = null;
+        if (total == null || total.gradients().length != weights.size()) {
+            total = new GradientPartial(weights.size());
+        }
         for (int p = 0; p < partitions.size(); p++) {
             GradientPartial partial = worker.compute(partitions.get(p), p, assignments[p], weights);
-            total = total == null ? partial : total.merge(partial);
+            if (p == 0) {
+                total.copyFrom(partial);
+            } else {
+                total.merge(partial);
+            }
         }
         return new StepGradient(total, 0);
     }

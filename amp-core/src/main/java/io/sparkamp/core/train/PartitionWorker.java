@@ -43,6 +43,8 @@ public final class PartitionWorker implements AutoCloseable {
     private final Workspace workspace = Workspace.offHeap();
     private final MicroBatchInput input = new MicroBatchInput(workspace);
     private float[] gradOutput = new float[0];
+    /** What {@link #compute} returns, overwritten by the next call: one parameter-sized array per worker, not per step. */
+    private GradientPartial reusable;
     private final int threads;
     private final Supplier<PartitionWorker> helperFactory;
     /** Workers of the runs after the first, and their threads; made at the first step that uses them. */
@@ -79,6 +81,10 @@ public final class PartitionWorker implements AutoCloseable {
     /**
      * Gradients of this partition's share of the step's global batch.
      *
+     * <p>The partial returned belongs to this worker and is overwritten by its next {@code compute}: a
+     * caller that keeps it longer serializes it first (a Spark task's result) or copies it
+     * ({@link GradientPartial#copyFrom}).
+     *
      * @param source      the partition's rows
      * @param partition   partition index (seeds sampling and dropout)
      * @param job         seed, step, share and the step's scaling
@@ -87,7 +93,9 @@ public final class PartitionWorker implements AutoCloseable {
     public GradientPartial compute(RowSource source, int partition, PartitionAssignment job, WorkingWeights weights) {
         long started = System.nanoTime();
         if (job.share() == 0 || source.rowCount() == 0) {
-            return new GradientPartial(weights.size());
+            GradientPartial empty = reusablePartial(weights.size());
+            empty.clear();
+            return empty;
         }
         int[] rows = BatchPlan.rowsFor(job.seed(), partition, job.step(), job.share(), source.rowCount());
         int micros = (rows.length + microBatchSize - 1) / microBatchSize;
@@ -143,7 +151,8 @@ public final class PartitionWorker implements AutoCloseable {
      */
     GradientPartial computeMicroBatches(RowSource source, int partition, PartitionAssignment job, WorkingWeights weights,
                                         int[] rows, int fromMicro, int toMicro) {
-        GradientPartial partial = new GradientPartial(weights.size());
+        GradientPartial partial = reusablePartial(weights.size());
+        partial.clearCounters(); // its gradients are overwritten below
         float gradFactor = (float) ((double) job.lossScale() / job.globalBatch());
         int outputs = model.outputSize();
         // Parameter gradients accumulate off-heap, where the native kernel adds dW in place, over all micro-batches.
@@ -168,6 +177,13 @@ public final class PartitionWorker implements AutoCloseable {
         // Not checked for inf/NaN here: the driver checks the sum, which any non-finite value makes non-finite.
         gradients.buffer().asFloatBuffer().get(0, partial.gradients());
         return partial;
+    }
+
+    private GradientPartial reusablePartial(int parameters) {
+        if (reusable == null || reusable.gradients().length != parameters) {
+            reusable = new GradientPartial(parameters);
+        }
+        return reusable;
     }
 
     /** Off-heap bytes the worker holds now (its buffers, kept across steps). */

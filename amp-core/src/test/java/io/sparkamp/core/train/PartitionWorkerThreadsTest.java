@@ -31,10 +31,11 @@ class PartitionWorkerThreadsTest {
         int[] picked = BatchPlan.rowsFor(job.seed(), 2, job.step(), job.share(), rows.rowCount());
         int micros = (picked.length + MICRO_BATCH - 1) / MICRO_BATCH; // 10 micro-batches: runs [0,3) [3,6) [6,10)
         try (PartitionWorker one = single.newWorker(); PartitionWorker team = three.newWorker()) {
-            GradientPartial expected = one.computeMicroBatches(rows, 2, job, weights, picked, 0, 3)
+            // a worker overwrites its partial at every call: what is kept across calls is copied
+            GradientPartial expected = copy(one.computeMicroBatches(rows, 2, job, weights, picked, 0, 3))
                     .merge(one.computeMicroBatches(rows, 2, job, weights, picked, 3, 6))
                     .merge(one.computeMicroBatches(rows, 2, job, weights, picked, 6, micros));
-            GradientPartial threaded = team.compute(rows, 2, job, weights);
+            GradientPartial threaded = copy(team.compute(rows, 2, job, weights));
             GradientPartial again = team.compute(rows, 2, job, weights);
             assertArrayEquals(bits(expected.gradients()), bits(threaded.gradients()), precision + ": runs summed in order");
             assertArrayEquals(bits(threaded.gradients()), bits(again.gradients()), precision + ": the same bits every time");
@@ -66,5 +67,11 @@ class PartitionWorkerThreadsTest {
             out[i] = Float.floatToRawIntBits(values[i]);
         }
         return out;
+    }
+
+    private static GradientPartial copy(GradientPartial partial) {
+        GradientPartial copy = new GradientPartial(partial.gradients().length);
+        copy.copyFrom(partial);
+        return copy;
     }
 }

@@ -50,6 +50,7 @@ public final class GradientTask implements Function2<Integer, Iterator<CachedBat
                 rows = SampledRows.gather(access.stream(), count,
                         BatchPlan.rowsFor(assignment.seed(), partition, assignment.step(), assignment.share(), count));
             }
+            // The worker's own partial: Spark serializes the task's result on this thread before it runs another task.
             GradientPartial partial = WorkerCache.worker(spec).compute(rows, partition, assignment, weights.value().toWorkingWeights());
             return Collections.singletonList(partial).iterator();
         }

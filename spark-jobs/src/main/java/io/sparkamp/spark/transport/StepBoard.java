@@ -18,6 +18,11 @@ import java.util.function.Supplier;
  * WAIT reply, then asks again: no RPC stays open for long, and a task Spark has killed (after another
  * task of its barrier stage failed) notices at its next poll. The first partial per partition is kept:
  * partials are deterministic, so a partial resent by a relaunched task is the same bits.
+ *
+ * <p>A partial is copied into the board's slot for its partition (one buffer per partition, kept across
+ * steps) while its sender waits in {@link #exchange}: a task in the driver's JVM hands over the worker's
+ * own partial, which that worker overwrites at its next step, perhaps (after a relaunch) while the
+ * driver still sums this one.
  */
 public final class StepBoard {
     private final int partitions;
@@ -27,7 +32,11 @@ public final class StepBoard {
     private WorkingWeights weights;
     /** {@link #weights} as bytes for the network, made by the first remote task that asks (then shared). */
     private Supplier<byte[]> encodedWeights;
-    private GradientPartial[] partials;
+    /** The published step's partials by partition; a slot counts only once {@link #filled} says so. */
+    private GradientPartial[] slots;
+    /** A task is copying (or has copied) its partition's partial of the published step into its slot. */
+    private boolean[] claimed;
+    private boolean[] filled;
     private int received;
     private boolean stopped;
 
@@ -49,7 +58,18 @@ public final class StepBoard {
         this.assignments = assignments.clone();
         this.weights = weights;
         this.encodedWeights = new EncodedOnce(weights);
-        this.partials = new GradientPartial[partitions];
+        if (slots == null) {
+            slots = new GradientPartial[partitions];
+            claimed = new boolean[partitions];
+            filled = new boolean[partitions];
+        }
+        for (int p = 0; p < partitions; p++) {
+            if (claimed[p] && !filled[p]) {
+                slots[p] = null; // a copy of an earlier step is still being written there: leave it that buffer
+            }
+        }
+        Arrays.fill(claimed, false);
+        Arrays.fill(filled, false);
         this.received = 0;
         this.stopped = false;
         notifyAll();
@@ -82,7 +102,8 @@ public final class StepBoard {
      * Waits until every partition's partial for the published step is in, checking {@code failure} every
      * poll window (the barrier stage ending before that is a failure the caller reports).
      *
-     * @return the partials in partition order
+     * @return the partials in partition order, the board's own copies: valid (and the caller's to modify,
+     *         e.g. to sum into the first) until the next {@link #publish}
      */
     public synchronized GradientPartial[] awaitPartials(Supplier<RuntimeException> failure) throws InterruptedException {
         while (received < partitions) {
@@ -92,13 +113,43 @@ public final class StepBoard {
             }
             wait(pollMillis);
         }
-        return partials.clone();
+        return slots.clone();
     }
 
     /** Tells every task to end (training is over, or paused while other Spark jobs run); the next publish undoes it. */
     public synchronized void stop() {
         stopped = true;
         notifyAll();
+    }
+
+    /**
+     * Copies a task's partial into its partition's slot, unless that partition's partial for this step is
+     * already in (or being copied). The copy runs outside the lock, so the tasks of a step copy at the
+     * same time; the slot counts once it is complete.
+     */
+    private void keep(StepRequest request) {
+        GradientPartial sent = request.partial();
+        int p = request.partition();
+        GradientPartial slot;
+        synchronized (this) {
+            if (sent == null || slots == null || request.lastStep() != step || claimed[p]) {
+                return;
+            }
+            claimed[p] = true;
+            slot = slots[p];
+            if (slot == null || slot.gradients().length != sent.gradients().length) {
+                slot = new GradientPartial(sent.gradients().length);
+                slots[p] = slot;
+            }
+        }
+        slot.copyFrom(sent);
+        synchronized (this) {
+            if (slots[p] == slot && claimed[p] && !filled[p]) { // not republished meanwhile
+                filled[p] = true;
+                received++;
+                notifyAll();
+            }
+        }
     }
 
     /** A task's call: keeps its partial, then answers with the next step, WAIT or STOP. */
@@ -108,12 +159,8 @@ public final class StepBoard {
             throw new IllegalArgumentException("partition " + p + " is not one of the " + partitions + " of this run");
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pollMillis);
+        keep(request);
         synchronized (this) {
-            if (request.partial() != null && request.lastStep() == step && partials[p] == null) {
-                partials[p] = request.partial();
-                received++;
-                notifyAll();
-            }
             while (true) {
                 if (stopped) {
                     return StepReply.STOP;
@@ -133,10 +180,10 @@ public final class StepBoard {
     @Override
     public synchronized String toString() {
         return "step " + step + ": " + received + " of " + partitions + " partials" + (stopped ? " (stopped)" : "")
-                + (partials == null ? "" : ", missing " + Arrays.toString(missing()));
+                + (filled == null ? "" : ", missing " + Arrays.toString(missing()));
     }
 
     private int[] missing() {
-        return java.util.stream.IntStream.range(0, partitions).filter(i -> partials[i] == null).toArray();
+        return java.util.stream.IntStream.range(0, partitions).filter(i -> !filled[i]).toArray();
     }
 }
