@@ -127,7 +127,10 @@ class LocalTrainerTest {
         TrainingState state = setup.freshState();
         WorkingWeights weights = WorkingWeights.cast(state.master(), config.precision());
         PartitionAssignment job = new PartitionAssignment(config.seed(), 0, 128, 128, state.scaler().scale());
-        float[] g = setup.newWorker().compute(DATA.get(0), 0, job, weights).gradients();
+        float[] g;
+        try (PartitionWorker worker = setup.newWorker()) {
+            g = worker.compute(DATA.get(0), 0, job, weights).gradients();
+        }
         state.scaler().unscaleAndCheck(g);
         return g;
     }

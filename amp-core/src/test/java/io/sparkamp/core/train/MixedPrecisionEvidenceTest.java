@@ -72,7 +72,10 @@ class MixedPrecisionEvidenceTest {
         TrainingState state = setup.freshState();
         io.sparkamp.core.nn.WorkingWeights weights = io.sparkamp.core.nn.WorkingWeights.cast(state.master(), config.precision());
         PartitionAssignment job = new PartitionAssignment(config.seed(), 0, 128, 128, state.scaler().scale());
-        float[] g = setup.newWorker().compute(TRAIN.get(0), 0, job, weights).gradients();
+        float[] g;
+        try (PartitionWorker worker = setup.newWorker()) {
+            g = worker.compute(TRAIN.get(0), 0, job, weights).gradients();
+        }
         state.scaler().unscaleAndCheck(g);
         return g;
     }

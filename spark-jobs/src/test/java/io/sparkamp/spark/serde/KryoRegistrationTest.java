@@ -71,7 +71,11 @@ class KryoRegistrationTest {
         TrainingState state = setup.freshState();
         ArrayRowSource rows = new SyntheticClassification(6, 3, 0.5f, 1L).generate(20, 1);
         PartitionAssignment job = PartitionAssignment.forStep(state, config.seed(), new int[] {10}, 10)[0];
-        return setup.newWorker().compute(rows, 0, job, WorkingWeights.cast(state.master(), Precision.FP16));
+        try (var worker = setup.newWorker()) {
+            GradientPartial partial = new GradientPartial(state.master().length);
+            partial.copyFrom(worker.compute(rows, 0, job, WorkingWeights.cast(state.master(), Precision.FP16)));
+            return partial; // a copy: the worker's own partial is not to be used after it is closed
+        }
     }
 
     private static void assertSamePartial(GradientPartial expected, GradientPartial actual) {
