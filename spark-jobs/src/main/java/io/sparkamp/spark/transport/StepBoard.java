@@ -19,10 +19,10 @@ import java.util.function.Supplier;
  * task of its barrier stage failed) notices at its next poll. The first partial per partition is kept:
  * partials are deterministic, so a partial resent by a relaunched task is the same bits.
  *
- * <p>A partial is copied into the board's slot for its partition (one buffer per partition, kept across
- * steps) while its sender waits in {@link #exchange}: a task in the driver's JVM hands over the worker's
- * own partial, which that worker overwrites at its next step, perhaps (after a relaunch) while the
- * driver still sums this one.
+ * <p>A partial from a task in the driver's JVM is copied into the board's slot for its partition (one
+ * buffer per partition, kept across steps) while its sender waits in {@link #exchange}: the task hands
+ * over its worker's own partial, which that worker overwrites at its next step, perhaps (after a
+ * relaunch) while the driver still sums this one. A partial decoded from the network is kept as it is.
  */
 public final class StepBoard {
     private final int partitions;
@@ -123,11 +123,12 @@ public final class StepBoard {
     }
 
     /**
-     * Copies a task's partial into its partition's slot, unless that partition's partial for this step is
-     * already in (or being copied). The copy runs outside the lock, so the tasks of a step copy at the
-     * same time; the slot counts once it is complete.
+     * Puts a task's partial in its partition's slot, unless that partition's partial for this step is
+     * already in (or being copied): the object itself when it was decoded for this call, else a copy. The
+     * copy runs outside the lock, so the tasks of a step copy at the same time; the slot counts once the
+     * copy is complete.
      */
-    private void keep(StepRequest request) {
+    private void keep(StepRequest request, boolean handedOver) {
         GradientPartial sent = request.partial();
         int p = request.partition();
         GradientPartial slot;
@@ -136,30 +137,58 @@ public final class StepBoard {
                 return;
             }
             claimed[p] = true;
+            if (handedOver) {
+                slots[p] = sent;
+                fill(p);
+                return;
+            }
             slot = slots[p];
             if (slot == null || slot.gradients().length != sent.gradients().length) {
                 slot = new GradientPartial(sent.gradients().length);
                 slots[p] = slot;
             }
         }
-        slot.copyFrom(sent);
+        try {
+            slot.copyFrom(sent);
+        } catch (RuntimeException | Error e) {
+            synchronized (this) {
+                if (slots[p] == slot && !filled[p]) {
+                    claimed[p] = false; // let the partition's next request try again
+                }
+            }
+            throw e;
+        }
         synchronized (this) {
             if (slots[p] == slot && claimed[p] && !filled[p]) { // not republished meanwhile
-                filled[p] = true;
-                received++;
-                notifyAll();
+                fill(p);
             }
         }
     }
 
-    /** A task's call: keeps its partial, then answers with the next step, WAIT or STOP. */
+    private void fill(int p) {
+        filled[p] = true;
+        received++;
+        notifyAll();
+    }
+
+    /** A call of a task in the driver's JVM: its partial is lent, so the board copies it (see {@link #exchange(StepRequest, boolean)}). */
     public StepReply exchange(StepRequest request) throws InterruptedException {
+        return exchange(request, false);
+    }
+
+    /**
+     * A task's call: keeps its partial, then answers with the next step, WAIT or STOP.
+     *
+     * @param handedOver whether the board may keep {@code request}'s partial itself (decoded from the network
+     *                   for this call) rather than a copy (a partial its sender will overwrite)
+     */
+    public StepReply exchange(StepRequest request, boolean handedOver) throws InterruptedException {
         int p = request.partition();
         if (p < 0 || p >= partitions) {
             throw new IllegalArgumentException("partition " + p + " is not one of the " + partitions + " of this run");
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pollMillis);
-        keep(request);
+        keep(request, handedOver);
         synchronized (this) {
             while (true) {
                 if (stopped) {

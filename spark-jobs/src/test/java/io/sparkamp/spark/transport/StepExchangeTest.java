@@ -112,6 +112,11 @@ class StepExchangeTest {
         // a relaunched task resends step 1 after overwriting its partial: the first copy stands
         board.exchange(new StepRequest(0L, 0, 1, 1, lent));
         assertEquals(2f, board.awaitPartials(() -> null)[0].gradients()[0]);
+        // a partial decoded from the network for this call is nobody else's: kept as it is, not copied
+        board.publish(WorkingWeights.fromFloats(WEIGHTS), assignments(2, 1));
+        GradientPartial decoded = partial(new float[]{7f, 8f, 9f}, 6);
+        board.exchange(new StepRequest(0L, 0, 0, 2, decoded), true);
+        assertSame(decoded, board.awaitPartials(() -> null)[0]);
     }
 
     @Test
