@@ -22,6 +22,11 @@ public final class GradientPartial {
     private long gradientValuesCast;
     private long gradientValuesUnderflowed;
     private long computeNanos;
+    /**
+     * Set while a receiver in the same JVM (the driver's step board) holds this partial: the worker that
+     * made it computes its next step into a new one instead of overwriting this. Never serialized.
+     */
+    private transient volatile boolean lent;
 
     /** Kryo needs a no-argument constructor. */
     GradientPartial() {
@@ -87,6 +92,21 @@ public final class GradientPartial {
     }
 
 
+    /** Marks this partial held by a receiver in this JVM until {@link #giveBack}; its worker will not overwrite it. */
+    public void lend() {
+        lent = true;
+    }
+
+    /** The receiver is done with it (it may have modified it): its worker may overwrite it again. */
+    public void giveBack() {
+        lent = false;
+    }
+
+    /** Whether a receiver in this JVM still holds this partial. */
+    public boolean isLent() {
+        return lent;
+    }
+
     /** Empties the counters (a worker reusing this partial overwrites every gradient itself). */
     void clearCounters() {
         lossSum = 0;
@@ -106,7 +126,7 @@ public final class GradientPartial {
 
     /**
      * Makes this partial a copy of {@code other} (same gradients to the bit, same counters), into the
-     * buffer it already has: for a receiver that keeps partials across the sender's next step.
+     * buffer it already has.
      */
     public void copyFrom(GradientPartial other) {
         requireSameSize(other, "copy");

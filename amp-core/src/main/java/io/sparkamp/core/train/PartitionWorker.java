@@ -43,7 +43,7 @@ public final class PartitionWorker implements AutoCloseable {
     private final Workspace workspace = Workspace.offHeap();
     private final MicroBatchInput input = new MicroBatchInput(workspace);
     private float[] gradOutput = new float[0];
-    /** What {@link #compute} returns, overwritten by the next call: one parameter-sized array per worker, not per step. */
+    /** What {@link #compute} returns, overwritten by the next call unless lent: one parameter-sized array per worker, not per step. */
     private GradientPartial reusable;
     private final int threads;
     private final Supplier<PartitionWorker> helperFactory;
@@ -82,8 +82,9 @@ public final class PartitionWorker implements AutoCloseable {
      * Gradients of this partition's share of the step's global batch.
      *
      * <p>The partial returned belongs to this worker and is overwritten by its next {@code compute}: a
-     * caller that keeps it longer serializes it first (a Spark task's result) or copies it
-     * ({@link GradientPartial#copyFrom}).
+     * caller that keeps it longer serializes it first (a Spark task's result), copies it
+     * ({@link GradientPartial#copyFrom}), or {@linkplain GradientPartial#lend() borrows} it, and the worker
+     * then computes into a new one until it is given back.
      *
      * @param source      the partition's rows
      * @param partition   partition index (seeds sampling and dropout)
@@ -180,7 +181,7 @@ public final class PartitionWorker implements AutoCloseable {
     }
 
     private GradientPartial reusablePartial(int parameters) {
-        if (reusable == null || reusable.gradients().length != parameters) {
+        if (reusable == null || reusable.gradients().length != parameters || reusable.isLent()) {
             reusable = new GradientPartial(parameters);
         }
         return reusable;

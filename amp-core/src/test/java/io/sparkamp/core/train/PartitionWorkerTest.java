@@ -73,6 +73,14 @@ class PartitionWorkerTest {
             assertEquals(first.lossSum(), actual.lossSum(), 0.0);
             assertEquals(first.rows(), actual.rows());
             assertEquals(first.gradientValuesCast(), actual.gradientValuesCast());
+            // a partial someone borrowed is not overwritten: the next step goes into a new one
+            actual.lend();
+            actual.gradients()[0] = 12345f;
+            GradientPartial next = worker.compute(new BatchRowSource(List.of(batch)), 1, job, weights);
+            assertTrue(next != actual, "a new partial while the old one is lent");
+            assertEquals(12345f, actual.gradients()[0], "the borrowed partial is left as it was");
+            assertArrayEquals(first.gradients(), next.gradients());
+            actual.giveBack();
             assertEquals(expected.lossSum(), actual.lossSum(), 0.0, precision + " loss");
             assertEquals(expected.correct(), actual.correct());
             assertEquals(expected.gradientValuesCast(), actual.gradientValuesCast(), precision + " values cast to 16 bits");

@@ -4,7 +4,9 @@ import io.sparkamp.core.nn.WorkingWeights;
 import io.sparkamp.core.train.GradientPartial;
 import io.sparkamp.core.train.PartitionAssignment;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -19,10 +21,11 @@ import java.util.function.Supplier;
  * task of its barrier stage failed) notices at its next poll. The first partial per partition is kept:
  * partials are deterministic, so a partial resent by a relaunched task is the same bits.
  *
- * <p>A partial from a task in the driver's JVM is copied into the board's slot for its partition (one
- * buffer per partition, kept across steps) while its sender waits in {@link #exchange}: the task hands
- * over its worker's own partial, which that worker overwrites at its next step, perhaps (after a
- * relaunch) while the driver still sums this one. A partial decoded from the network is kept as it is.
+ * <p>A task in the driver's JVM hands over its worker's own partial, which that worker would overwrite
+ * at its next step. The board {@linkplain GradientPartial#lend() borrows} it, so the worker computes
+ * into a new one while the board holds it (after a relaunch, a task on the same thread may compute before
+ * the driver has summed), and gives it back at the next {@link #publish} or {@link #stop}, which the
+ * training loop calls only after it is done with the step's partials. No copy, no allocation per step.
  */
 public final class StepBoard {
     private final int partitions;
@@ -32,11 +35,9 @@ public final class StepBoard {
     private WorkingWeights weights;
     /** {@link #weights} as bytes for the network, made by the first remote task that asks (then shared). */
     private Supplier<byte[]> encodedWeights;
-    /** The published step's partials by partition; a slot counts only once {@link #filled} says so. */
-    private GradientPartial[] slots;
-    /** A task is copying (or has copied) its partition's partial of the published step into its slot. */
-    private boolean[] claimed;
-    private boolean[] filled;
+    private GradientPartial[] partials;
+    /** Partials borrowed from tasks in this JVM, given back when the loop has finished with their step. */
+    private final List<GradientPartial> borrowed = new ArrayList<>();
     private int received;
     private boolean stopped;
 
@@ -58,18 +59,8 @@ public final class StepBoard {
         this.assignments = assignments.clone();
         this.weights = weights;
         this.encodedWeights = new EncodedOnce(weights);
-        if (slots == null) {
-            slots = new GradientPartial[partitions];
-            claimed = new boolean[partitions];
-            filled = new boolean[partitions];
-        }
-        for (int p = 0; p < partitions; p++) {
-            if (claimed[p] && !filled[p]) {
-                slots[p] = null; // a copy of an earlier step is still being written there: leave it that buffer
-            }
-        }
-        Arrays.fill(claimed, false);
-        Arrays.fill(filled, false);
+        giveBackBorrowed();
+        this.partials = new GradientPartial[partitions];
         this.received = 0;
         this.stopped = false;
         notifyAll();
@@ -102,8 +93,8 @@ public final class StepBoard {
      * Waits until every partition's partial for the published step is in, checking {@code failure} every
      * poll window (the barrier stage ending before that is a failure the caller reports).
      *
-     * @return the partials in partition order, the board's own copies: valid (and the caller's to modify,
-     *         e.g. to sum into the first) until the next {@link #publish}
+     * @return the partials in partition order, the caller's to use and modify (e.g. to sum into the first)
+     *         until its next {@link #publish} or {@link #stop}
      */
     public synchronized GradientPartial[] awaitPartials(Supplier<RuntimeException> failure) throws InterruptedException {
         while (received < partitions) {
@@ -113,65 +104,22 @@ public final class StepBoard {
             }
             wait(pollMillis);
         }
-        return slots.clone();
+        return partials.clone();
     }
 
     /** Tells every task to end (training is over, or paused while other Spark jobs run); the next publish undoes it. */
     public synchronized void stop() {
+        giveBackBorrowed();
         stopped = true;
         notifyAll();
     }
 
-    /**
-     * Puts a task's partial in its partition's slot, unless that partition's partial for this step is
-     * already in (or being copied): the object itself when it was decoded for this call, else a copy. The
-     * copy runs outside the lock, so the tasks of a step copy at the same time; the slot counts once the
-     * copy is complete.
-     */
-    private void keep(StepRequest request, boolean handedOver) {
-        GradientPartial sent = request.partial();
-        int p = request.partition();
-        GradientPartial slot;
-        synchronized (this) {
-            if (sent == null || slots == null || request.lastStep() != step || claimed[p]) {
-                return;
-            }
-            claimed[p] = true;
-            if (handedOver) {
-                slots[p] = sent;
-                fill(p);
-                return;
-            }
-            slot = slots[p];
-            if (slot == null || slot.gradients().length != sent.gradients().length) {
-                slot = new GradientPartial(sent.gradients().length);
-                slots[p] = slot;
-            }
-        }
-        try {
-            slot.copyFrom(sent);
-        } catch (RuntimeException | Error e) {
-            synchronized (this) {
-                if (slots[p] == slot && !filled[p]) {
-                    claimed[p] = false; // let the partition's next request try again
-                }
-            }
-            throw e;
-        }
-        synchronized (this) {
-            if (slots[p] == slot && claimed[p] && !filled[p]) { // not republished meanwhile
-                fill(p);
-            }
-        }
+    private void giveBackBorrowed() {
+        borrowed.forEach(GradientPartial::giveBack);
+        borrowed.clear();
     }
 
-    private void fill(int p) {
-        filled[p] = true;
-        received++;
-        notifyAll();
-    }
-
-    /** A call of a task in the driver's JVM: its partial is lent, so the board copies it (see {@link #exchange(StepRequest, boolean)}). */
+    /** A call of a task in the driver's JVM, whose partial is its worker's own: the board borrows it. */
     public StepReply exchange(StepRequest request) throws InterruptedException {
         return exchange(request, false);
     }
@@ -179,17 +127,25 @@ public final class StepBoard {
     /**
      * A task's call: keeps its partial, then answers with the next step, WAIT or STOP.
      *
-     * @param handedOver whether the board may keep {@code request}'s partial itself (decoded from the network
-     *                   for this call) rather than a copy (a partial its sender will overwrite)
+     * @param decoded whether {@code request}'s partial was decoded from the network for this call (kept as
+     *                it is) rather than a worker's own (borrowed)
      */
-    public StepReply exchange(StepRequest request, boolean handedOver) throws InterruptedException {
+    public StepReply exchange(StepRequest request, boolean decoded) throws InterruptedException {
         int p = request.partition();
         if (p < 0 || p >= partitions) {
             throw new IllegalArgumentException("partition " + p + " is not one of the " + partitions + " of this run");
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pollMillis);
-        keep(request, handedOver);
         synchronized (this) {
+            if (request.partial() != null && request.lastStep() == step && partials[p] == null) {
+                partials[p] = request.partial();
+                if (!decoded) {
+                    partials[p].lend();
+                    borrowed.add(partials[p]);
+                }
+                received++;
+                notifyAll();
+            }
             while (true) {
                 if (stopped) {
                     return StepReply.STOP;
@@ -209,10 +165,10 @@ public final class StepBoard {
     @Override
     public synchronized String toString() {
         return "step " + step + ": " + received + " of " + partitions + " partials" + (stopped ? " (stopped)" : "")
-                + (filled == null ? "" : ", missing " + Arrays.toString(missing()));
+                + (partials == null ? "" : ", missing " + Arrays.toString(missing()));
     }
 
     private int[] missing() {
-        return java.util.stream.IntStream.range(0, partitions).filter(i -> !filled[i]).toArray();
+        return java.util.stream.IntStream.range(0, partitions).filter(i -> partials[i] == null).toArray();
     }
 }

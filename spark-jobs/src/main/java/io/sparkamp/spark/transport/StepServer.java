@@ -42,7 +42,7 @@ public final class StepServer implements AutoCloseable {
                         return;
                     }
                     try {
-                        reply.onNext(board.exchange(request, true)); // decoded for this call: the board keeps it
+                        reply.onNext(board.exchange(request, true));
                         reply.onCompleted();
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();

@@ -33,7 +33,7 @@ public final class TaskStepLoop {
         while (true) {
             stillWanted.run();
             StepReply reply = client.exchange(new StepRequest(runToken, partition, attempt, lastStep, partial));
-            partial = null; // delivered (sent as bytes, or copied by the board in this JVM): the worker may overwrite it
+            partial = null; // delivered: sent as bytes, or borrowed by the board in this JVM until the driver is done with it
             if (reply.isStop()) {
                 return computed;
             }

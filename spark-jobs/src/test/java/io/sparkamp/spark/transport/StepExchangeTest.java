@@ -2,7 +2,7 @@ package io.sparkamp.spark.transport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -88,35 +88,35 @@ class StepExchangeTest {
         GradientPartial zero = partial(new float[]{9f, 8f, 7f, 6f, 5f}, 4);
         board.exchange(new StepRequest(0L, 0, 0, 0, zero));
         GradientPartial[] partials = all.get(5, TimeUnit.SECONDS);
-        assertArrayEquals(new float[]{9f, 8f, 7f, 6f, 5f}, partials[0].gradients());
-        assertEquals(4, partials[0].rows());
-        assertArrayEquals(new float[]{1f, 2f, 3f, 4f, 5f}, partials[1].gradients());
-        assertEquals(3, partials[1].rows());
+        assertSame(zero, partials[0]);
+        assertSame(one, partials[1]);
         assertTrue(board.toString().contains("2 of 2"), board.toString());
     }
 
-    /** A task in the driver's JVM hands over its worker's partial, which the worker overwrites at its next step. */
+    /**
+     * A task in the driver's JVM hands over its worker's own partial: the board borrows it until the loop
+     * publishes the next step or stops; one decoded from the network is simply kept.
+     */
     @Test
-    void theBoardKeepsACopyOfEachPartialAcrossTheSendersNextStep() throws Exception {
+    void theBoardBorrowsAPartialFromThisJvmUntilTheNextStep() throws Exception {
         StepBoard board = new StepBoard(1, 50);
-        GradientPartial lent = partial(new float[]{1f, 2f, 3f}, 5);
-        for (int step = 0; step < 2; step++) {
-            board.publish(WorkingWeights.fromFloats(WEIGHTS), assignments(step, 1));
-            lent.gradients()[0] = step + 1f;
-            board.exchange(new StepRequest(0L, 0, 0, step, lent));
-            GradientPartial[] partials = board.awaitPartials(() -> null);
-            lent.gradients()[0] = -1f; // the worker's next step, while the driver still sums this one
-            assertEquals(step + 1f, partials[0].gradients()[0], "step " + step + " as it was sent");
-            assertNotSame(lent, partials[0]);
-        }
-        // a relaunched task resends step 1 after overwriting its partial: the first copy stands
-        board.exchange(new StepRequest(0L, 0, 1, 1, lent));
-        assertEquals(2f, board.awaitPartials(() -> null)[0].gradients()[0]);
-        // a partial decoded from the network for this call is nobody else's: kept as it is, not copied
+        board.publish(WorkingWeights.fromFloats(WEIGHTS), assignments(0, 1));
+        GradientPartial own = partial(new float[]{1f, 2f, 3f}, 5);
+        board.exchange(new StepRequest(0L, 0, 0, 0, own));
+        assertSame(own, board.awaitPartials(() -> null)[0], "no copy");
+        assertTrue(own.isLent(), "its worker must not overwrite it while the driver sums");
+        board.publish(WorkingWeights.fromFloats(WEIGHTS), assignments(1, 1));
+        assertFalse(own.isLent(), "given back once the loop moved on");
+
+        board.exchange(new StepRequest(0L, 0, 0, 1, own));
+        board.stop();
+        assertFalse(own.isLent(), "given back when the loop stops");
+
         board.publish(WorkingWeights.fromFloats(WEIGHTS), assignments(2, 1));
         GradientPartial decoded = partial(new float[]{7f, 8f, 9f}, 6);
         board.exchange(new StepRequest(0L, 0, 0, 2, decoded), true);
         assertSame(decoded, board.awaitPartials(() -> null)[0]);
+        assertFalse(decoded.isLent(), "decoded for the call: nobody else's");
     }
 
     @Test
