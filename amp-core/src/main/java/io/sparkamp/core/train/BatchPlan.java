@@ -44,26 +44,13 @@ public final class BatchPlan {
         return shares;
     }
 
-    /** The row indices partition {@code partition} (of {@code rows} rows) uses at {@code step} for a share of {@code share}. */
+    /**
+     * The row indices partition {@code partition} (of {@code rows} rows) uses at {@code step} for a share of
+     * {@code share}. A worker that samples step after step keeps a {@link RowSampler}, which makes each
+     * epoch's permutation once.
+     */
     public static int[] rowsFor(long seed, int partition, long step, int share, int rows) {
-        int[] picked = new int[share];
-        if (share == 0) {
-            return picked;
-        }
-        long position = step * share;
-        long epoch = position / rows;
-        int index = (int) (position % rows);
-        int[] permutation = permutation(seed, partition, epoch, rows);
-        for (int i = 0; i < share; i++) {
-            picked[i] = permutation[index];
-            index++;
-            if (index == rows && i + 1 < share) {
-                epoch++;
-                index = 0;
-                permutation = permutation(seed, partition, epoch, rows);
-            }
-        }
-        return picked;
+        return new RowSampler().rowsFor(seed, partition, step, share, rows);
     }
 
     /** Epochs (passes over the data) completed after {@code steps} steps at a global batch of {@code globalBatch}. */
@@ -71,9 +58,10 @@ public final class BatchPlan {
         return (double) steps * globalBatch / totalRows;
     }
 
-    private static int[] permutation(long seed, int partition, long epoch, int rows) {
+    /** Fills {@code perm} with the seeded permutation of its indices that partition {@code partition} walks in {@code epoch}. */
+    static void fillPermutation(int[] perm, long seed, int partition, long epoch) {
         SplittableRandom random = new SplittableRandom(Seeds.mix(seed, 0x5EEDL, partition, epoch));
-        int[] perm = new int[rows];
+        int rows = perm.length;
         for (int i = 0; i < rows; i++) {
             perm[i] = i;
         }
@@ -83,6 +71,5 @@ public final class BatchPlan {
             perm[i] = perm[j];
             perm[j] = tmp;
         }
-        return perm;
     }
 }

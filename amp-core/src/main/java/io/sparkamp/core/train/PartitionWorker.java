@@ -45,6 +45,8 @@ public final class PartitionWorker implements AutoCloseable {
     private float[] gradOutput = new float[0];
     /** What {@link #compute} returns, overwritten by the next call unless lent: one parameter-sized array per worker, not per step. */
     private GradientPartial reusable;
+    /** This step's rows, with the epoch's permutation kept from one step to the next. */
+    private final RowSampler sampler = new RowSampler();
     private final int threads;
     private final Supplier<PartitionWorker> helperFactory;
     /** Workers of the runs after the first, and their threads; made at the first step that uses them. */
@@ -98,7 +100,7 @@ public final class PartitionWorker implements AutoCloseable {
             empty.clear();
             return empty;
         }
-        int[] rows = BatchPlan.rowsFor(job.seed(), partition, job.step(), job.share(), source.rowCount());
+        int[] rows = sampler.rowsFor(job.seed(), partition, job.step(), job.share(), source.rowCount());
         int micros = (rows.length + microBatchSize - 1) / microBatchSize;
         int runs = Math.min(threads, micros);
         GradientPartial partial;

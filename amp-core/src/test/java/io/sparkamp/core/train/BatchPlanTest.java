@@ -62,6 +62,22 @@ class BatchPlanTest {
         }
     }
 
+    /** A worker's sampler keeps the epoch's permutation between steps: the same rows as computing each step afresh. */
+    @Test
+    void aSamplerKeptAcrossStepsPicksTheRowsOfAFreshOne() {
+        RowSampler kept = new RowSampler();
+        int[][] cases = {{96, 32}, {100, 33}, {7, 10}, {1, 1}, {50, 0}}; // rows, share: whole epochs, ragged, share > rows
+        for (int[] c : cases) {
+            for (long step = 0; step < 40; step++) {
+                for (int partition = 0; partition < 2; partition++) { // another partition in between, as a reused worker sees
+                    assertArrayEquals(new RowSampler().rowsFor(11, partition, step, c[1], c[0]),
+                            kept.rowsFor(11, partition, step, c[1], c[0]), c[0] + " rows, share " + c[1] + ", step " + step);
+                }
+            }
+            assertArrayEquals(new RowSampler().rowsFor(12, 0, 5, c[1], c[0]), kept.rowsFor(12, 0, 5, c[1], c[0]), "another seed");
+        }
+    }
+
     @Test
     void aPartitionVisitsEveryRowOncePerEpochWhenTheShareDividesItsRows() {
         int rows = 96;
