@@ -100,7 +100,7 @@ public final class PartitionWorker implements AutoCloseable {
             empty.clear();
             return empty;
         }
-        int[] rows = sampler.rowsFor(job.seed(), partition, job.step(), job.share(), source.rowCount());
+        int[] rows = rowsFor(job, partition, source.rowCount());
         int micros = (rows.length + microBatchSize - 1) / microBatchSize;
         int runs = Math.min(threads, micros);
         GradientPartial partial;
@@ -180,6 +180,14 @@ public final class PartitionWorker implements AutoCloseable {
         // Not checked for inf/NaN here: the driver checks the sum, which any non-finite value makes non-finite.
         gradients.buffer().asFloatBuffer().get(0, partial.gradients());
         return partial;
+    }
+
+    /**
+     * The rows {@link #compute} picks for {@code job} from partition {@code partition} of {@code rowCount}
+     * rows, for a caller that fetches them first.
+     */
+    public int[] rowsFor(PartitionAssignment job, int partition, int rowCount) {
+        return sampler.rowsFor(job.seed(), partition, job.step(), job.share(), rowCount);
     }
 
     private GradientPartial reusablePartial(int parameters) {

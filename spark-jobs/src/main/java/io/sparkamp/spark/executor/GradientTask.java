@@ -1,9 +1,9 @@
 package io.sparkamp.spark.executor;
 
 import io.sparkamp.core.data.RowSource;
-import io.sparkamp.core.train.BatchPlan;
 import io.sparkamp.core.train.GradientPartial;
 import io.sparkamp.core.train.PartitionAssignment;
+import io.sparkamp.core.train.PartitionWorker;
 import io.sparkamp.core.train.WorkerSpec;
 import io.sparkamp.spark.data.CachedBatch;
 import io.sparkamp.spark.data.PartitionLayout;
@@ -44,14 +44,14 @@ public final class GradientTask implements Function2<Integer, Iterator<CachedBat
         InjectedFaults.beforeStep(assignment.step());
         try (DecodedPartitions.Access access = ExecutorMemory.get().decoded()
                 .open(layout.key(partition), layout.bytes(partition), batches)) {
+            PartitionWorker worker = WorkerCache.worker(spec);
             RowSource rows = access.rows();
             if (rows == null) {
                 int count = layout.rows(partition);
-                rows = SampledRows.gather(access.stream(), count,
-                        BatchPlan.rowsFor(assignment.seed(), partition, assignment.step(), assignment.share(), count));
+                rows = SampledRows.gather(access.stream(), count, worker.rowsFor(assignment, partition, count));
             }
             // The worker's own partial: Spark serializes the task's result on this thread before it runs another task.
-            GradientPartial partial = WorkerCache.worker(spec).compute(rows, partition, assignment, weights.value().toWorkingWeights());
+            GradientPartial partial = worker.compute(rows, partition, assignment, weights.value().toWorkingWeights());
             return Collections.singletonList(partial).iterator();
         }
     }
