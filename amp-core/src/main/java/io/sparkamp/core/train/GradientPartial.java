@@ -1,8 +1,11 @@
 package io.sparkamp.core.train;
 
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -188,10 +191,50 @@ public final class GradientPartial {
     /** Reads a partial written by {@link #writeTo}; {@code in} is left after it. */
     public static GradientPartial readFrom(ByteBuffer in) {
         ByteBuffer le = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        GradientPartial p = readHeader(le, le.remaining());
+        le.asFloatBuffer().get(p.gradients);
+        in.position(le.position() + 4 * p.gradients.length);
+        return p;
+    }
+
+    /** Bytes {@link #readFrom(InputStream, long)} moves at a time: small enough to stay in cache. */
+    private static final int CHUNK_BYTES = 64 << 10;
+
+    /**
+     * Reads a partial written by {@link #writeTo} from {@code in}, the gradients a chunk at a time straight
+     * into the partial's array: a receiver need not first copy the whole message into one.
+     *
+     * @param bytes how many bytes {@code in} holds from here (a gradient count beyond them is refused
+     *              before anything is allocated for it)
+     */
+    public static GradientPartial readFrom(InputStream in, long bytes) throws IOException {
+        byte[] header = in.readNBytes(HEADER_BYTES);
+        GradientPartial p = readHeader(ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN), bytes);
+        int count = p.gradients.length;
+        byte[] chunk = new byte[Math.min(CHUNK_BYTES, 4 * count)];
+        FloatBuffer floats = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int done = 0; done < count; ) {
+            int n = Math.min(chunk.length / 4, count - done);
+            int read = in.readNBytes(chunk, 0, 4 * n);
+            if (read < 4 * n) {
+                throw new IllegalArgumentException("truncated gradient partial: " + count + " parameters announced, the message"
+                        + " ends after " + (done + read / 4));
+            }
+            floats.get(0, p.gradients, done, n);
+            done += n;
+        }
+        return p;
+    }
+
+    /** The count and counters, checked against the {@code bytes} the whole partial may take; the gradients left to read. */
+    private static GradientPartial readHeader(ByteBuffer le, long bytes) {
+        if (le.remaining() < HEADER_BYTES) {
+            throw new IllegalArgumentException("truncated gradient partial: " + le.remaining() + " bytes, shorter than its header");
+        }
         int count = le.getInt();
-        if (count < 0 || (long) count * 4 + HEADER_BYTES - 4 > le.remaining()) {
+        if (count < 0 || (long) count * 4 + HEADER_BYTES > bytes) {
             throw new IllegalArgumentException("truncated gradient partial: " + count + " parameters announced, "
-                    + le.remaining() + " bytes left");
+                    + (bytes - 4) + " bytes left");
         }
         GradientPartial p = new GradientPartial(count);
         p.lossSum = le.getDouble();
@@ -201,8 +244,6 @@ public final class GradientPartial {
         p.gradientValuesCast = le.getLong();
         p.gradientValuesUnderflowed = le.getLong();
         p.computeNanos = le.getLong();
-        le.asFloatBuffer().get(p.gradients);
-        in.position(le.position() + 4 * count);
         return p;
     }
 

@@ -26,7 +26,11 @@ final class StepExchange {
 
                 @Override
                 public StepRequest parse(InputStream stream) {
-                    return StepRequest.decode(readAll(stream));
+                    try (stream) {
+                        return StepRequest.decode(stream);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot read a step request", e);
+                    }
                 }
             })
             .setResponseMarshaller(new MethodDescriptor.Marshaller<>() {

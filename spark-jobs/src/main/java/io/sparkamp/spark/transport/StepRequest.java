@@ -2,6 +2,10 @@ package io.sparkamp.spark.transport;
 
 import io.sparkamp.core.train.GradientPartial;
 
+import io.grpc.KnownLength;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -30,15 +34,32 @@ public record StepRequest(long runToken, int partition, int attempt, long lastSt
     }
 
     static StepRequest decode(byte[] bytes) {
-        ByteBuffer in = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        try {
+            return decode(new MessageStream(bytes));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // not from an array
+        }
+    }
+
+    /**
+     * Reads a request from gRPC's stream of it. A partial's gradients go from the stream straight into
+     * their array, a chunk at a time, when the stream knows its length (gRPC's do), so the driver does not
+     * first copy each partial into a byte array of its size.
+     */
+    static StepRequest decode(InputStream stream) throws IOException {
+        if (!(stream instanceof KnownLength)) {
+            return decode(MessageStream.readFully(stream));
+        }
+        long length = stream.available();
+        ByteBuffer in = ByteBuffer.wrap(stream.readNBytes(HEADER_BYTES)).order(ByteOrder.LITTLE_ENDIAN);
         if (in.remaining() < HEADER_BYTES) {
-            throw new IllegalArgumentException("step request of " + bytes.length + " bytes is shorter than its header");
+            throw new IllegalArgumentException("step request of " + length + " bytes is shorter than its header");
         }
         long token = in.getLong();
         int partition = in.getInt();
         int attempt = in.getInt();
         long lastStep = in.getLong();
-        GradientPartial partial = in.get() == 0 ? null : GradientPartial.readFrom(in);
+        GradientPartial partial = in.get() == 0 ? null : GradientPartial.readFrom(stream, length - HEADER_BYTES);
         return new StepRequest(token, partition, attempt, lastStep, partial);
     }
 }

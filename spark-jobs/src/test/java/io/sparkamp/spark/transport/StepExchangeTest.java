@@ -42,6 +42,14 @@ class StepExchangeTest {
         assertEquals(partial.lossSum(), decoded.partial().lossSum());
         assertEquals(partial.nonFinite(), decoded.partial().nonFinite());
         assertNull(StepRequest.decode(new StepRequest(1L, 0, 0, -1, null).encode()).partial());
+        // many chunks of the driver's streamed read, every bit pattern kept (NaN payloads, subnormals)
+        float[] random = new float[50_001];
+        java.util.SplittableRandom source = new java.util.SplittableRandom(3);
+        for (int i = 0; i < random.length; i++) {
+            random[i] = Float.intBitsToFloat(source.nextInt());
+        }
+        GradientPartial large = partial(random, 11);
+        assertArrayEquals(bits(random), bits(StepRequest.decode(new StepRequest(1L, 0, 0, 4, large).encode()).partial().gradients()));
     }
 
     @Test
@@ -51,6 +59,14 @@ class StepExchangeTest {
         ByteBuffer cut = ByteBuffer.wrap(buffer.array(), 0, buffer.capacity() - 3).slice();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GradientPartial.readFrom(cut));
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+        // the same over the stream the driver reads requests from: refused before the gradients are allocated
+        byte[] request = new StepRequest(1L, 0, 0, 3, partial(new float[4], 1)).encode();
+        IllegalArgumentException streamed = assertThrows(IllegalArgumentException.class,
+                () -> StepRequest.decode(java.util.Arrays.copyOf(request, request.length - 3)));
+        assertTrue(streamed.getMessage().contains("truncated"), streamed.getMessage());
+        ByteBuffer.wrap(request).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(25, Integer.MAX_VALUE); // the announced count
+        IllegalArgumentException huge = assertThrows(IllegalArgumentException.class, () -> StepRequest.decode(request));
+        assertTrue(huge.getMessage().contains(Integer.MAX_VALUE + " parameters announced"), huge.getMessage());
     }
 
     @Test
