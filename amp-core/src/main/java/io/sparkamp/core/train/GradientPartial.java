@@ -188,15 +188,6 @@ public final class GradientPartial {
         out.position(le.position() + 4 * gradients.length);
     }
 
-    /** Reads a partial written by {@link #writeTo}; {@code in} is left after it. */
-    public static GradientPartial readFrom(ByteBuffer in) {
-        ByteBuffer le = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-        GradientPartial p = readHeader(le, le.remaining());
-        le.asFloatBuffer().get(p.gradients);
-        in.position(le.position() + 4 * p.gradients.length);
-        return p;
-    }
-
     /** Bytes {@link #readFrom(InputStream, long)} moves at a time: small enough to stay in cache. */
     private static final int CHUNK_BYTES = 64 << 10;
 
