@@ -9,7 +9,9 @@ converts (features scaled to [0, 1]). The data is held in memory as one FP32 ten
 next 4096 rows of a fresh permutation per epoch. samples/s counts training steps only (forward, loss,
 backward, optimizer), after `--warmup-steps` untimed steps; the test accuracy is measured after training.
 `--precision bf16` runs the forward under torch.autocast(cpu, bfloat16), PyTorch's own mixed precision.
-Prints one JSON line.
+Prints one JSON line; its "blas" is the BLAS library the process mapped (Debian's torch computes its FP32
+matmuls with whatever libblas.so.3 the system's alternatives point to: the reference BLAS, unless an
+OpenBLAS is installed).
 """
 import argparse
 import gzip
@@ -34,6 +36,23 @@ def load(directory, prefix):
     images = read_idx(os.path.join(directory, prefix + "-images-idx3-ubyte.gz")).reshape(-1, 784)
     labels = read_idx(os.path.join(directory, prefix + "-labels-idx1-ubyte.gz"))
     return torch.from_numpy(images.astype(np.float32) / 255.0), torch.from_numpy(labels.astype(np.int64))
+
+
+def blas_library():
+    """The BLAS library file this process has mapped, or None (not Linux, or none loaded)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                slash = line.find("/")
+                if slash < 0:
+                    continue
+                path = line[slash:].strip()
+                name = os.path.basename(path).lower()
+                if name.startswith(("libblas", "libopenblas", "libmkl_rt", "libblis")):
+                    return path
+    except OSError:
+        pass
+    return None
 
 
 def model():
@@ -99,7 +118,7 @@ def main():
     print(json.dumps({"framework": "pytorch", "version": torch.__version__, "precision": args.precision,
                       "threads": args.threads, "batch_size": args.batch_size, "steps": args.steps,
                       "samples_per_second": args.steps * args.batch_size / seconds, "training_seconds": seconds,
-                      "test_accuracy": accuracy}))
+                      "test_accuracy": accuracy, "blas": blas_library()}))
 
 
 if __name__ == "__main__":

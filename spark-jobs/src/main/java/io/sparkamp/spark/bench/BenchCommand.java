@@ -104,6 +104,9 @@ public final class BenchCommand {
                 out.println("bench: Spark MLlib MultilayerPerceptronClassifier, " + iterations + " L-BFGS iterations");
                 mllib = MllibBaseline.run(spark, data, testData, layers, iterations, 7);
                 out.println("bench: " + mllib);
+                if (mllib.library().isReference()) {
+                    out.println(mllib.library().warning("Spark MLlib"));
+                }
             }
             Path report = Path.of(s.string("out", "BENCHMARKS.md"));
             BenchReport.write(report, commandLine, master, spark.version(), runs, scaling, mllib,

@@ -18,8 +18,14 @@ final class MllibBaseline {
     private MllibBaseline() {
     }
 
-    /** What one MLlib fit measured. */
-    record Result(int iterations, double fitSeconds, double testAccuracy, double cachedBytesPerValue, long rows, String blas) {
+    /** What one MLlib fit measured, and the BLAS it computed with (netlib's implementation and the library it called). */
+    record Result(int iterations, double fitSeconds, double testAccuracy, double cachedBytesPerValue, long rows, String blas,
+                  BlasLibrary library) {
+        /** "JNIBLAS, OpenBLAS /usr/lib/...", for the report. */
+        String blasDescription() {
+            String name = blas.substring(blas.lastIndexOf('.') + 1);
+            return library.known() ? name + ", " + library.describe() : name;
+        }
     }
 
     static Result run(SparkSession spark, String trainPath, String testPath, int[] layers, int iterations, long seed) {
@@ -36,7 +42,8 @@ final class MllibBaseline {
             double seconds = (System.nanoTime() - start) / 1e9;
             double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy").setLabelCol("label")
                     .evaluate(model.transform(test));
-            return new Result(iterations, seconds, accuracy, bytesPerValue, rows, blasName());
+            // After the fit netlib's JNI BLAS has loaded the system's libblas.so.3, if it uses one.
+            return new Result(iterations, seconds, accuracy, bytesPerValue, rows, blasName(), BlasLibrary.ofThisProcess());
         } finally {
             train.unpersist(true);
         }

@@ -205,6 +205,13 @@ final class TransportBench {
                     100 * r.overheadFraction(), peer == null ? "n/a" : String.format(Locale.ROOT, "%,.0f", peer.samplesPerSecond()),
                     peer == null ? "n/a" : String.format(Locale.ROOT, "%.2fx", r.samplesPerSecond() / peer.samplesPerSecond())));
         }
+        List<String> referencePeers = peers.values().stream().filter(p -> p.blas().isReference()).map(p -> p.blas().path())
+                .distinct().toList();
+        if (!referencePeers.isEmpty()) {
+            b.append("\nPyTorch computed with the reference BLAS (").append(String.join(", ", referencePeers))
+                    .append("), an unblocked single-threaded loop: the vs PyTorch column is not a fair comparison "
+                            + "(apt-get install -y libopenblas0-pthread, then run the bench again).\n");
+        }
         b.append("\nPartials per step: global batch 4096 over P partitions in `local[P]` (P task threads share the machine's ")
                 .append(machine.cores()).append(" cores, so compute per step stays the same and the step time grows by what each partial costs):\n\n");
         b.append("| partitions (partials per step) | transport | samples/s | median step ms | median compute ms | outside compute |\n|---|---|---|---|---|---|\n");
@@ -243,7 +250,8 @@ final class TransportBench {
 
     /**
      * The multi-JVM table of the section already in {@code report}, for a run that does not measure it again (only
-     * {@code transport-cluster} does): kept, its heading saying when it was measured, instead of being dropped.
+     * {@code transport-cluster} does): kept, its heading saying when and on which machine it was measured, instead of
+     * being dropped.
      * Empty when the report has no such table.
      */
     static String keptClusterBlock(Path report) {
@@ -272,7 +280,10 @@ final class TransportBench {
         if (block.startsWith("\n" + CLUSTER_HEAD + ":")) {
             Matcher date = Pattern.compile("\n- Date: (\\d{4}-\\d{2}-\\d{2})").matcher(section);
             String when = date.find() ? date.group(1) : "in an earlier run";
-            block = "\n" + CLUSTER_HEAD + " (measured " + when + "; kept by later runs of the bench, which measure it only with "
+            // Later runs may be on another machine: the kept table names the one it was measured on.
+            Matcher machine = Pattern.compile("\n- Machine: ([^;\n]*?)(?:, \\d+ cores)?[;\n]").matcher(section);
+            String on = machine.find() ? " on " + machine.group(1) : "";
+            block = "\n" + CLUSTER_HEAD + " (measured " + when + on + "; kept by later runs of the bench, which measure it only with "
                     + "`--transport-cluster`)" + block.substring(CLUSTER_HEAD.length() + 1);
         }
         return block;

@@ -23,17 +23,18 @@ class TransportBenchReportTest {
     @Test
     void aRunWithoutTheClusterKeepsTheEarlierTableWithItsDate(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("BENCHMARKS.md");
-        Files.writeString(report, "# Benchmarks\n\n" + TransportBench.START + "\n## Step transport\n\n- Date: 2026-11-29; command: x\n\n"
+        Files.writeString(report, "# Benchmarks\n\n" + TransportBench.START + "\n## Step transport\n\n- Date: 2026-11-29; command: x\n"
+                + "- Machine: AMD EPYC (family 26, model 2), 2 cores; flags of note: avx2 avx512f\n\n"
                 + "| a |\n|---|\n| 1 |\n\nExecutors in JVMs of their own: `local-cluster[2,1,1536]` (100 steps):\n\n" + TABLE
                 + "\nProjection (arithmetic):\n\n| b |\n|---|\n" + TransportBench.END + "\nafter\n");
 
         String kept = TransportBench.keptClusterBlock(report);
-        assertTrue(kept.startsWith("\nExecutors in JVMs of their own (measured 2026-11-29;"), kept);
+        assertTrue(kept.startsWith("\nExecutors in JVMs of their own (measured 2026-11-29 on AMD EPYC (family 26, model 2);"), kept);
         assertTrue(kept.contains("`local-cluster[2,1,1536]` (100 steps):\n\n" + TABLE), kept);
         assertTrue(!kept.contains("Projection"), kept);
 
         // The next run writes the kept block into its own section (dated today); the run after keeps the first date.
-        BenchReport.splice(report, TransportBench.START + "\n- Date: 2026-12-01; command: y\n" + kept + "\nProjection:\n"
+        BenchReport.splice(report, TransportBench.START + "\n- Date: 2026-12-01; command: y\n- Machine: another, 8 cores; flags\n" + kept + "\nProjection:\n"
                 + TransportBench.END + "\n", TransportBench.START, TransportBench.END);
         assertEquals(kept, TransportBench.keptClusterBlock(report));
         assertTrue(Files.readString(report).endsWith("after\n"));
