@@ -3,6 +3,7 @@ package io.sparkamp.spark.report;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.TreeSet;
 
 /**
@@ -10,7 +11,8 @@ import java.util.TreeSet;
  * that decide which 16-bit GEMM paths exist (AVX2, AVX-512, AVX512-BF16/FP16, AMX, F16C), cores,
  * operating-system kernel and JVM. CPU facts come from /proc/cpuinfo ("unknown" where there is none).
  *
- * @param cpuModel the first "model name" of /proc/cpuinfo
+ * @param cpuModel the first "model name" of /proc/cpuinfo, with its "cpu family" and "model" numbers (a name such
+ *                 as "AMD EPYC" is the same on Zen 3, 4 and 5; the numbers tell them apart)
  * @param cpuFlags the flags of note, sorted, space-separated
  * @param cores    processors the JVM sees
  * @param kernel   operating system, kernel release and architecture
@@ -21,7 +23,13 @@ public record Machine(String cpuModel, String cpuFlags, int cores, String kernel
 
     /** The machine this JVM runs on. */
     public static Machine current() {
-        return new Machine(cpuinfo("model name"), flagsOfNote(cpuinfo("flags")), Runtime.getRuntime().availableProcessors(),
+        List<String> cpuinfo;
+        try {
+            cpuinfo = Files.readAllLines(CPUINFO);
+        } catch (IOException e) {
+            cpuinfo = List.of();
+        }
+        return new Machine(cpuModel(cpuinfo), flagsOfNote(field(cpuinfo, "flags")), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " (" + System.getProperty("os.arch") + ")",
                 System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
     }
@@ -38,15 +46,21 @@ public record Machine(String cpuModel, String cpuFlags, int cores, String kernel
         return wanted.isEmpty() ? "(none of avx2/avx512/amx)" : String.join(" ", wanted);
     }
 
-    private static String cpuinfo(String key) {
-        try {
-            for (String line : Files.readAllLines(CPUINFO)) {
-                if (line.startsWith(key)) {
-                    return line.substring(line.indexOf(':') + 1).trim();
-                }
+    /** "AMD EPYC (family 25, model 17)": the model name with its family and model numbers where /proc/cpuinfo has them. */
+    static String cpuModel(List<String> cpuinfo) {
+        String name = field(cpuinfo, "model name");
+        String family = field(cpuinfo, "cpu family");
+        String model = field(cpuinfo, "model");
+        return family.equals("unknown") || model.equals("unknown") ? name : name + " (family " + family + ", model " + model + ")";
+    }
+
+    /** The value of the first line whose key is exactly {@code key} ("model" is not "model name"), or "unknown". */
+    static String field(List<String> cpuinfo, String key) {
+        for (String line : cpuinfo) {
+            int colon = line.indexOf(':');
+            if (colon > 0 && line.substring(0, colon).trim().equals(key)) {
+                return line.substring(colon + 1).trim();
             }
-        } catch (IOException e) {
-            return "unknown";
         }
         return "unknown";
     }
