@@ -10,19 +10,24 @@ final class ScalarGradientPasses implements GradientPasses {
     }
 
     @Override
-    public boolean scaleAndCheck(float[] values, double factor) {
-        return scaleAndCheck(values, 0, values.length, factor);
+    public double scaleAndSumSquares(float[] values, double factor) {
+        double[] sums = new double[8];
+        scaleAndSumSquares(values, 0, values.length, factor, sums);
+        return Reductions.partialSumsTotal(sums);
     }
 
-    /** {@link #scaleAndCheck(float[], double)} on {@code values[from..to)} (the vector loop's tail too). */
-    static boolean scaleAndCheck(float[] values, int from, int to, double factor) {
-        boolean allFinite = true;
-        for (int i = from; i < to; i++) {
+    /**
+     * {@link #scaleAndSumSquares(float[], double)} on {@code values[from..to)}, adding the square of the value at
+     * {@code from + k} into {@code sums[k % 8]} ({@link Reductions#sumOfSquares}'s eight partial sums; the vector
+     * loop's tail too).
+     */
+    static void scaleAndSumSquares(float[] values, int from, int to, double factor, double[] sums) {
+        for (int i = from, lane = 0; i < to; i++, lane = (lane + 1) & 7) {
             float scaled = (float) (values[i] * factor);
             values[i] = scaled;
-            allFinite &= Float.isFinite(scaled);
+            double wide = scaled;
+            sums[lane] += wide * wide;
         }
-        return allFinite;
     }
 
     @Override

@@ -11,10 +11,9 @@ import static jdk.incubator.vector.VectorOperators.MUL;
 
 /**
  * {@link GradientPasses} on the Vector API, the same bits as {@link ScalarGradientPasses}: the unscale widens
- * to double lanes, multiplies and narrows, as the scalar cast does; a value is non-finite exactly when it
- * times zero is NaN, so the finite checks add {@code value * 0} into a vector and test it once at the end;
- * the sum of squares keeps the scalar loop's eight partial sums as eight double lanes (one 512-bit vector,
- * or two 256-bit ones) and adds them in its tree. Loaded by name only where the incubator module is present.
+ * to double lanes, multiplies and narrows, as the scalar cast does; the sums of squares keep the scalar
+ * loop's eight partial sums as eight double lanes (one 512-bit vector, or two 256-bit ones) and add them in
+ * its tree. Loaded by name only where the incubator module is present.
  */
 final class VectorGradientPasses implements GradientPasses {
     private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
@@ -37,28 +36,36 @@ final class VectorGradientPasses implements GradientPasses {
     }
 
     @Override
-    public boolean scaleAndCheck(float[] values, double factor) {
-        int end = values.length / LANES * LANES;
+    public double scaleAndSumSquares(float[] values, double factor) {
         // Operands as vectors, not scalars: see VectorCodes on why a scalar operand can box every vector.
-        FloatVector nan = FloatVector.zero(HALF_FLOATS);
-        for (int i = 0; i < end; i += LANES) {
-            DoubleVector wide = (DoubleVector) FloatVector.fromArray(HALF_FLOATS, values, i)
-                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
-            FloatVector scaled = (FloatVector) wide.lanewise(MUL, DoubleVector.broadcast(DOUBLES, factor))
+        DoubleVector low = DoubleVector.zero(DOUBLES);
+        DoubleVector high = DoubleVector.zero(DOUBLES);
+        int end = values.length / 8 * 8;
+        for (int i = 0; i < end; i += 8) {
+            FloatVector a = (FloatVector) ((DoubleVector) FloatVector.fromArray(HALF_FLOATS, values, i)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0))
+                    .lanewise(MUL, DoubleVector.broadcast(DOUBLES, factor))
                     .convertShape(VectorOperators.D2F, HALF_FLOATS, 0);
-            scaled.intoArray(values, i);
-            nan = nan.lanewise(ADD, scaled.lanewise(MUL, FloatVector.zero(HALF_FLOATS)));
+            a.intoArray(values, i);
+            DoubleVector wideA = (DoubleVector) a.convertShape(VectorOperators.F2D, DOUBLES, 0);
+            low = low.lanewise(ADD, wideA.lanewise(MUL, wideA));
+            if (TWO_HALVES) {
+                FloatVector b = (FloatVector) ((DoubleVector) FloatVector.fromArray(HALF_FLOATS, values, i + 4)
+                        .convertShape(VectorOperators.F2D, DOUBLES, 0))
+                        .lanewise(MUL, DoubleVector.broadcast(DOUBLES, factor))
+                        .convertShape(VectorOperators.D2F, HALF_FLOATS, 0);
+                b.intoArray(values, i + 4);
+                DoubleVector wideB = (DoubleVector) b.convertShape(VectorOperators.F2D, DOUBLES, 0);
+                high = high.lanewise(ADD, wideB.lanewise(MUL, wideB));
+            }
         }
-        boolean tailFinite = ScalarGradientPasses.scaleAndCheck(values, end, values.length, factor);
-        return !hasNaN(nan) && tailFinite;
-    }
-
-    /**
-     * Whether a lane is NaN, as {@code v != v}: {@code test(IS_NAN)} goes through a lane reinterpretation
-     * that JDK 17's C2 does not intrinsify once other vector shapes have run in the JVM (see VectorCodes).
-     */
-    private static boolean hasNaN(FloatVector v) {
-        return v.compare(VectorOperators.NE, v).anyTrue();
+        double[] sums = new double[8];
+        low.intoArray(sums, 0);
+        if (TWO_HALVES) {
+            high.intoArray(sums, 4);
+        }
+        ScalarGradientPasses.scaleAndSumSquares(values, end, values.length, factor, sums);
+        return Reductions.partialSumsTotal(sums);
     }
 
     @Override

@@ -85,10 +85,19 @@ public final class LossScaler {
      * @return true when every unscaled gradient is finite
      */
     public boolean unscaleAndCheck(float[] grads) {
+        return Double.isFinite(unscaleAndSumSquares(grads));
+    }
+
+    /**
+     * {@link #unscaleAndCheck} that also returns what the same read of the gradient gives for free: the sum of
+     * squares of the unscaled gradients, in {@code GradientClipping.globalNorm}'s order (its square root is
+     * that norm, to the bit). Non-finite exactly when an unscaled gradient is.
+     */
+    public double unscaleAndSumSquares(float[] grads) {
         if (grads == null) {
             throw new IllegalArgumentException("unscaleAndCheck: grads must not be null");
         }
-        return GradientPasses.selected().scaleAndCheck(grads, 1.0 / state.scale());
+        return GradientPasses.selected().scaleAndSumSquares(grads, 1.0 / state.scale());
     }
 
     /**

@@ -8,7 +8,7 @@ import io.sparkamp.core.optim.LrSchedule;
  *
  * <pre>
  *   aggregated scaled FP32 gradient
- *     → unscale (× 1/scale) fused with the non-finite check
+ *     → unscale (× 1/scale) fused with the non-finite check and the sum of squares of the norm
  *     → non-finite anywhere? skip: weights and optimizer untouched, the scaler backs off
  *     → otherwise clip by global norm (on the UNSCALED gradient) → optimizer on the FP32 master
  *     → the scaler may grow
@@ -48,10 +48,15 @@ public final class OptimizerStep {
         float scaleUsed = state.scaler().scale();
         long scheduleIndex = scheduleAdvancesOnSkip ? state.steps() : state.optimizerSteps();
         float lr = schedule.lrAt(scheduleIndex);
-        boolean finite = state.scaler().unscaleAndCheck(grads) && !aggregated.nonFinite();
+        // One read of the gradient unscales it, checks it and gives the norm (GradientClipping.globalNorm's bits).
+        double squares = state.scaler().unscaleAndSumSquares(grads);
+        boolean finite = Double.isFinite(squares) && !aggregated.nonFinite();
         double norm = Double.NaN;
         if (finite) {
-            norm = clipNorm > 0 ? GradientClipping.clipByGlobalNorm(grads, clipNorm) : GradientClipping.globalNorm(grads);
+            norm = Math.sqrt(squares);
+            if (clipNorm > 0) {
+                GradientClipping.clipToNorm(grads, norm, clipNorm);
+            }
             state.optimizer().step(state.master(), grads, lr);
             state.recordApplied();
         } else {

@@ -27,14 +27,18 @@ class GradientPassesTest {
     void scalarPassesAreThePlainArithmetic() {
         GradientPasses scalar = GradientPasses.scalar();
         float[] values = {3f, -4f, 1e-30f, 2.5f};
-        assertTrue(scalar.scaleAndCheck(values, 0.5));
+        double squares = scalar.scaleAndSumSquares(values, 0.5);
         assertEquals(1.5f, values[0]);
         assertEquals(-2f, values[1]);
         assertEquals(5e-31f, values[2]);
+        assertEquals(1.5 * 1.5 + 2 * 2 + 1.25 * 1.25, squares, 1e-12, "the squares of the scaled values");
         float[] overflow = {3e38f, 1f};
-        assertFalse(scalar.scaleAndCheck(overflow, 2.0), "3e38 * 2 overflows float");
+        assertFalse(Double.isFinite(scalar.scaleAndSumSquares(overflow, 2.0)), "3e38 * 2 overflows float");
         assertEquals(Float.POSITIVE_INFINITY, overflow[0]);
         assertEquals(2f, overflow[1], "every value is scaled, also after the first overflow");
+        float[] largest = {Float.MAX_VALUE, -Float.MAX_VALUE, Float.MAX_VALUE};
+        assertTrue(Double.isFinite(scalar.scaleAndSumSquares(largest, 1.0)), "finite floats never overflow the double sum");
+        assertTrue(Double.isNaN(scalar.scaleAndSumSquares(new float[] {1f, Float.NaN}, 1.0)));
         assertEquals(3 * 3 + 4 * 4 + 12 * 12, scalar.sumOfSquares(new float[] {0f, 3f, 4f, 12f}, 1, 3), 0.0);
     }
 
@@ -84,10 +88,18 @@ class GradientPassesTest {
                 for (double factor : FACTORS) {
                     float[] s = values.clone();
                     float[] v = values.clone();
-                    assertEquals(scalar.scaleAndCheck(s, factor), vector.scaleAndCheck(v, factor), what + " factor " + factor);
+                    double scalarSquares = scalar.scaleAndSumSquares(s, factor);
+                    double vectorSquares = vector.scaleAndSumSquares(v, factor);
+                    assertEquals(Double.doubleToRawLongBits(scalarSquares), Double.doubleToRawLongBits(vectorSquares),
+                            what + " factor " + factor + " squares");
                     for (int i = 0; i < size; i++) {
                         assertEquals(Float.floatToRawIntBits(s[i]), Float.floatToRawIntBits(v[i]), what + " factor " + factor + " element " + i);
                     }
+                    // The fused pass gives the bits of the two passes it replaces: scale, then sum the squares.
+                    assertEquals(Double.doubleToRawLongBits(scalar.sumOfSquares(s, 0, size)), Double.doubleToRawLongBits(scalarSquares),
+                            what + " factor " + factor + " squares as the separate pass");
+                    boolean allFinite = Reductions.allFinite(s, 0, size);
+                    assertEquals(allFinite, Double.isFinite(vectorSquares), what + " factor " + factor + " finite");
                 }
             }
         }

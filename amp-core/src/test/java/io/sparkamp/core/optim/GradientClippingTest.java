@@ -76,4 +76,20 @@ class GradientClippingTest {
                 () -> GradientClipping.clipByGlobalNorm(new float[] {1f, Float.NaN}, 1.0));
         assertTrue(e.getMessage().contains("gradient 1 is NaN"), e.getMessage());
     }
+
+    @Test
+    void clippingToAGivenNormIsClippingByTheComputedOne() {
+        float[] computed = randomGrads(1023, 2.0);
+        float[] given = computed.clone();
+        double norm = GradientClipping.clipByGlobalNorm(computed, 5.0);
+        GradientClipping.clipToNorm(given, norm, 5.0);
+        assertArrayEquals(computed, given);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GradientClipping.clipToNorm(new float[] {1f, Float.POSITIVE_INFINITY}, Double.POSITIVE_INFINITY, 1.0));
+        assertTrue(e.getMessage().contains("gradient 1 is Infinity"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> GradientClipping.clipToNorm(new float[] {1f}, Double.NaN, 1.0));
+        assertTrue(e.getMessage().contains("the norm given is NaN"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> GradientClipping.clipToNorm(new float[] {1f}, 1.0, 0.0));
+        assertEquals("clip max-norm must be > 0, got 0.0", e.getMessage());
+    }
 }

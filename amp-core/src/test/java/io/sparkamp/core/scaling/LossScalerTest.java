@@ -168,6 +168,8 @@ class LossScalerTest {
         assertTrue(scaler.unscaleAndCheck(grads));
         assertArrayEquals(before, grads);
         assertFalse(scaler.unscaleAndCheck(new float[] {1f, Float.NaN}));
+        assertEquals(1.5 * 1.5 + 3.0 * 3.0, scaler.unscaleAndSumSquares(new float[] {1.5f, -3f}), 0.0,
+                "the unscaled gradients' sum of squares comes with the check");
         scaler.update(true);
         clean(scaler, 4000);
         assertEquals(1f, scaler.scale());

@@ -1,5 +1,6 @@
 package io.sparkamp.core.train;
 
+import io.sparkamp.core.optim.GradientClipping;
 import io.sparkamp.core.optim.LrSchedule;
 import io.sparkamp.core.optim.OptimizerConfig;
 import io.sparkamp.core.optim.ScheduleConfig;
@@ -172,6 +173,8 @@ class OptimizerStepTest {
 
         assertFalse(outcome.skipped());
         assertEquals(norm, outcome.gradNorm(), 1e-12, "gradNorm is the unscaled norm");
+        assertEquals(Double.doubleToRawLongBits(GradientClipping.globalNorm(unscaled)), Double.doubleToRawLongBits(outcome.gradNorm()),
+                "the norm that comes with the unscale has GradientClipping.globalNorm's bits");
         for (int i = 0; i < PARAMS; i++) {
             float expected = (float) (before[i] - (double) lr * unscaled[i]);
             assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(state.master()[i]),

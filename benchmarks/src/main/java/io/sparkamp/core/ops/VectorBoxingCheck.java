@@ -108,7 +108,7 @@ public final class VectorBoxingCheck {
         short[] codes = new short[PARAMETERS];
         float[] decoded = new float[PARAMETERS];
         GradientPasses gradientPasses = GradientPasses.selected();
-        passes.put("gradient unscale + check", () -> gradientPasses.scaleAndCheck(gradient, 1.0));
+        passes.put("gradient unscale + check + squares", () -> gradientPasses.scaleAndSumSquares(gradient, 1.0));
         passes.put("gradient sum of squares", () -> gradientPasses.sumOfSquares(gradient, 0, PARAMETERS));
         for (Precision precision : List.of(Precision.BF16, Precision.FP16)) {
             String name = precision.name().toLowerCase();
