@@ -1,5 +1,6 @@
 package io.sparkamp.core.train;
 
+import io.sparkamp.core.ops.ParallelRanges;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -7,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * What one worker (a Spark task or a local partition) sends back for one step: the FP32 gradient of
@@ -158,6 +160,38 @@ public final class GradientPartial {
         for (int i = 0; i < mine.length; i++) {
             mine[i] += theirs[i];
         }
+        addCounters(other);
+        return this;
+    }
+
+    /**
+     * Sums the partials of one step into the first, in list order (partition index), so the result does not
+     * depend on which task finished first: each gradient is {@code ((g0 + g1) + g2) + ...}, the bits of
+     * merging them one after the other. The driver's sum: it runs on every core, each taking a range of
+     * parameters through all the partials while the range is in its cache.
+     */
+    public static GradientPartial sumInOrder(List<GradientPartial> partials) {
+        GradientPartial total = partials.get(0);
+        float[][] others = new float[partials.size() - 1][];
+        for (int p = 1; p < partials.size(); p++) {
+            total.requireSameSize(partials.get(p), "merge");
+            others[p - 1] = partials.get(p).gradients;
+        }
+        float[] sum = total.gradients;
+        ParallelRanges.forEach(sum.length, (from, to) -> {
+            for (float[] other : others) {
+                for (int i = from; i < to; i++) {
+                    sum[i] += other[i];
+                }
+            }
+        });
+        for (int p = 1; p < partials.size(); p++) {
+            total.addCounters(partials.get(p));
+        }
+        return total;
+    }
+
+    private void addCounters(GradientPartial other) {
         lossSum += other.lossSum;
         rows += other.rows;
         correct += other.correct;
@@ -165,7 +199,6 @@ public final class GradientPartial {
         gradientValuesCast += other.gradientValuesCast;
         gradientValuesUnderflowed += other.gradientValuesUnderflowed;
         computeNanos = Math.max(computeNanos, other.computeNanos);
-        return this;
     }
 
     /** Bytes {@link #writeTo} writes. */

@@ -88,7 +88,7 @@ public final class BarrierGradients implements GradientSource {
         }
         try {
             GradientPartial[] partials = board.awaitPartials(this::stageFailure);
-            return new StepGradient(SparkJobGradients.sumInOrder(Arrays.asList(partials)), board.weightBytes() * partitions);
+            return new StepGradient(GradientPartial.sumInOrder(Arrays.asList(partials)), board.weightBytes() * partitions);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the partials of step " + assignments[0].step(), e);

@@ -44,18 +44,9 @@ public final class SparkJobGradients implements GradientSource {
             List<GradientPartial> partials = data.batches()
                     .mapPartitionsWithIndex(new GradientTask(broadcast, workerSpec, assignments, data.layout()), true)
                     .collect();
-            return new StepGradient(sumInOrder(partials), payload.bytes());
+            return new StepGradient(GradientPartial.sumInOrder(partials), payload.bytes());
         } finally {
             broadcast.destroy();
         }
-    }
-
-    /** Partials arrive ordered by partition index; summing in that order makes the result deterministic. */
-    static GradientPartial sumInOrder(List<GradientPartial> partials) {
-        GradientPartial total = partials.get(0);
-        for (int i = 1; i < partials.size(); i++) {
-            total.merge(partials.get(i));
-        }
-        return total;
     }
 }
