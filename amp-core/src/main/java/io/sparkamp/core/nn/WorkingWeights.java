@@ -2,7 +2,6 @@ package io.sparkamp.core.nn;
 
 import io.sparkamp.core.numeric.LowPrecisionArrays;
 import io.sparkamp.core.numeric.Precision;
-import io.sparkamp.core.ops.ParallelRanges;
 
 /**
  * The weights one step computes with: the FP32 master cast once to the step's precision. In a
@@ -25,18 +24,12 @@ public final class WorkingWeights {
         this.values = values;
     }
 
-    /**
-     * Casts the master weights to {@code precision} (rounding to nearest-even), on every core of the driver
-     * (the tasks wait for these weights; each code is rounded on its own, so the split changes no bit).
-     */
+    /** Casts the master weights to {@code precision} (rounding to nearest-even). */
     public static WorkingWeights cast(float[] master, Precision precision) {
         if (!precision.isLow()) {
             return new WorkingWeights(precision, null, master.clone());
         }
-        short[] codes = new short[master.length];
-        ParallelRanges.forEach(master.length, (from, to) -> LowPrecisionArrays.encode(precision, master, from, codes, from,
-                to - from));
-        return new WorkingWeights(precision, codes, null);
+        return new WorkingWeights(precision, LowPrecisionArrays.encode(precision, master), null);
     }
 
     /** Weights that arrived as 16-bit codes (e.g. a broadcast). */

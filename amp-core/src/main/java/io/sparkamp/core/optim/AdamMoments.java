@@ -1,12 +1,12 @@
 package io.sparkamp.core.optim;
 
 import io.sparkamp.core.numeric.Vectorization;
-import io.sparkamp.core.ops.ParallelRanges;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * The Adam update shared by {@link Adam} and {@link AdamW} (PyTorch {@code torch.optim.Adam}, amsgrad off):
@@ -80,8 +80,17 @@ final class AdamMoments {
         AdamElements.AdamCoefficients c = new AdamElements.AdamCoefficients(beta1, beta2, eps, coupledDecay, biasCorrection2Sqrt,
                 stepSize, shrink);
         // Every element is updated on its own, so splitting the range over threads changes no bit.
-        ParallelRanges.forEach(parameterCount, (from, to) -> ELEMENTS.update(params, grads, m, v, from, to, c));
+        int chunks = (int) Math.min(Runtime.getRuntime().availableProcessors(), (parameterCount + CHUNK - 1L) / CHUNK);
+        if (chunks <= 1) {
+            ELEMENTS.update(params, grads, m, v, 0, parameterCount, c);
+            return;
+        }
+        IntStream.range(0, chunks).parallel().forEach(k -> ELEMENTS.update(params, grads, m, v,
+                (int) ((long) k * parameterCount / chunks), (int) ((long) (k + 1) * parameterCount / chunks), c));
     }
+
+    /** The smallest range worth a thread of its own. */
+    private static final int CHUNK = 1 << 16;
 
     OptimizerState state() {
         Map<String, float[]> slots = new LinkedHashMap<>();

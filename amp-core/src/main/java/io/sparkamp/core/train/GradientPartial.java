@@ -1,6 +1,5 @@
 package io.sparkamp.core.train;
 
-import io.sparkamp.core.ops.ParallelRanges;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -166,27 +165,15 @@ public final class GradientPartial {
 
     /**
      * Sums the partials of one step into the first, in list order (partition index), so the result does not
-     * depend on which task finished first: each gradient is {@code ((g0 + g1) + g2) + ...}, the bits of
-     * merging them one after the other. The driver's sum: it runs on every core, each taking a range of
-     * parameters through all the partials while the range is in its cache.
+     * depend on which task finished first: each gradient is {@code ((g0 + g1) + g2) + ...}.
      */
     public static GradientPartial sumInOrder(List<GradientPartial> partials) {
         GradientPartial total = partials.get(0);
-        float[][] others = new float[partials.size() - 1][];
         for (int p = 1; p < partials.size(); p++) {
-            total.requireSameSize(partials.get(p), "merge");
-            others[p - 1] = partials.get(p).gradients;
+            total.requireSameSize(partials.get(p), "merge"); // all checked before anything is added
         }
-        float[] sum = total.gradients;
-        ParallelRanges.forEach(sum.length, (from, to) -> {
-            for (float[] other : others) {
-                for (int i = from; i < to; i++) {
-                    sum[i] += other[i];
-                }
-            }
-        });
         for (int p = 1; p < partials.size(); p++) {
-            total.addCounters(partials.get(p));
+            total.merge(partials.get(p));
         }
         return total;
     }
