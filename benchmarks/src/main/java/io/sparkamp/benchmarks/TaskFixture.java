@@ -27,7 +27,6 @@ import java.util.SplittableRandom;
 final class TaskFixture implements AutoCloseable {
     static final String MODEL = "mlp 784-512-256-10 relu";
     static final int PARTITION_ROWS = 30_000;
-    static final int BATCH_ROWS = 4096;
     static final int SHARE = 2048;
     static final int GLOBAL_BATCH = 4096;
     static final int MICRO_BATCH = 512;
@@ -47,8 +46,11 @@ final class TaskFixture implements AutoCloseable {
     TaskFixture(Precision precision, String kernel) {
         this.precision = precision;
         SplittableRandom random = new SplittableRandom(3);
-        for (int first = 0; first < PARTITION_ROWS; first += BATCH_ROWS) {
-            int rows = Math.min(BATCH_ROWS, PARTITION_ROWS - first);
+        // Batches of the size the Spark job caches (167 rows of 784 16-bit features): a row's batch is looked up
+        // among as many batches as in a real task, and each batch is an allocation of its own.
+        int batchRows = TrainingBatch.cachedRowsPerBatch(784, precision);
+        for (int first = 0; first < PARTITION_ROWS; first += batchRows) {
+            int rows = Math.min(batchRows, PARTITION_ROWS - first);
             float[] features = new float[rows * 784];
             float[] labels = new float[rows];
             for (int i = 0; i < features.length; i++) {

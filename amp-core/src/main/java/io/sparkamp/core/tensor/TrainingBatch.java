@@ -32,6 +32,21 @@ import java.util.List;
 public final class TrainingBatch implements AutoCloseable {
     public static final String FEATURES = "features";
     public static final String LABELS = "labels";
+    /** Stored feature bytes per batch as the Spark job caches them (see {@link #cachedRowsPerBatch}). */
+    public static final long CACHED_BATCH_BYTES = 256L << 10;
+    /** The most rows in a cached batch, however narrow the rows. */
+    public static final int MAX_CACHED_ROWS = 4096;
+
+    /**
+     * Rows per batch in the Spark job's cache: about {@link #CACHED_BATCH_BYTES} of stored feature values, at
+     * least one row, at most {@link #MAX_CACHED_ROWS}. A task's working memory while it builds the cache (about
+     * four batches) is then bounded whatever the size of its partition, and Spark's cache, which checks its
+     * memory only every 16 values it stores, can spill a partition to disk in time.
+     */
+    public static int cachedRowsPerBatch(int featureCount, Precision precision) {
+        long perRow = (long) Math.max(1, featureCount) * precision.bytes();
+        return (int) Math.max(1, Math.min(MAX_CACHED_ROWS, CACHED_BATCH_BYTES / perRow));
+    }
 
     private final BufferAllocator allocator;
     private final ListMatrix features;

@@ -143,4 +143,13 @@ class TrainingBatchTest extends LeakCheckedAllocator {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainingBatch.fromIpcBytes(root, labelsOnly));
         assertTrue(e.getMessage().contains("'features'"), e.getMessage());
     }
+
+    @Test
+    void cachedBatchesHoldAbout256KiBOfFeaturesBetweenOneAnd4096Rows() {
+        assertEquals(167, TrainingBatch.cachedRowsPerBatch(784, Precision.BF16), "262,144 / (784 * 2), rounded down");
+        assertEquals(83, TrainingBatch.cachedRowsPerBatch(784, Precision.FP32));
+        assertEquals(4096, TrainingBatch.cachedRowsPerBatch(8, Precision.FP16), "narrow rows: capped");
+        assertEquals(1, TrainingBatch.cachedRowsPerBatch(1_000_000, Precision.FP32), "a row wider than a batch: one row");
+        assertEquals(4096, TrainingBatch.cachedRowsPerBatch(0, Precision.FP16), "no features counts as one");
+    }
 }

@@ -15,18 +15,15 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
  * to the storage precision. Runs on executors, once per partition, when the cache is built or rebuilt.
  *
  * <p>Batches are produced lazily, one at a time, as Spark's cache pulls them, and each holds about
- * {@link #BATCH_BYTES} of feature values: a task's working memory (the float rows, the Arrow batch and
- * its IPC bytes, about four batches) is bounded whatever the size of its partition, and Spark's cache,
- * which checks its memory only every 16 values it stores, can spill a partition to disk in time. Rows
+ * {@link TrainingBatch#CACHED_BATCH_BYTES} of feature values: a task's working memory (the float rows, the
+ * Arrow batch and its IPC bytes, about four batches) is bounded whatever the size of its partition, and
+ * Spark's cache, which checks its memory only every 16 values it stores, can spill a partition to disk in
+ * time. Rows
  * are read as Spark's internal rows, so feature arrays are copied without boxing every value. The Arrow
  * memory of a batch is a child of the executor's root allocator, closed as soon as its IPC bytes exist.
  */
 final class BatchEncoder implements FlatMapFunction<Iterator<InternalRow>, CachedBatch> {
     private static final long serialVersionUID = 1L;
-    /** Stored feature bytes per batch. */
-    static final long BATCH_BYTES = 256L << 10;
-    /** The most rows in a batch, however narrow the rows. */
-    static final int MAX_ROWS = 4096;
 
     private final Precision precision;
     private final int featureCount;
@@ -37,13 +34,7 @@ final class BatchEncoder implements FlatMapFunction<Iterator<InternalRow>, Cache
         this.memory = memory;
         this.precision = precision;
         this.featureCount = featureCount;
-        this.batchRows = rowsPerBatch(featureCount, precision);
-    }
-
-    /** Rows per batch: about {@link #BATCH_BYTES} of stored feature values, at least one row, at most {@link #MAX_ROWS}. */
-    static int rowsPerBatch(int featureCount, Precision precision) {
-        long perRow = (long) Math.max(1, featureCount) * precision.bytes();
-        return (int) Math.max(1, Math.min(MAX_ROWS, BATCH_BYTES / perRow));
+        this.batchRows = TrainingBatch.cachedRowsPerBatch(featureCount, precision);
     }
 
     @Override
