@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """Per-op table of a task's compute from a Flight Recorder file written by TaskProfile --jfr.
 
-    python3 benchmarks/profile_ops.py /tmp/jfr/task-bf16.jfr [task_cpu_ms]
+    python3 benchmarks/profile_ops.py /tmp/jfr/task-bf16.jfr [task_cpu_ms] [--threads PREFIX]
 
 Reads the 1 ms execution and native-method samples of the thread(s) that ran the task steps, names each
 sample by the innermost frame it recognises (a oneDNN call is a GEMM, an Elementwise pass by its name,
 ...), and prints samples, share and, given the task's median CPU ms, the ms per task of every op.
+--threads 'Executor task launch' reads a recording of a real run instead (`bin/amp train` with
+AMP_JAVA_OPTS=-XX:StartFlightRecording=...): its Spark task threads.
 """
+import argparse
 import collections
 import json
 import subprocess
-import sys
 
 RULES = [  # (substring of "class.method" of a frame, op name); the first frame from the top that matches wins
     ("org.bytedeco.dnnl", "GEMM (oneDNN matmul)"),
@@ -53,7 +55,7 @@ def classify(event):
     return "other: " + (names[0] if names else "?")
 
 
-def main(path, task_ms=None):
+def main(path, task_ms=None, prefix=None):
     out = subprocess.run(["jfr", "print", "--json", "--stack-depth", "64", "--events", "jdk.ExecutionSample,jdk.NativeMethodSample", path],
                          check=True, capture_output=True, text=True).stdout
     events = json.loads(out)["recording"]["events"]
@@ -61,7 +63,10 @@ def main(path, task_ms=None):
     for e in events:
         thread = e.get("values", {}).get("sampledThread") or {}
         name = thread.get("javaName") or ""
-        if name != "main" and not name.startswith("task-"):  # the step's thread(s); task-N with --threads N
+        if prefix is not None:
+            if not name.startswith(prefix):
+                continue
+        elif name != "main" and not name.startswith("task-"):  # the step's thread(s); task-N with --threads N
             continue
         counts[classify(e)] += 1
     total = sum(counts.values())
@@ -75,4 +80,9 @@ def main(path, task_ms=None):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else None)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("recording")
+    parser.add_argument("task_ms", nargs="?", type=float)
+    parser.add_argument("--threads", help="sample only threads whose name starts with this")
+    args = parser.parse_args()
+    main(args.recording, args.task_ms, args.threads)

@@ -102,6 +102,7 @@ public final class TaskProfile {
                 }
                 if (recording[0] != null) {
                     recording[0].stop();
+                    java.nio.file.Files.createDirectories(jfr);
                     recording[0].dump(jfr.resolve("task-" + name + ".jfr"));
                     recording[0].close();
                 }
