@@ -46,8 +46,8 @@ final class TaskFixture implements AutoCloseable {
     TaskFixture(Precision precision, String kernel) {
         this.precision = precision;
         SplittableRandom random = new SplittableRandom(3);
-        // Batches of the size the Spark job caches (167 rows of 784 16-bit features): a row's batch is looked up
-        // among as many batches as in a real task, and each batch is an allocation of its own.
+        // Batches of the size the Spark job caches (167 rows of 784 16-bit features, 83 of FP32 ones): a row's
+        // batch is looked up among as many batches as in a real task, and each batch is an allocation of its own.
         int batchRows = TrainingBatch.cachedRowsPerBatch(784, precision);
         for (int first = 0; first < PARTITION_ROWS; first += batchRows) {
             int rows = Math.min(batchRows, PARTITION_ROWS - first);

@@ -18,9 +18,9 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
  * {@link TrainingBatch#CACHED_BATCH_BYTES} of feature values: a task's working memory (the float rows, the
  * Arrow batch and its IPC bytes, about four batches) is bounded whatever the size of its partition, and
  * Spark's cache, which checks its memory only every 16 values it stores, can spill a partition to disk in
- * time. Rows
- * are read as Spark's internal rows, so feature arrays are copied without boxing every value. The Arrow
- * memory of a batch is a child of the executor's root allocator, closed as soon as its IPC bytes exist.
+ * time. Rows are read as Spark's internal rows, so feature arrays are copied without boxing every value.
+ * The Arrow memory of a batch is a child of the executor's root allocator, closed as soon as its IPC bytes
+ * exist.
  */
 final class BatchEncoder implements FlatMapFunction<Iterator<InternalRow>, CachedBatch> {
     private static final long serialVersionUID = 1L;
