@@ -159,7 +159,13 @@ public final class GradientPartial {
         for (int i = 0; i < mine.length; i++) {
             mine[i] += theirs[i];
         }
-        addCounters(other);
+        lossSum += other.lossSum;
+        rows += other.rows;
+        correct += other.correct;
+        nonFinite |= other.nonFinite;
+        gradientValuesCast += other.gradientValuesCast;
+        gradientValuesUnderflowed += other.gradientValuesUnderflowed;
+        computeNanos = Math.max(computeNanos, other.computeNanos);
         return this;
     }
 
@@ -176,16 +182,6 @@ public final class GradientPartial {
             total.merge(partials.get(p));
         }
         return total;
-    }
-
-    private void addCounters(GradientPartial other) {
-        lossSum += other.lossSum;
-        rows += other.rows;
-        correct += other.correct;
-        nonFinite |= other.nonFinite;
-        gradientValuesCast += other.gradientValuesCast;
-        gradientValuesUnderflowed += other.gradientValuesUnderflowed;
-        computeNanos = Math.max(computeNanos, other.computeNanos);
     }
 
     /** Bytes {@link #writeTo} writes. */
