@@ -22,6 +22,8 @@ RULES = [  # (substring of "class.method" of a frame, op name); the first frame 
     ("Elementwise.biasEpilogue", "bias epilogue: + bias, round"),
     ("Elementwise.relu", "ReLU forward (+ mask bits)"),
     ("Elementwise.maskScale", "ReLU backward (mask)"),
+    ("Elementwise.maskPositive", "ReLU backward (mask by the saved output, + round)"),
+    ("Elementwise.round", "16-bit casts and roundings (+ underflow count)"),
     ("Elementwise.addColumnSums", "bias gradient (column sums, double)"),
     ("Elementwise.convert", "16-bit casts and roundings (+ underflow count)"),
     ("BatchRowSource.gatherFeatures", "gather features from Arrow"),
@@ -36,6 +38,10 @@ RULES = [  # (substring of "class.method" of a frame, op name); the first frame 
     ("Matrix.writeFloats", "loss gradient into the workspace"),
     ("PartitionWorker.compute", "gradient copy-out and loop"),
 ]
+
+# A sample whose innermost frame is in these packages ran the Vector API's Java implementation, which C2 replaces
+# by vector instructions once it compiles the calling loop.
+VECTOR_FALLBACK = ("jdk.incubator.vector.", "jdk.internal.vm.vector.")
 
 
 def frames(event):
@@ -60,6 +66,7 @@ def main(path, task_ms=None, prefix=None):
                          check=True, capture_output=True, text=True).stdout
     events = json.loads(out)["recording"]["events"]
     counts = collections.Counter()
+    fallback = 0
     for e in events:
         thread = e.get("values", {}).get("sampledThread") or {}
         name = thread.get("javaName") or ""
@@ -69,6 +76,8 @@ def main(path, task_ms=None, prefix=None):
         elif name != "main" and not name.startswith("task-"):  # the step's thread(s); task-N with --threads N
             continue
         counts[classify(e)] += 1
+        top = next(frames(e), "")
+        fallback += top.startswith(VECTOR_FALLBACK)
     total = sum(counts.values())
     print("| op | samples | share |" + (" ms per task |" if task_ms else ""))
     print("|---|---|---|" + ("---|" if task_ms else ""))
@@ -77,6 +86,9 @@ def main(path, task_ms=None, prefix=None):
         if task_ms:
             row += f" {task_ms * n / total:.2f} |"
         print(row)
+    if fallback:
+        print(f"\n{fallback} samples ({100.0 * fallback / total:.1f}%) ran the Vector API's Java implementation: code C2 had "
+              "not compiled (yet) or vectors being boxed, not the passes' compiled speed (docs/vector-code.md)")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,13 @@ public final class TaskProfile {
                 break;
             }
         }
+        if (jfr != null) {
+            // The first recording of a JVM throws away every compiled method: HotSpot recorded no dependencies on the
+            // classes JFR then instruments, so it deoptimizes all of them. Started after warm-up, that put seconds of
+            // interpreted and C1 code, with the Vector API's Java fallback, into the timed steps. One recording here,
+            // before any warm-up, takes that hit while nothing is timed; later ones deoptimize nothing.
+            startRecording().close();
+        }
         System.out.println("| precision | kernel | task wall ms (median) | task CPU ms (median) | its GEMMs CPU ms (4 x sum of medians) | GEMM floor CPU ms (4 x sum) | task / floor |");
         System.out.println("|---|---|---|---|---|---|---|");
         StringBuilder perShape = new StringBuilder();
