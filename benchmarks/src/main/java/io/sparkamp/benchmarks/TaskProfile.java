@@ -23,11 +23,13 @@ import java.util.concurrent.CyclicBarrier;
  * time: for each precision, after {@code warmup} steps, the median of {@code steps} task steps ({@link TaskFixture}), and the median CPU
  * time of each of the model's multiplies alone on the same kernel with off-heap operands (×4 micro-batches
  * per task), with each multiply's median inside the task beside it. {@code --threads N} runs N tasks at
- * once, step by step in lockstep (as Spark's barrier tasks on N cores do). With {@code --jfr DIR} the timed
+ * once, step by step in lockstep (as Spark's barrier tasks on N cores do). {@code --kernel NAME} (auto, native,
+ * vector, ...; the job's {@code kernel} setting) picks the GEMM kernel. With {@code --jfr DIR} the timed
  * steps are recorded by Flight Recorder (1 ms sampling) into DIR/task-PRECISION.jfr, which {@code benchmarks/profile_ops.py} turns into a per-op table.
  *
  * <pre>java --add-modules jdk.incubator.vector --add-opens=java.base/java.nio=ALL-UNNAMED \
- *     -cp benchmarks/target/benchmarks.jar io.sparkamp.benchmarks.TaskProfile [--steps 60] [--warmup 150] [--threads 1] [--jfr DIR] [fp32 fp16 bf16]</pre>
+ *     -cp benchmarks/target/benchmarks.jar io.sparkamp.benchmarks.TaskProfile [--steps 60] [--warmup 150] [--threads 1] [--kernel auto] [--jfr DIR]
+ *     [fp32 fp16 bf16]</pre>
  */
 public final class TaskProfile {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -40,6 +42,7 @@ public final class TaskProfile {
         int warmup = 150; // C2 settles the vector loops after about 2 s of steps
         int threads = 1;
         Path jfr = null;
+        String kernel = "auto";
         List<String> precisions = List.of("fp32", "fp16", "bf16");
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--steps")) {
@@ -48,6 +51,8 @@ public final class TaskProfile {
                 warmup = Integer.parseInt(args[++i]);
             } else if (args[i].equals("--threads")) {
                 threads = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--kernel")) {
+                kernel = args[++i];
             } else if (args[i].equals("--jfr")) {
                 jfr = Path.of(args[++i]);
             } else {
@@ -70,7 +75,7 @@ public final class TaskProfile {
             List<TaskFixture> tasks = new ArrayList<>();
             try {
                 for (int t = 0; t < threads; t++) {
-                    tasks.add(new TaskFixture(precision, "auto"));
+                    tasks.add(new TaskFixture(precision, kernel));
                 }
                 TaskFixture task = tasks.get(0);
                 double[][] wall = new double[threads][];

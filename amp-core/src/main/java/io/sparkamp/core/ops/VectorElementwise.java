@@ -542,6 +542,11 @@ final class VectorElementwise implements ElementwiseKernel {
             }
         } else if (from == Precision.FP32 && scale == 1f && to == Precision.BF16) {
             maskRoundBf16Codes(in.buffer(), out.buffer(), vectorEnd, mask);
+        } else if (from == Precision.FP32 && scale == 1f && to == Precision.FP16) {
+            // Encoded, then masked in place: the FP16 encoding alone is as long a loop body as C2 keeps whole. The
+            // input gradient of a kernel that multiplies FP16 codes but hands back FP32 products (kernel=vector).
+            encodeFp16Codes(in.buffer(), out.buffer(), vectorEnd);
+            maskCodes(out.buffer(), out.buffer(), vectorEnd, mask);
         } else if (from == Precision.FP32 && scale == 1f && to == Precision.FP32 && roundTo == Precision.FP16) {
             maskRoundFp16Floats(in.buffer(), out.buffer(), vectorEnd, mask);
         } else if (from == Precision.FP32 && scale == 1f && to == Precision.FP32 && roundTo == Precision.BF16) {
