@@ -50,7 +50,7 @@ final class VectorElementwise implements ElementwiseKernel {
     private static final VectorSpecies<Short> SHORTS_D = VectorSpecies.of(short.class,
             VectorShape.forBitSize(DOUBLES.vectorBitSize() / 4));
 
-    /** Each thread's buffer for FP16 codes widened to floats before their column sums. */
+    /** Each thread's buffer for 16-bit codes widened to floats: FP16 ones before their column sums, dropout's scaled codes. */
     private static final ThreadLocal<ByteBuffer> WIDE_SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
     /** Each thread's floats between the two loops of an FP16-codes epilogue (the sums before their rounding). */
     private static final ThreadLocal<ByteBuffer> ROW_SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
@@ -558,6 +558,22 @@ final class VectorElementwise implements ElementwiseKernel {
             } else if (roundTo == Precision.BF16) {
                 maskRoundBf16Floats(out.buffer(), out.buffer(), vectorEnd, mask);
             }
+        } else if (from.isLow() && to == Precision.FP32 && roundTo == Precision.FP32) {
+            // Codes scaled into FP32 (the backward of a dropout whose gradient arrives as codes): widened, then masked
+            // and scaled in place.
+            LowPrecisionBuffers.decode(from, in.buffer(), 0, out.buffer(), 0, vectorEnd);
+            maskScaleFloats(out.buffer(), out.buffer(), scale, vectorEnd, mask);
+        } else if (from.isLow() && to == from && roundTo == from) {
+            // Codes scaled into codes (a dropout on codes): widened into scratch, masked and scaled there, rounded
+            // once as they are encoded. Three vector passes; one loop doing all of it would be too long for C2.
+            ByteBuffer wide = wideScratch(vectorEnd);
+            LowPrecisionBuffers.decode(from, in.buffer(), 0, wide, 0, vectorEnd);
+            maskScaleFloats(wide, wide, scale, vectorEnd, mask);
+            if (to == Precision.BF16) {
+                maskRoundBf16Codes(wide, out.buffer(), vectorEnd, mask);
+            } else {
+                encodeFp16Codes(wide, out.buffer(), vectorEnd);
+            }
         } else {
             vectorEnd = 0;
         }
@@ -744,6 +760,16 @@ final class VectorElementwise implements ElementwiseKernel {
                 ((FloatVector) zero.blend(rounded, set).reinterpretShape(FLOATS, 0)).intoByteBuffer(dst, i * 4, ORDER);
             }
         }
+    }
+
+    /** This thread's direct scratch for {@code values} floats (grown, never shrunk). */
+    private static ByteBuffer wideScratch(int values) {
+        ByteBuffer wide = WIDE_SCRATCH.get();
+        if (wide.capacity() < values * 4) {
+            wide = ByteBuffer.allocateDirect(values * 4).order(ORDER);
+            WIDE_SCRATCH.set(wide);
+        }
+        return wide;
     }
 
     /** FP32 values times {@code scale} where the mask is set, 0 elsewhere, not rounded. */
@@ -1165,11 +1191,7 @@ final class VectorElementwise implements ElementwiseKernel {
         if (in.storage() == Precision.FP16) {
             // FP16 codes (a run with a native FP16 matmul) widened exactly once, then summed as floats: decoding
             // FP16 on the half-width lanes of the strips ran the Vector API's Java fallback.
-            src = WIDE_SCRATCH.get();
-            if (src.capacity() < rows * cols * 4) {
-                src = ByteBuffer.allocateDirect(rows * cols * 4).order(ORDER);
-                WIDE_SCRATCH.set(src);
-            }
+            src = wideScratch(rows * cols);
             LowPrecisionBuffers.decode(Precision.FP16, in.buffer(), 0, src, 0, rows * cols);
         }
         // Column strips held in registers down all the rows: each column's sum still adds the rows in order.

@@ -253,6 +253,16 @@ class ElementwiseKernelTest {
                 }
                 assertBits(c + " scale " + scale + " " + count, expected, out);
             }
+            if (c.storage().isLow()) { // a dropout on 16-bit codes: scaled, rounded once, kept as codes
+                Precision p = c.storage();
+                Matrix out = matrix(c, "scaled codes", p, shape[0], shape[1]);
+                c.kernel().maskScale(in, mask, 1.25f, p, out);
+                float[] expected = new float[count];
+                for (int i = 0; i < count; i++) {
+                    expected[i] = (mask[i >>> 6] & (1L << i)) != 0 ? p.round(in.get(i) * 1.25f) : 0f;
+                }
+                assertBits(c + " scale 1.25 into " + p + " " + count, expected, out);
+            }
             // An FP32 input gradient rounded into the storage and masked in one pass (a Linear fusing the ReLU before it).
             float[] raw = values(count, 8);
             Precision[] roundings = c.storage() == Precision.FP32 ? new Precision[] {Precision.BF16, Precision.FP16} : new Precision[] {c.storage()};

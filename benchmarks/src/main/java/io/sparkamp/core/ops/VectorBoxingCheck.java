@@ -94,6 +94,10 @@ public final class VectorBoxingCheck {
                     passes.put("mask by positive output in place, " + name, () -> kernel.maskPositive(gradient, activation, gradient));
                     Matrix wide = workspace.matrix(this, name + " wide", Precision.FP32, ROWS, COLS);
                     passes.put("widen, " + name, () -> kernel.convert(activation, Precision.FP32, wide));
+                    // A dropout on codes: forward into codes, backward into FP32.
+                    passes.put("dropout, " + name, () -> kernel.maskScale(activation, mask, 1.25f, storage, out));
+                    passes.put("dropout backward into fp32, " + name, () -> kernel.maskScale(activation, mask, 1.25f,
+                            Precision.FP32, wide));
                     passes.put("decode off-heap, " + name, () -> LowPrecisionBuffers.decode(storage, activation.buffer(), 0,
                             wide.buffer(), 0, ROWS * COLS));
                     passes.put("encode off-heap, " + name, () -> LowPrecisionBuffers.encode(storage, wide.buffer(), 0,
