@@ -26,6 +26,29 @@ class DropoutTest {
         assertFalse(java.util.Arrays.equals(forward(0.3, Precision.FP32, true, 42, x, 20, 20), forward(0.3, Precision.FP32, true, 43, x, 20, 20)));
     }
 
+    /**
+     * The mask is the run stream's draws in order, value {@code i} kept where the {@code i}-th {@code nextDouble()}
+     * is at least P: checked against a second stream of the same seed, over two forwards (the second continues the
+     * stream), with a last mask word only partly used, and at P = 0.5, whose threshold is 2^52 exactly.
+     */
+    @Test
+    void theMaskIsTheStreamsNextDoubleDrawsInOrder() {
+        for (double p : new double[] {0.2, 0.5, 0.0}) {
+            Layer layer = new DropoutSpec(p).bind(45, 0);
+            ComputeContext ctx = GradCheck.context(Precision.FP32, NO_PARAMS, true, 19);
+            SplittableRandom reference = new SplittableRandom(19);
+            for (int rows : new int[] {7, 3}) {
+                float[] x = new float[rows * 45];
+                java.util.Arrays.fill(x, 1f);
+                layer.forward(ctx, x, rows);
+                for (int i = 0; i < x.length; i++) {
+                    assertEquals(reference.nextDouble() >= p, ((DropoutLayer) layer).wasKept(i), "P " + p + ", " + rows + " rows, value " + i);
+                }
+                assertEquals(8L * ((rows * 45 + 63) / 64), ((DropoutLayer) layer).savedActivationBytes(), "the mask's bytes");
+            }
+        }
+    }
+
     @Test
     void evaluationIsTheIdentity() {
         float[] x = GradCheck.uniform(new SplittableRandom(2), 60, -1, 1);
