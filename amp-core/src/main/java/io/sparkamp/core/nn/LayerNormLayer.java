@@ -1,14 +1,29 @@
 package io.sparkamp.core.nn;
 
 import io.sparkamp.core.autocast.OpClass;
+import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.tensor.Matrix;
 
-/** The computing form of {@link LayerNormSpec}. */
+import java.util.Arrays;
+
+/**
+ * The computing form of {@link LayerNormSpec}: statistics in double, row by row. Its arrays (the input and
+ * output rows, the normalized values, the gradients) are this layer's, kept from one micro-batch and step to
+ * the next, and the saved normalized values are decoded once per backward rather than value by value.
+ */
 final class LayerNormLayer extends ShapePreservingLayer {
     private final int gammaOffset;
     private final int betaOffset;
     private SavedTensor normalized;
-    private float[] reciprocalStd;
+    private float[] reciprocalStd = new float[0];
+    private int savedRows;
+    private float[] rows = new float[0];
+    private float[] xhat = new float[0];
+    private float[] output = new float[0];
+    private float[] gradient = new float[0];
+    private double[] gammaGrad;
+    private double[] betaGrad;
+    private float[] paramGrads;
 
     LayerNormLayer(int size, int paramOffset) {
         super(size);
@@ -24,98 +39,109 @@ final class LayerNormLayer extends ShapePreservingLayer {
     @Override
     public Matrix forward(ComputeContext ctx, Matrix input) {
         Checks.requireCols(LayerNormSpec.KIND, "input", input, size);
-        return fp32Rows(ctx, "output", forward(ctx, input.toFloats(), input.rows()), input.rows());
-    }
-
-    @Override
-    public Matrix backward(ComputeContext ctx, Matrix gradOutput, Matrix paramGrads, boolean needInputGrad) {
-        Checks.requireForward(LayerNormSpec.KIND, normalized);
-        Checks.requireSameRows(LayerNormSpec.KIND, reciprocalStd.length, gradOutput.rows());
-        Checks.requireCols(LayerNormSpec.KIND, "output gradient", gradOutput, size);
-        Checks.requireParams(LayerNormSpec.KIND, paramGrads, gammaOffset, 2 * size);
-        // Statistics in double over plain arrays; only this layer's slice of the gradient buffer is copied.
-        Matrix slice = paramGrads.slice(gammaOffset, 1, 2 * size);
-        float[] grads = slice.toFloats();
-        float[] gradInput = backwardValues(ctx, gradOutput.toFloats(), gradOutput.rows(), grads, needInputGrad);
-        slice.writeFloats(grads, 0);
-        if (gradInput == null) {
-            return null;
-        }
-        return fp32Rows(ctx, "gradInput", gradInput, gradOutput.rows());
-    }
-
-    @Override
-    public float[] forward(ComputeContext ctx, float[] input, int rows) {
-        Checks.requireRows(LayerNormSpec.KIND, "input", input, rows, size);
         float[] params = ctx.weights().values();
         Checks.requireParams(LayerNormSpec.KIND, params, gammaOffset, 2 * size);
-        float[] xhat = new float[rows * size];
-        float[] output = new float[rows * size];
-        reciprocalStd = new float[rows];
-        for (int r = 0; r < rows; r++) {
+        int count = input.size();
+        rows = atLeast(rows, count);
+        input.readFloats(rows, 0);
+        xhat = atLeast(xhat, count);
+        output = atLeast(output, count);
+        if (reciprocalStd.length < input.rows()) {
+            reciprocalStd = new float[input.rows()];
+        }
+        savedRows = input.rows();
+        for (int r = 0; r < savedRows; r++) {
             int base = r * size;
             double sum = 0.0;
             for (int j = 0; j < size; j++) {
-                sum += input[base + j];
+                sum += rows[base + j];
             }
             double mean = sum / size;
             double squares = 0.0;
             for (int j = 0; j < size; j++) {
-                double d = input[base + j] - mean;
+                double d = rows[base + j] - mean;
                 squares += d * d;
             }
             double rstd = 1.0 / Math.sqrt(squares / size + LayerNormSpec.EPSILON);
             reciprocalStd[r] = (float) rstd;
             for (int j = 0; j < size; j++) {
-                double normalizedValue = (input[base + j] - mean) * rstd;
+                double normalizedValue = (rows[base + j] - mean) * rstd;
                 xhat[base + j] = (float) normalizedValue;
                 output[base + j] = (float) (params[gammaOffset + j] * normalizedValue + params[betaOffset + j]);
             }
         }
-        normalized = SavedTensor.keep(ctx.precisionOf(OpClass.MATMUL), xhat, xhat.length);
-        return output;
+        normalized = SavedTensor.keep(ctx.precisionOf(OpClass.MATMUL), xhat, count, normalized);
+        Matrix out = ctx.workspace().matrix(this, "output", Precision.FP32, savedRows, size);
+        out.writeFloats(output, 0);
+        return out;
     }
 
-    /** The backward pass on arrays; {@code grads} holds this layer's gradients, gamma then beta. */
-    private float[] backwardValues(ComputeContext ctx, float[] gradOutput, int rows, float[] grads, boolean needInputGrad) {
+    @Override
+    public Matrix backward(ComputeContext ctx, Matrix gradOutput, Matrix paramGradsOut, boolean needInputGrad) {
+        Checks.requireForward(LayerNormSpec.KIND, normalized);
+        Checks.requireSameRows(LayerNormSpec.KIND, savedRows, gradOutput.rows());
+        Checks.requireCols(LayerNormSpec.KIND, "output gradient", gradOutput, size);
+        Checks.requireParams(LayerNormSpec.KIND, paramGradsOut, gammaOffset, 2 * size);
         float[] params = ctx.weights().values();
-        double[] gammaGrad = new double[size];
-        double[] betaGrad = new double[size];
-        float[] gradInput = needInputGrad ? new float[rows * size] : null;
-        for (int r = 0; r < rows; r++) {
+        int count = gradOutput.size();
+        gradient = atLeast(gradient, count);
+        gradOutput.readFloats(gradient, 0);
+        // The normalized values as the forward saved them (16-bit in a mixed run), decoded once into its array.
+        normalized.readInto(xhat);
+        if (gammaGrad == null) {
+            gammaGrad = new double[size];
+            betaGrad = new double[size];
+            paramGrads = new float[2 * size];
+        }
+        Arrays.fill(gammaGrad, 0.0);
+        Arrays.fill(betaGrad, 0.0);
+        // Statistics in double over plain arrays; only this layer's slice of the gradient buffer is copied.
+        Matrix slice = paramGradsOut.slice(gammaOffset, 1, 2 * size);
+        slice.readFloats(paramGrads, 0);
+        for (int r = 0; r < savedRows; r++) {
             int base = r * size;
             double meanGrad = 0.0;
             double meanGradTimesXhat = 0.0;
             for (int j = 0; j < size; j++) {
-                double dy = gradOutput[base + j];
-                double xhat = normalized.get(base + j);
-                gammaGrad[j] += dy * xhat;
+                double dy = gradient[base + j];
+                double x = xhat[base + j];
+                gammaGrad[j] += dy * x;
                 betaGrad[j] += dy;
                 double dxhat = dy * params[gammaOffset + j];
                 meanGrad += dxhat;
-                meanGradTimesXhat += dxhat * xhat;
+                meanGradTimesXhat += dxhat * x;
             }
-            if (gradInput == null) {
+            if (!needInputGrad) {
                 continue;
             }
             meanGrad /= size;
             meanGradTimesXhat /= size;
             double rstd = reciprocalStd[r];
-            for (int j = 0; j < size; j++) {
-                double dxhat = gradOutput[base + j] * (double) params[gammaOffset + j];
-                double xhat = normalized.get(base + j);
-                gradInput[base + j] = (float) (rstd * (dxhat - meanGrad - xhat * meanGradTimesXhat));
+            for (int j = 0; j < size; j++) { // in place: value j of the row is read before it is written
+                double dxhat = gradient[base + j] * (double) params[gammaOffset + j];
+                double x = xhat[base + j];
+                gradient[base + j] = (float) (rstd * (dxhat - meanGrad - x * meanGradTimesXhat));
             }
         }
         for (int j = 0; j < size; j++) {
-            grads[j] = (float) (grads[j] + gammaGrad[j]);
-            grads[size + j] = (float) (grads[size + j] + betaGrad[j]);
+            paramGrads[j] = (float) (paramGrads[j] + gammaGrad[j]);
+            paramGrads[size + j] = (float) (paramGrads[size + j] + betaGrad[j]);
         }
-        return gradInput;
+        slice.writeFloats(paramGrads, 0);
+        if (!needInputGrad) {
+            return null;
+        }
+        Matrix out = ctx.workspace().matrix(this, "gradInput", Precision.FP32, savedRows, size);
+        out.writeFloats(gradient, 0);
+        return out;
+    }
+
+    private static float[] atLeast(float[] array, int size) {
+        return array.length >= size ? array : new float[size];
     }
 
     @Override
     public long savedActivationBytes() {
-        return normalized == null ? 0 : normalized.bytes() + 4L * reciprocalStd.length;
+        return normalized == null ? 0 : normalized.bytes() + 4L * savedRows;
     }
 }

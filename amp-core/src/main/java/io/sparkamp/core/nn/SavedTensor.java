@@ -31,6 +31,31 @@ final class SavedTensor {
         return new SavedTensor(precision, null, copy);
     }
 
+    /**
+     * {@link #keep(Precision, float[], int)}, into the array of {@code reuse} (the caller's previous tensor, no longer
+     * needed) when it holds {@code count} values of {@code precision}: no allocation per micro-batch.
+     */
+    static SavedTensor keep(Precision precision, float[] values, int count, SavedTensor reuse) {
+        if (reuse == null || reuse.precision != precision || reuse.size() != count) {
+            return keep(precision, values, count);
+        }
+        if (reuse.codes != null) {
+            LowPrecisionArrays.encode(precision, values, 0, reuse.codes, 0, count);
+        } else {
+            System.arraycopy(values, 0, reuse.floats, 0, count);
+        }
+        return reuse;
+    }
+
+    /** Every value as a float (decoded when held as codes) into {@code dst[0..size())}. */
+    void readInto(float[] dst) {
+        if (codes != null) {
+            LowPrecisionArrays.decode(precision, codes, 0, dst, 0, codes.length);
+        } else {
+            System.arraycopy(floats, 0, dst, 0, floats.length);
+        }
+    }
+
     /** A copy of {@code m}, whose values are {@code precision} values (codes, or FP32 in an FP32 run). */
     static SavedTensor of(Precision precision, Matrix m) {
         if (m.storage().isLow()) {

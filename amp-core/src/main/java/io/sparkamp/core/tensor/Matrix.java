@@ -1,7 +1,6 @@
 package io.sparkamp.core.tensor;
 
 import io.sparkamp.core.numeric.LowPrecisionArrays;
-import io.sparkamp.core.numeric.LowPrecisionBuffers;
 import io.sparkamp.core.numeric.Precision;
 import org.apache.arrow.memory.util.MemoryUtil;
 
@@ -23,6 +22,8 @@ import java.util.Objects;
  */
 public final class Matrix {
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Each thread's copy of the codes {@link #readFloats} decodes (grown, never shrunk). */
+    private static final ThreadLocal<short[]> CODE_SCRATCH = ThreadLocal.withInitial(() -> new short[0]);
 
     private final ByteBuffer buffer;
     private final long address;
@@ -180,10 +181,14 @@ public final class Matrix {
 
     /** Copies every value (decoded) into {@code dst[off..]}. */
     public void readFloats(float[] dst, int off) {
-        if (storage.isLow()) {
-            ByteBuffer floats = ByteBuffer.allocate(size() * 4).order(ORDER);
-            LowPrecisionBuffers.decode(storage, buffer, 0, floats, 0, size());
-            floats.asFloatBuffer().get(dst, off, size());
+        if (storage.isLow()) { // through this thread's code array, kept: no allocation per call
+            short[] codes = CODE_SCRATCH.get();
+            if (codes.length < size()) {
+                codes = new short[size()];
+                CODE_SCRATCH.set(codes);
+            }
+            buffer.asShortBuffer().get(0, codes, 0, size());
+            LowPrecisionArrays.decode(storage, codes, 0, dst, off, size());
         } else {
             buffer.asFloatBuffer().get(dst, off, size());
         }
