@@ -2,14 +2,17 @@ package io.sparkamp.core.nn;
 
 import io.sparkamp.core.autocast.OpClass;
 import io.sparkamp.core.numeric.Precision;
+import io.sparkamp.core.ops.Elementwise;
 import io.sparkamp.core.tensor.Matrix;
 
 import java.util.Arrays;
 
 /**
- * The computing form of {@link LayerNormSpec}: statistics in double, row by row. Its arrays (the input and
- * output rows, the normalized values, the gradients) are this layer's, kept from one micro-batch and step to
- * the next, and the saved normalized values are decoded once per backward rather than value by value.
+ * The computing form of {@link LayerNormSpec}: statistics in double, row by row. The row sums are added here
+ * in order; the per-value work is {@link Elementwise}'s (vector loops on double lanes where the JVM has the
+ * module, the same bits). Its arrays (the input and output rows, the normalized values, the gradients) are this
+ * layer's, kept from one micro-batch and step to the next, and the saved normalized values are decoded once per
+ * backward rather than value by value.
  */
 final class LayerNormLayer extends ShapePreservingLayer {
     private final int gammaOffset;
@@ -64,11 +67,7 @@ final class LayerNormLayer extends ShapePreservingLayer {
             }
             double rstd = 1.0 / Math.sqrt(squares / size + LayerNormSpec.EPSILON);
             reciprocalStd[r] = (float) rstd;
-            for (int j = 0; j < size; j++) {
-                double normalizedValue = (rows[base + j] - mean) * rstd;
-                xhat[base + j] = (float) normalizedValue;
-                output[base + j] = (float) (params[gammaOffset + j] * normalizedValue + params[betaOffset + j]);
-            }
+            Elementwise.normalizeRow(rows, base, size, mean, rstd, params, gammaOffset, betaOffset, xhat, output);
         }
         normalized = SavedTensor.keep(ctx.precisionOf(OpClass.MATMUL), xhat, count, normalized);
         Matrix out = ctx.workspace().matrix(this, "output", Precision.FP32, savedRows, size);
@@ -100,28 +99,21 @@ final class LayerNormLayer extends ShapePreservingLayer {
         slice.readFloats(paramGrads, 0);
         for (int r = 0; r < savedRows; r++) {
             int base = r * size;
-            double meanGrad = 0.0;
-            double meanGradTimesXhat = 0.0;
-            for (int j = 0; j < size; j++) {
-                double dy = gradient[base + j];
-                double x = xhat[base + j];
-                gammaGrad[j] += dy * x;
-                betaGrad[j] += dy;
-                double dxhat = dy * params[gammaOffset + j];
-                meanGrad += dxhat;
-                meanGradTimesXhat += dxhat * x;
-            }
+            Elementwise.accumulateNormGradients(gradient, xhat, base, size, gammaGrad, betaGrad);
             if (!needInputGrad) {
                 continue;
             }
+            double meanGrad = 0.0;
+            double meanGradTimesXhat = 0.0;
+            for (int j = 0; j < size; j++) {
+                double dxhat = gradient[base + j] * (double) params[gammaOffset + j];
+                meanGrad += dxhat;
+                meanGradTimesXhat += dxhat * xhat[base + j];
+            }
             meanGrad /= size;
             meanGradTimesXhat /= size;
-            double rstd = reciprocalStd[r];
-            for (int j = 0; j < size; j++) { // in place: value j of the row is read before it is written
-                double dxhat = gradient[base + j] * (double) params[gammaOffset + j];
-                double x = xhat[base + j];
-                gradient[base + j] = (float) (rstd * (dxhat - meanGrad - x * meanGradTimesXhat));
-            }
+            Elementwise.normGradientRow(gradient, xhat, base, size, params, gammaOffset, meanGrad, meanGradTimesXhat,
+                    reciprocalStd[r]);
         }
         for (int j = 0; j < size; j++) {
             paramGrads[j] = (float) (paramGrads[j] + gammaGrad[j]);

@@ -127,10 +127,44 @@ public final class Elementwise {
      * implementation and CPU ({@link FloatExp}).
      */
     public static void exp(float[] values, int off, int count) {
+        checkRange(values, off, count);
+        KERNEL.exp(values, off, count);
+    }
+
+    /** A layer norm's forward of one row from its statistics (see {@link ElementwiseKernel#normalizeRow}). */
+    public static void normalizeRow(float[] x, int off, int count, double mean, double rstd, float[] params, int gammaOff,
+                                    int betaOff, float[] xhat, float[] out) {
+        checkRange(x, off, count);
+        checkRange(xhat, off, count);
+        checkRange(out, off, count);
+        checkRange(params, gammaOff, count);
+        checkRange(params, betaOff, count);
+        KERNEL.normalizeRow(x, off, count, mean, rstd, params, gammaOff, betaOff, xhat, out);
+    }
+
+    /** A layer norm's parameter gradients of one row (see {@link ElementwiseKernel#accumulateNormGradients}). */
+    public static void accumulateNormGradients(float[] dy, float[] xhat, int off, int count, double[] gammaGrad, double[] betaGrad) {
+        checkRange(dy, off, count);
+        checkRange(xhat, off, count);
+        if (gammaGrad.length < count || betaGrad.length < count) {
+            throw new IndexOutOfBoundsException(count + " gradient sums, arrays of " + gammaGrad.length + " and " + betaGrad.length);
+        }
+        KERNEL.accumulateNormGradients(dy, xhat, off, count, gammaGrad, betaGrad);
+    }
+
+    /** A layer norm's input gradient of one row, in place (see {@link ElementwiseKernel#normGradientRow}). */
+    public static void normGradientRow(float[] dy, float[] xhat, int off, int count, float[] params, int gammaOff, double meanGrad,
+                                       double meanGradTimesXhat, double rstd) {
+        checkRange(dy, off, count);
+        checkRange(xhat, off, count);
+        checkRange(params, gammaOff, count);
+        KERNEL.normGradientRow(dy, xhat, off, count, params, gammaOff, meanGrad, meanGradTimesXhat, rstd);
+    }
+
+    private static void checkRange(float[] values, int off, int count) {
         if (off < 0 || count < 0 || (long) off + count > values.length) {
             throw new IndexOutOfBoundsException(count + " values at " + off + " outside an array of " + values.length);
         }
-        KERNEL.exp(values, off, count);
     }
 
     /** A new bit mask with room for {@code count} elements, all clear. */

@@ -62,4 +62,26 @@ interface ElementwiseKernel {
 
     /** {@code values[i] = e^values[i]} in FP32 for {@code i} in {@code [off, off + count)}, the bits of {@link FloatExp#exp}. */
     void exp(float[] values, int off, int count);
+
+    /**
+     * One row of a layer norm's forward from its statistics, in double, for {@code j} in {@code [0, count)}:
+     * {@code n = (x[off + j] - mean) · rstd}, {@code xhat[off + j] = (float) n} and
+     * {@code out[off + j] = (float) (params[gammaOff + j] · n + params[betaOff + j])}, every operation rounded
+     * on its own (no fused multiply-add).
+     */
+    void normalizeRow(float[] x, int off, int count, double mean, double rstd, float[] params, int gammaOff, int betaOff,
+                      float[] xhat, float[] out);
+
+    /**
+     * A layer norm's parameter gradients of one row, in double: {@code gammaGrad[j] += dy[off + j] · xhat[off + j]}
+     * and {@code betaGrad[j] += dy[off + j]} for {@code j} in {@code [0, count)}.
+     */
+    void accumulateNormGradients(float[] dy, float[] xhat, int off, int count, double[] gammaGrad, double[] betaGrad);
+
+    /**
+     * A layer norm's input gradient of one row, in double, in place: {@code dy[off + j] = (float) (rstd · ((dy[off + j]
+     * · params[gammaOff + j] - meanGrad) - xhat[off + j] · meanGradTimesXhat))} for {@code j} in {@code [0, count)}.
+     */
+    void normGradientRow(float[] dy, float[] xhat, int off, int count, float[] params, int gammaOff, double meanGrad,
+                         double meanGradTimesXhat, double rstd);
 }

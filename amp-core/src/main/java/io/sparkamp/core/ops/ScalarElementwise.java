@@ -139,6 +139,34 @@ final class ScalarElementwise implements ElementwiseKernel {
         }
     }
 
+    @Override
+    public void normalizeRow(float[] x, int off, int count, double mean, double rstd, float[] params, int gammaOff, int betaOff,
+                             float[] xhat, float[] out) {
+        for (int j = 0; j < count; j++) {
+            double n = (x[off + j] - mean) * rstd;
+            xhat[off + j] = (float) n;
+            out[off + j] = (float) (params[gammaOff + j] * n + params[betaOff + j]);
+        }
+    }
+
+    @Override
+    public void accumulateNormGradients(float[] dy, float[] xhat, int off, int count, double[] gammaGrad, double[] betaGrad) {
+        for (int j = 0; j < count; j++) {
+            double g = dy[off + j];
+            gammaGrad[j] += g * xhat[off + j];
+            betaGrad[j] += g;
+        }
+    }
+
+    @Override
+    public void normGradientRow(float[] dy, float[] xhat, int off, int count, float[] params, int gammaOff, double meanGrad,
+                                double meanGradTimesXhat, double rstd) {
+        for (int j = 0; j < count; j++) {
+            double dxhat = dy[off + j] * (double) params[gammaOff + j];
+            dy[off + j] = (float) (rstd * (dxhat - meanGrad - xhat[off + j] * meanGradTimesXhat));
+        }
+    }
+
     /** Stores {@code value} at {@code i}: encoded when {@code out} holds codes, else rounded to {@code roundTo}. */
     private static void put(Matrix out, int i, Precision roundTo, float value) {
         if (out.storage().isLow()) {

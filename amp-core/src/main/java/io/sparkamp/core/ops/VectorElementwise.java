@@ -1274,6 +1274,71 @@ final class VectorElementwise implements ElementwiseKernel {
     }
 
     /*
+     * A layer norm's per-value work on double lanes, operation for operation as ScalarElementwise does it (the same
+     * bits): floats widened to doubles on half-width float vectors with as many lanes (DOUBLES, FLOATS_D). The
+     * row sums the layer needs in between stay sequential in the layer.
+     */
+
+    @Override
+    public void normalizeRow(float[] x, int off, int count, double mean, double rstd, float[] params, int gammaOff, int betaOff,
+                             float[] xhat, float[] out) {
+        int lanes = DOUBLES.length();
+        int vectorEnd = count - count % lanes;
+        DoubleVector meanV = DoubleVector.broadcast(DOUBLES, mean);
+        DoubleVector rstdV = DoubleVector.broadcast(DOUBLES, rstd);
+        for (int j = 0; j < vectorEnd; j += lanes) {
+            DoubleVector n = ((DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j).convertShape(VectorOperators.F2D, DOUBLES, 0))
+                    .lanewise(SUB, meanV).lanewise(MUL, rstdV);
+            ((FloatVector) n.convertShape(VectorOperators.D2F, FLOATS_D, 0)).intoArray(xhat, off + j);
+            DoubleVector gamma = (DoubleVector) FloatVector.fromArray(FLOATS_D, params, gammaOff + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector beta = (DoubleVector) FloatVector.fromArray(FLOATS_D, params, betaOff + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            ((FloatVector) gamma.lanewise(MUL, n).lanewise(ADD, beta).convertShape(VectorOperators.D2F, FLOATS_D, 0))
+                    .intoArray(out, off + j);
+        }
+        scalar.normalizeRow(x, off + vectorEnd, count - vectorEnd, mean, rstd, params, gammaOff + vectorEnd, betaOff + vectorEnd,
+                xhat, out);
+    }
+
+    @Override
+    public void accumulateNormGradients(float[] dy, float[] xhat, int off, int count, double[] gammaGrad, double[] betaGrad) {
+        int lanes = DOUBLES.length();
+        int vectorEnd = count - count % lanes;
+        for (int j = 0; j < vectorEnd; j += lanes) {
+            DoubleVector g = (DoubleVector) FloatVector.fromArray(FLOATS_D, dy, off + j).convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector x = (DoubleVector) FloatVector.fromArray(FLOATS_D, xhat, off + j).convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector.fromArray(DOUBLES, gammaGrad, j).lanewise(ADD, g.lanewise(MUL, x)).intoArray(gammaGrad, j);
+            DoubleVector.fromArray(DOUBLES, betaGrad, j).lanewise(ADD, g).intoArray(betaGrad, j);
+        }
+        for (int j = vectorEnd; j < count; j++) { // the tail as ScalarElementwise does it (its sums start at index 0)
+            double g = dy[off + j];
+            gammaGrad[j] += g * xhat[off + j];
+            betaGrad[j] += g;
+        }
+    }
+
+    @Override
+    public void normGradientRow(float[] dy, float[] xhat, int off, int count, float[] params, int gammaOff, double meanGrad,
+                                double meanGradTimesXhat, double rstd) {
+        int lanes = DOUBLES.length();
+        int vectorEnd = count - count % lanes;
+        DoubleVector meanGradV = DoubleVector.broadcast(DOUBLES, meanGrad);
+        DoubleVector meanGradTimesXhatV = DoubleVector.broadcast(DOUBLES, meanGradTimesXhat);
+        DoubleVector rstdV = DoubleVector.broadcast(DOUBLES, rstd);
+        for (int j = 0; j < vectorEnd; j += lanes) {
+            DoubleVector g = (DoubleVector) FloatVector.fromArray(FLOATS_D, dy, off + j).convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector gamma = (DoubleVector) FloatVector.fromArray(FLOATS_D, params, gammaOff + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector x = (DoubleVector) FloatVector.fromArray(FLOATS_D, xhat, off + j).convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector inner = g.lanewise(MUL, gamma).lanewise(SUB, meanGradV).lanewise(SUB, x.lanewise(MUL, meanGradTimesXhatV));
+            ((FloatVector) rstdV.lanewise(MUL, inner).convertShape(VectorOperators.D2F, FLOATS_D, 0)).intoArray(dy, off + j);
+        }
+        scalar.normGradientRow(dy, xhat, off + vectorEnd, count - vectorEnd, params, gammaOff + vectorEnd, meanGrad,
+                meanGradTimesXhat, rstd);
+    }
+
+    /*
      * FloatExp.exp written out on lanes, operation for operation (the same bits), in two loops: e^r and the rounder
      * sum t, then the scaling by 2^n read from t. In one loop C2 ran out of its inlining budget in some JVMs and
      * boxed the reinterpretation of t (VectorBoxingCheck: 30 KB and 12 µs instead of 5 per 512x10 call).

@@ -120,6 +120,32 @@ public final class VectorBoxingCheck {
             passes.put("weights decode " + name, () -> LowPrecisionArrays.decode(precision, codes, 0, decoded, 0, PARAMETERS));
             passes.put("round in place " + name, () -> LowPrecisionArrays.roundInPlace(precision, decoded, 0, PARAMETERS));
         }
+        // A layer norm's per-value work on a 512x512 batch, row by row (the row sums stay in the layer).
+        float[] normInput = new float[ROWS * COLS];
+        float[] normParams = new float[2 * COLS];
+        for (int i = 0; i < normInput.length; i++) {
+            normInput[i] = (float) random.nextGaussian();
+        }
+        for (int j = 0; j < normParams.length; j++) {
+            normParams[j] = 1f + (float) random.nextGaussian() * 0.1f;
+        }
+        float[] normXhat = new float[ROWS * COLS];
+        float[] normOut = new float[ROWS * COLS];
+        float[] normGradient = new float[ROWS * COLS];
+        double[] gammaGrad = new double[COLS];
+        double[] betaGrad = new double[COLS];
+        passes.put("layer norm rows", () -> {
+            for (int r = 0; r < ROWS; r++) {
+                kernel.normalizeRow(normInput, r * COLS, COLS, 0.1, 1.2, normParams, 0, COLS, normXhat, normOut);
+            }
+        });
+        passes.put("layer norm gradients", () -> {
+            System.arraycopy(normOut, 0, normGradient, 0, normGradient.length);
+            for (int r = 0; r < ROWS; r++) {
+                kernel.accumulateNormGradients(normGradient, normXhat, r * COLS, COLS, gammaGrad, betaGrad);
+                kernel.normGradientRow(normGradient, normXhat, r * COLS, COLS, normParams, 0, 0.01, 0.02, 1.2);
+            }
+        });
         // The classifier's last layer: 10 columns, narrower than a vector.
         int classes = 10;
         float[] logits = new float[ROWS * classes];
