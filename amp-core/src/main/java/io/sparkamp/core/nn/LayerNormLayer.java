@@ -8,8 +8,8 @@ import io.sparkamp.core.tensor.Matrix;
 import java.util.Arrays;
 
 /**
- * The computing form of {@link LayerNormSpec}: statistics in double, row by row. The row sums are added here
- * in order; the per-value work is {@link Elementwise}'s (vector loops on double lanes where the JVM has the
+ * The computing form of {@link LayerNormSpec}: statistics in double, row by row. The row sums are added here,
+ * each in four interleaved partial sums; the per-value work is {@link Elementwise}'s (vector loops on double lanes where the JVM has the
  * module, the same bits). Its arrays (the input and output rows, the normalized values, the gradients) are this
  * layer's, kept from one micro-batch and step to the next, and the saved normalized values are decoded once per
  * backward rather than value by value.
@@ -55,16 +55,8 @@ final class LayerNormLayer extends ShapePreservingLayer {
         savedRows = input.rows();
         for (int r = 0; r < savedRows; r++) {
             int base = r * size;
-            double sum = 0.0;
-            for (int j = 0; j < size; j++) {
-                sum += rows[base + j];
-            }
-            double mean = sum / size;
-            double squares = 0.0;
-            for (int j = 0; j < size; j++) {
-                double d = rows[base + j] - mean;
-                squares += d * d;
-            }
+            double mean = sum(rows, base) / size;
+            double squares = squaredDeviations(rows, base, mean);
             double rstd = 1.0 / Math.sqrt(squares / size + LayerNormSpec.EPSILON);
             reciprocalStd[r] = (float) rstd;
             Elementwise.normalizeRow(rows, base, size, mean, rstd, params, gammaOffset, betaOffset, xhat, output);
@@ -103,15 +95,37 @@ final class LayerNormLayer extends ShapePreservingLayer {
             if (!needInputGrad) {
                 continue;
             }
-            double meanGrad = 0.0;
-            double meanGradTimesXhat = 0.0;
-            for (int j = 0; j < size; j++) {
-                double dxhat = gradient[base + j] * (double) params[gammaOffset + j];
-                meanGrad += dxhat;
-                meanGradTimesXhat += dxhat * xhat[base + j];
+            // The sums of dxhat = dy · gamma and of dxhat · xhat over the row, each in four interleaved partial sums.
+            double g0 = 0;
+            double g1 = 0;
+            double g2 = 0;
+            double g3 = 0;
+            double x0 = 0;
+            double x1 = 0;
+            double x2 = 0;
+            double x3 = 0;
+            int j = 0;
+            for (; j + 4 <= size; j += 4) {
+                double d0 = gradient[base + j] * (double) params[gammaOffset + j];
+                double d1 = gradient[base + j + 1] * (double) params[gammaOffset + j + 1];
+                double d2 = gradient[base + j + 2] * (double) params[gammaOffset + j + 2];
+                double d3 = gradient[base + j + 3] * (double) params[gammaOffset + j + 3];
+                g0 += d0;
+                g1 += d1;
+                g2 += d2;
+                g3 += d3;
+                x0 += d0 * xhat[base + j];
+                x1 += d1 * xhat[base + j + 1];
+                x2 += d2 * xhat[base + j + 2];
+                x3 += d3 * xhat[base + j + 3];
             }
-            meanGrad /= size;
-            meanGradTimesXhat /= size;
+            for (; j < size; j++) {
+                double d = gradient[base + j] * (double) params[gammaOffset + j];
+                g0 += d;
+                x0 += d * xhat[base + j];
+            }
+            double meanGrad = ((g0 + g1) + (g2 + g3)) / size;
+            double meanGradTimesXhat = ((x0 + x1) + (x2 + x3)) / size;
             Elementwise.normGradientRow(gradient, xhat, base, size, params, gammaOffset, meanGrad, meanGradTimesXhat,
                     reciprocalStd[r]);
         }
@@ -126,6 +140,53 @@ final class LayerNormLayer extends ShapePreservingLayer {
         Matrix out = ctx.workspace().matrix(this, "gradInput", Precision.FP32, savedRows, size);
         out.writeFloats(gradient, 0);
         return out;
+    }
+
+    /*
+     * Row sums in four interleaved partial sums (value j into sum j mod 4, the tail into the first, combined as
+     * (s0 + s1) + (s2 + s3)): four independent chains of additions instead of one, in the same order on every CPU.
+     * One chain made the sums most of the layer's time (a dependent double add per value).
+     */
+
+    private double sum(float[] values, int base) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int j = 0;
+        for (; j + 4 <= size; j += 4) {
+            s0 += values[base + j];
+            s1 += values[base + j + 1];
+            s2 += values[base + j + 2];
+            s3 += values[base + j + 3];
+        }
+        for (; j < size; j++) {
+            s0 += values[base + j];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    private double squaredDeviations(float[] values, int base, double mean) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int j = 0;
+        for (; j + 4 <= size; j += 4) {
+            double d0 = values[base + j] - mean;
+            double d1 = values[base + j + 1] - mean;
+            double d2 = values[base + j + 2] - mean;
+            double d3 = values[base + j + 3] - mean;
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        }
+        for (; j < size; j++) {
+            double d = values[base + j] - mean;
+            s0 += d * d;
+        }
+        return (s0 + s1) + (s2 + s3);
     }
 
     private static float[] atLeast(float[] array, int size) {
