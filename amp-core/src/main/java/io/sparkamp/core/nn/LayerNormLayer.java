@@ -1,7 +1,6 @@
 package io.sparkamp.core.nn;
 
 import io.sparkamp.core.autocast.OpClass;
-import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.ops.Elementwise;
 import io.sparkamp.core.tensor.Matrix;
 
@@ -9,10 +8,10 @@ import java.util.Arrays;
 
 /**
  * The computing form of {@link LayerNormSpec}: statistics in double, row by row. The row sums are added here,
- * each in four interleaved partial sums; the per-value work is {@link Elementwise}'s (vector loops on double lanes where the JVM has the
- * module, the same bits). Its arrays (the input and output rows, the normalized values, the gradients) are this
- * layer's, kept from one micro-batch and step to the next, and the saved normalized values are decoded once per
- * backward rather than value by value.
+ * each in four interleaved partial sums; the per-value work is {@link Elementwise}'s (vector loops on double
+ * lanes where the JVM has the module, the same bits). Its arrays (the input and output rows, the normalized
+ * values, the gradients) are this layer's, kept from one micro-batch and step to the next, and the saved
+ * normalized values are decoded once per backward rather than value by value.
  */
 final class LayerNormLayer extends ShapePreservingLayer {
     private final int gammaOffset;
@@ -62,9 +61,7 @@ final class LayerNormLayer extends ShapePreservingLayer {
             Elementwise.normalizeRow(rows, base, size, mean, rstd, params, gammaOffset, betaOffset, xhat, output);
         }
         normalized = SavedTensor.keep(ctx.precisionOf(OpClass.MATMUL), xhat, count, normalized);
-        Matrix out = ctx.workspace().matrix(this, "output", Precision.FP32, savedRows, size);
-        out.writeFloats(output, 0);
-        return out;
+        return fp32Rows(ctx, "output", output, savedRows);
     }
 
     @Override
@@ -137,9 +134,7 @@ final class LayerNormLayer extends ShapePreservingLayer {
         if (!needInputGrad) {
             return null;
         }
-        Matrix out = ctx.workspace().matrix(this, "gradInput", Precision.FP32, savedRows, size);
-        out.writeFloats(gradient, 0);
-        return out;
+        return fp32Rows(ctx, "gradInput", gradient, savedRows);
     }
 
     /*

@@ -177,11 +177,6 @@ public final class Elementwise {
         return (mask[i >>> 6] & (1L << i)) != 0;
     }
 
-    /** Sets element {@code i} of {@code mask}. */
-    public static void set(long[] mask, int i) {
-        mask[i >>> 6] |= 1L << i;
-    }
-
     /** The implementation in use, for logs. */
     public static String implementation() {
         return KERNEL.name();

@@ -1276,7 +1276,7 @@ final class VectorElementwise implements ElementwiseKernel {
     /*
      * A layer norm's per-value work on double lanes, operation for operation as ScalarElementwise does it (the same
      * bits): floats widened to doubles on half-width float vectors with as many lanes (DOUBLES, FLOATS_D). The
-     * row sums the layer needs in between stay sequential in the layer.
+     * row sums the layer needs in between are the layer's own, in an order that is the same on every CPU.
      */
 
     @Override
