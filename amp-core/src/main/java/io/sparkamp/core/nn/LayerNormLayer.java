@@ -2,16 +2,19 @@ package io.sparkamp.core.nn;
 
 import io.sparkamp.core.autocast.OpClass;
 import io.sparkamp.core.ops.Elementwise;
+import io.sparkamp.core.ops.Reductions;
 import io.sparkamp.core.tensor.Matrix;
 
 import java.util.Arrays;
 
 /**
- * The computing form of {@link LayerNormSpec}: statistics in double, row by row. The row sums are added here,
- * each in four interleaved partial sums; the per-value work is {@link Elementwise}'s (vector loops on double
- * lanes where the JVM has the module, the same bits). Its arrays (the input and output rows, the normalized
- * values, the gradients) are this layer's, kept from one micro-batch and step to the next, and the saved
- * normalized values are decoded once per backward rather than value by value.
+ * The computing form of {@link LayerNormSpec}: statistics in double, row by row, each row sum in partial sums
+ * that are independent chains of additions ({@link Reductions}'s eight for the mean and variance, four for
+ * the backward's two sums), in an order that is the same on every CPU. The per-value work is
+ * {@link Elementwise}'s (vector loops on double lanes where the JVM has the module, the same bits). Its arrays
+ * (the input and output rows, the normalized values, the gradients) are this layer's, kept from one
+ * micro-batch and step to the next, and the saved normalized values are decoded once per backward rather
+ * than value by value.
  */
 final class LayerNormLayer extends ShapePreservingLayer {
     private final int gammaOffset;
@@ -54,8 +57,8 @@ final class LayerNormLayer extends ShapePreservingLayer {
         savedRows = input.rows();
         for (int r = 0; r < savedRows; r++) {
             int base = r * size;
-            double mean = sum(rows, base) / size;
-            double squares = squaredDeviations(rows, base, mean);
+            double mean = Reductions.sum(rows, base, size) / size;
+            double squares = Reductions.sumOfSquaredDeviations(rows, base, size, mean);
             double rstd = 1.0 / Math.sqrt(squares / size + LayerNormSpec.EPSILON);
             reciprocalStd[r] = (float) rstd;
             Elementwise.normalizeRow(rows, base, size, mean, rstd, params, gammaOffset, betaOffset, xhat, output);
@@ -92,7 +95,8 @@ final class LayerNormLayer extends ShapePreservingLayer {
             if (!needInputGrad) {
                 continue;
             }
-            // The sums of dxhat = dy · gamma and of dxhat · xhat over the row, each in four interleaved partial sums.
+            // The sums of dxhat = dy · gamma and of dxhat · xhat over the row, each in four interleaved partial sums
+            // (value j into sum j mod 4, the tail into the first, combined as (s0 + s1) + (s2 + s3)).
             double g0 = 0;
             double g1 = 0;
             double g2 = 0;
@@ -135,53 +139,6 @@ final class LayerNormLayer extends ShapePreservingLayer {
             return null;
         }
         return fp32Rows(ctx, "gradInput", gradient, savedRows);
-    }
-
-    /*
-     * Row sums in four interleaved partial sums (value j into sum j mod 4, the tail into the first, combined as
-     * (s0 + s1) + (s2 + s3)): four independent chains of additions instead of one, in the same order on every CPU.
-     * One chain made the sums most of the layer's time (a dependent double add per value).
-     */
-
-    private double sum(float[] values, int base) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int j = 0;
-        for (; j + 4 <= size; j += 4) {
-            s0 += values[base + j];
-            s1 += values[base + j + 1];
-            s2 += values[base + j + 2];
-            s3 += values[base + j + 3];
-        }
-        for (; j < size; j++) {
-            s0 += values[base + j];
-        }
-        return (s0 + s1) + (s2 + s3);
-    }
-
-    private double squaredDeviations(float[] values, int base, double mean) {
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        int j = 0;
-        for (; j + 4 <= size; j += 4) {
-            double d0 = values[base + j] - mean;
-            double d1 = values[base + j + 1] - mean;
-            double d2 = values[base + j + 2] - mean;
-            double d3 = values[base + j + 3] - mean;
-            s0 += d0 * d0;
-            s1 += d1 * d1;
-            s2 += d2 * d2;
-            s3 += d3 * d3;
-        }
-        for (; j < size; j++) {
-            double d = values[base + j] - mean;
-            s0 += d * d;
-        }
-        return (s0 + s1) + (s2 + s3);
     }
 
     private static float[] atLeast(float[] array, int size) {

@@ -8,22 +8,11 @@ public final class Reductions {
     private Reductions() {
     }
 
-    /** Sum of {@code values[off..off+count)}. */
-    public static double sum(float[] values, int off, int count) {
-        double total = 0.0;
-        for (int i = off; i < off + count; i++) {
-            total += values[i];
-        }
-        return total;
-    }
-
     /**
-     * Sum of squares of {@code values[off..off+count)}; infinite or NaN when any value is. Eight partial sums
-     * (element i goes to sum (i - off) mod 8), added together in a fixed tree at the end: the same input gives
-     * the same bits, and the eight independent additions run about 2x faster than one chain (the gradient norm
-     * of every training step reads half a million values).
+     * Sum of {@code values[off..off+count)}, in the eight partial sums of {@link #sumOfSquares} (element i into sum
+     * (i - off) mod 8, added in its fixed tree): eight independent chains of additions, the same bits on every CPU.
      */
-    public static double sumOfSquares(float[] values, int off, int count) {
+    public static double sum(float[] values, int off, int count) {
         double s0 = 0.0;
         double s1 = 0.0;
         double s2 = 0.0;
@@ -35,14 +24,56 @@ public final class Reductions {
         int end = off + count;
         int i = off;
         for (; i + 8 <= end; i += 8) {
-            double v0 = values[i];
-            double v1 = values[i + 1];
-            double v2 = values[i + 2];
-            double v3 = values[i + 3];
-            double v4 = values[i + 4];
-            double v5 = values[i + 5];
-            double v6 = values[i + 6];
-            double v7 = values[i + 7];
+            s0 += values[i];
+            s1 += values[i + 1];
+            s2 += values[i + 2];
+            s3 += values[i + 3];
+            s4 += values[i + 4];
+            s5 += values[i + 5];
+            s6 += values[i + 6];
+            s7 += values[i + 7];
+        }
+        double[] sums = {s0, s1, s2, s3, s4, s5, s6, s7};
+        for (int lane = 0; i < end; i++, lane++) {
+            sums[lane] += values[i];
+        }
+        return partialSumsTotal(sums);
+    }
+
+    /**
+     * Sum of squares of {@code values[off..off+count)}; infinite or NaN when any value is. Eight partial sums
+     * (element i goes to sum (i - off) mod 8), added together in a fixed tree at the end: the same input gives
+     * the same bits, and the eight independent additions run about 2x faster than one chain (the gradient norm
+     * of every training step reads half a million values).
+     */
+    public static double sumOfSquares(float[] values, int off, int count) {
+        return sumOfSquaredDeviations(values, off, count, 0.0); // v - 0.0 is v exactly, -0.0 included
+    }
+
+    /**
+     * Sum of {@code (values[i] - mean)²} over {@code values[off..off+count)} in double (a layer norm's variance
+     * about its mean), in {@link #sumOfSquares}'s eight partial sums and order.
+     */
+    public static double sumOfSquaredDeviations(float[] values, int off, int count, double mean) {
+        double s0 = 0.0;
+        double s1 = 0.0;
+        double s2 = 0.0;
+        double s3 = 0.0;
+        double s4 = 0.0;
+        double s5 = 0.0;
+        double s6 = 0.0;
+        double s7 = 0.0;
+        int end = off + count;
+        int i = off;
+        for (; i + 8 <= end; i += 8) {
+            double v0 = values[i] - mean;
+            double v1 = values[i + 1] - mean;
+            double v2 = values[i + 2] - mean;
+            double v3 = values[i + 3] - mean;
+            double v4 = values[i + 4] - mean;
+            double v5 = values[i + 5] - mean;
+            double v6 = values[i + 6] - mean;
+            double v7 = values[i + 7] - mean;
             s0 += v0 * v0;
             s1 += v1 * v1;
             s2 += v2 * v2;
@@ -54,7 +85,7 @@ public final class Reductions {
         }
         double[] sums = {s0, s1, s2, s3, s4, s5, s6, s7};
         for (int lane = 0; i < end; i++, lane++) {
-            double v = values[i];
+            double v = values[i] - mean;
             sums[lane] += v * v;
         }
         return partialSumsTotal(sums);

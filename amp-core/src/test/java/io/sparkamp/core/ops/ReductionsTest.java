@@ -43,6 +43,41 @@ class ReductionsTest {
                 Double.doubleToLongBits(Reductions.sum(values.clone(), 0, values.length)), "same input, same bits");
     }
 
+    /**
+     * The sums keep eight partial sums, element i in sum (i - off) mod 8, added as ((0+1)+(2+3))+((4+5)+(6+7)):
+     * written out here and compared to the bit, on lengths around 8 and at offsets; the squared deviations about
+     * a mean likewise, and about 0 they are the sum of squares.
+     */
+    @Test
+    void sumsKeepEightPartialSumsInTheirDocumentedOrder() {
+        SplittableRandom random = new SplittableRandom(8);
+        for (int count : new int[] {0, 1, 7, 8, 9, 15, 16, 17, 100, 513}) {
+            int off = count % 3;
+            float[] values = new float[off + count];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = (float) random.nextGaussian() * 100f;
+            }
+            double mean = 0.3;
+            double[] sums = new double[8];
+            double[] deviations = new double[8];
+            for (int k = 0; k < count; k++) {
+                sums[k % 8] += values[off + k];
+                double d = values[off + k] - mean;
+                deviations[k % 8] += d * d;
+            }
+            assertEquals(Double.doubleToRawLongBits(tree(sums)), Double.doubleToRawLongBits(Reductions.sum(values, off, count)),
+                    "sum of " + count);
+            assertEquals(Double.doubleToRawLongBits(tree(deviations)),
+                    Double.doubleToRawLongBits(Reductions.sumOfSquaredDeviations(values, off, count, mean)), "deviations of " + count);
+            assertEquals(Double.doubleToRawLongBits(Reductions.sumOfSquaredDeviations(values, off, count, 0.0)),
+                    Double.doubleToRawLongBits(Reductions.sumOfSquares(values, off, count)), "squares of " + count);
+        }
+    }
+
+    private static double tree(double[] s) {
+        return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+    }
+
     @Test
     void nonFiniteValuesAreFoundAndPropagate() {
         float[] values = {1f, 2f, Float.NaN, Float.POSITIVE_INFINITY, 3f};
