@@ -37,20 +37,25 @@ class ElementwiseKernelTest {
     /** An implementation, a storage for inputs and outputs, and where the matrices live. */
     record Case(String implementation, Precision storage, boolean direct) {
         ElementwiseKernel kernel() {
-            if (implementation.equals("scalar")) {
-                return ElementwiseKernels.scalar();
-            }
-            // Skipped only where the JVM lacks the module; with the module a load failure is a bug.
-            Assumptions.assumeTrue(Vectorization.unavailableReason() == null, Vectorization::unavailableReason);
-            Vectorization.Loaded<ElementwiseKernel> vector = ElementwiseKernels.vector();
-            assertNotNull(vector.instance(), vector.reason());
-            return vector.instance();
+            return kernelNamed(implementation);
         }
 
         @Override
         public String toString() {
             return implementation + " " + storage + (direct ? " off-heap" : " heap");
         }
+    }
+
+    /** The "scalar" or "vector" implementation; the vector one skipped only where the JVM lacks the module. */
+    static ElementwiseKernel kernelNamed(String implementation) {
+        if (implementation.equals("scalar")) {
+            return ElementwiseKernels.scalar();
+        }
+        // Skipped only where the JVM lacks the module; with the module a load failure is a bug.
+        Assumptions.assumeTrue(Vectorization.unavailableReason() == null, Vectorization::unavailableReason);
+        Vectorization.Loaded<ElementwiseKernel> vector = ElementwiseKernels.vector();
+        assertNotNull(vector.instance(), vector.reason());
+        return vector.instance();
     }
 
     static List<Case> cases() {

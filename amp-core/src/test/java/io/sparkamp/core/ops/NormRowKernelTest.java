@@ -1,13 +1,10 @@
 package io.sparkamp.core.ops;
 
-import io.sparkamp.core.numeric.Vectorization;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.SplittableRandom;
 
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -19,20 +16,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 class NormRowKernelTest {
     private static final int[] LENGTHS = {1, 3, 4, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100, 256};
 
-    private static ElementwiseKernel kernel(String implementation) {
-        if (implementation.equals("scalar")) {
-            return ElementwiseKernels.scalar();
-        }
-        Assumptions.assumeTrue(Vectorization.unavailableReason() == null, Vectorization::unavailableReason);
-        Vectorization.Loaded<ElementwiseKernel> vector = ElementwiseKernels.vector();
-        assertNotNull(vector.instance(), vector.reason());
-        return vector.instance();
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"scalar", "vector"})
     void normalizeRowComputesEachValueAsWrittenInDouble(String implementation) {
-        ElementwiseKernel kernel = kernel(implementation);
+        ElementwiseKernel kernel = ElementwiseKernelTest.kernelNamed(implementation);
         for (int count : LENGTHS) {
             int off = count % 5;
             float[] x = values(off + count, count);
@@ -54,7 +41,7 @@ class NormRowKernelTest {
     @ParameterizedTest
     @ValueSource(strings = {"scalar", "vector"})
     void gradientsAccumulateAndTheInputGradientIsWrittenInPlace(String implementation) {
-        ElementwiseKernel kernel = kernel(implementation);
+        ElementwiseKernel kernel = ElementwiseKernelTest.kernelNamed(implementation);
         for (int count : LENGTHS) {
             int off = count % 3;
             float[] dy = values(off + count, 2L * count);
