@@ -61,8 +61,8 @@ public final class TaskProfile {
             }
         }
         if (jfr != null) {
-            // The first recording of a JVM throws away every compiled method: HotSpot recorded no dependencies on the
-            // classes JFR then instruments, so it deoptimizes all of them. Started after warm-up, that put seconds of
+            // The first recording of a JVM made HotSpot throw away every compiled method (likely the first class
+            // retransformation, which JFR's start performs; docs/vector-code.md). Started after warm-up, that put seconds of
             // interpreted and C1 code, with the Vector API's Java fallback, into the timed steps. One recording here,
             // before any warm-up, takes that hit while nothing is timed; later ones deoptimize nothing.
             startRecording().close();
