@@ -62,9 +62,9 @@ public final class TaskProfile {
         }
         if (jfr != null) {
             // The first recording of a JVM made HotSpot throw away every compiled method (likely the first class
-            // retransformation, which JFR's start performs; docs/vector-code.md). Started after warm-up, that put seconds of
-            // interpreted and C1 code, with the Vector API's Java fallback, into the timed steps. One recording here,
-            // before any warm-up, takes that hit while nothing is timed; later ones deoptimize nothing.
+            // retransformation, which JFR's start performs; docs/vector-code.md). Started after warm-up, that put
+            // seconds of interpreted and C1 code, with the Vector API's Java fallback, into the timed steps. One
+            // recording here, before any warm-up, takes that hit while nothing is timed; later ones deoptimize nothing.
             startRecording().close();
         }
         System.out.println("| precision | kernel | task wall ms (median) | task CPU ms (median) | its GEMMs CPU ms (4 x sum of medians) | GEMM floor CPU ms (4 x sum) | task / floor |");
