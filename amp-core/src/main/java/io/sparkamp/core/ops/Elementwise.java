@@ -143,18 +143,20 @@ public final class Elementwise {
     }
 
     /** A layer norm's parameter gradients of one row (see {@link ElementwiseKernel#accumulateNormGradients}). */
-    public static void accumulateNormGradients(float[] dy, float[] xhat, int off, int count, double[] gammaGrad, double[] betaGrad) {
+    public static void accumulateNormGradients(float[] dy, float[] xhat, int off, int count, double[] gammaGrad,
+                                               double[] betaGrad) {
         checkRange(dy, off, count);
         checkRange(xhat, off, count);
         if (gammaGrad.length < count || betaGrad.length < count) {
-            throw new IndexOutOfBoundsException(count + " gradient sums, arrays of " + gammaGrad.length + " and " + betaGrad.length);
+            throw new IndexOutOfBoundsException(count + " gradient sums, arrays of " + gammaGrad.length + " and "
+                    + betaGrad.length);
         }
         KERNEL.accumulateNormGradients(dy, xhat, off, count, gammaGrad, betaGrad);
     }
 
     /** A layer norm's input gradient of one row, in place (see {@link ElementwiseKernel#normGradientRow}). */
-    public static void normGradientRow(float[] dy, float[] xhat, int off, int count, float[] params, int gammaOff, double meanGrad,
-                                       double meanGradTimesXhat, double rstd) {
+    public static void normGradientRow(float[] dy, float[] xhat, int off, int count, float[] params, int gammaOff,
+                                       double meanGrad, double meanGradTimesXhat, double rstd) {
         checkRange(dy, off, count);
         checkRange(xhat, off, count);
         checkRange(params, gammaOff, count);

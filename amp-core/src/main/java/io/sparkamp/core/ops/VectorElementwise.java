@@ -1287,8 +1287,8 @@ final class VectorElementwise implements ElementwiseKernel {
         DoubleVector meanV = DoubleVector.broadcast(DOUBLES, mean);
         DoubleVector rstdV = DoubleVector.broadcast(DOUBLES, rstd);
         for (int j = 0; j < vectorEnd; j += lanes) {
-            DoubleVector n = ((DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j).convertShape(VectorOperators.F2D, DOUBLES, 0))
-                    .lanewise(SUB, meanV).lanewise(MUL, rstdV);
+            DoubleVector n = ((DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0)).lanewise(SUB, meanV).lanewise(MUL, rstdV);
             ((FloatVector) n.convertShape(VectorOperators.D2F, FLOATS_D, 0)).intoArray(xhat, off + j);
             DoubleVector gamma = (DoubleVector) FloatVector.fromArray(FLOATS_D, params, gammaOff + j)
                     .convertShape(VectorOperators.F2D, DOUBLES, 0);
@@ -1297,17 +1297,20 @@ final class VectorElementwise implements ElementwiseKernel {
             ((FloatVector) gamma.lanewise(MUL, n).lanewise(ADD, beta).convertShape(VectorOperators.D2F, FLOATS_D, 0))
                     .intoArray(out, off + j);
         }
-        scalar.normalizeRow(x, off + vectorEnd, count - vectorEnd, mean, rstd, params, gammaOff + vectorEnd, betaOff + vectorEnd,
-                xhat, out);
+        scalar.normalizeRow(x, off + vectorEnd, count - vectorEnd, mean, rstd, params, gammaOff + vectorEnd,
+                betaOff + vectorEnd, xhat, out);
     }
 
     @Override
-    public void accumulateNormGradients(float[] dy, float[] xhat, int off, int count, double[] gammaGrad, double[] betaGrad) {
+    public void accumulateNormGradients(float[] dy, float[] xhat, int off, int count, double[] gammaGrad,
+                                        double[] betaGrad) {
         int lanes = DOUBLES.length();
         int vectorEnd = count - count % lanes;
         for (int j = 0; j < vectorEnd; j += lanes) {
-            DoubleVector g = (DoubleVector) FloatVector.fromArray(FLOATS_D, dy, off + j).convertShape(VectorOperators.F2D, DOUBLES, 0);
-            DoubleVector x = (DoubleVector) FloatVector.fromArray(FLOATS_D, xhat, off + j).convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector g = (DoubleVector) FloatVector.fromArray(FLOATS_D, dy, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector x = (DoubleVector) FloatVector.fromArray(FLOATS_D, xhat, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
             DoubleVector.fromArray(DOUBLES, gammaGrad, j).lanewise(ADD, g.lanewise(MUL, x)).intoArray(gammaGrad, j);
             DoubleVector.fromArray(DOUBLES, betaGrad, j).lanewise(ADD, g).intoArray(betaGrad, j);
         }
@@ -1327,11 +1330,14 @@ final class VectorElementwise implements ElementwiseKernel {
         DoubleVector meanGradTimesXhatV = DoubleVector.broadcast(DOUBLES, meanGradTimesXhat);
         DoubleVector rstdV = DoubleVector.broadcast(DOUBLES, rstd);
         for (int j = 0; j < vectorEnd; j += lanes) {
-            DoubleVector g = (DoubleVector) FloatVector.fromArray(FLOATS_D, dy, off + j).convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector g = (DoubleVector) FloatVector.fromArray(FLOATS_D, dy, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
             DoubleVector gamma = (DoubleVector) FloatVector.fromArray(FLOATS_D, params, gammaOff + j)
                     .convertShape(VectorOperators.F2D, DOUBLES, 0);
-            DoubleVector x = (DoubleVector) FloatVector.fromArray(FLOATS_D, xhat, off + j).convertShape(VectorOperators.F2D, DOUBLES, 0);
-            DoubleVector inner = g.lanewise(MUL, gamma).lanewise(SUB, meanGradV).lanewise(SUB, x.lanewise(MUL, meanGradTimesXhatV));
+            DoubleVector x = (DoubleVector) FloatVector.fromArray(FLOATS_D, xhat, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector inner = g.lanewise(MUL, gamma).lanewise(SUB, meanGradV)
+                    .lanewise(SUB, x.lanewise(MUL, meanGradTimesXhatV));
             ((FloatVector) rstdV.lanewise(MUL, inner).convertShape(VectorOperators.D2F, FLOATS_D, 0)).intoArray(dy, off + j);
         }
         scalar.normGradientRow(dy, xhat, off + vectorEnd, count - vectorEnd, params, gammaOff + vectorEnd, meanGrad,
