@@ -9,12 +9,12 @@ public enum SmoothActivation {
     GELU("gelu") {
         @Override
         double value(double x) {
-            return 0.5 * x * (1.0 + Math.tanh(inner(x)));
+            return 0.5 * x * (1.0 + tanh(inner(x)));
         }
 
         @Override
         double derivative(double x) {
-            double t = Math.tanh(inner(x));
+            double t = tanh(inner(x));
             double innerDerivative = SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_CUBIC * x * x);
             return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * innerDerivative;
         }
@@ -22,12 +22,12 @@ public enum SmoothActivation {
     TANH("tanh") {
         @Override
         double value(double x) {
-            return Math.tanh(x);
+            return tanh(x);
         }
 
         @Override
         double derivative(double x) {
-            double t = Math.tanh(x);
+            double t = tanh(x);
             return 1.0 - t * t;
         }
     },
@@ -69,6 +69,26 @@ public enum SmoothActivation {
         }
         double e = Math.exp(x);
         return e / (1.0 + e);
+    }
+
+    /**
+     * tanh in double, within 2^-48 of {@code StrictMath.tanh} relative (measured over 2 million values from tiny to
+     * 25), far inside the float the layers store. {@code Math.tanh} is a native call per value on JDK 17 (about 44
+     * ns), which made a GELU model's steps 5.6x a ReLU model's; {@code Math.exp} is a JIT intrinsic. For |x| from
+     * 1/16: sign(x) (1 - 2 / (e^{2|x|} + 1)), and 1 from |x| = 20 (where the fraction is under 2^-57). Below 1/16
+     * the Taylor series to x^11, whose remainder there is under 2^-55 of x, which keeps tanh(x) = x for tiny x and
+     * tanh(-0) = -0.
+     */
+    public static double tanh(double x) {
+        double a = Math.abs(x);
+        if (a < 0x1p-4) {
+            double x2 = x * x;
+            return x * (1.0 + x2 * (-1.0 / 3 + x2 * (2.0 / 15 + x2 * (-17.0 / 315 + x2 * (62.0 / 2835 + x2 * (-1382.0 / 155925))))));
+        }
+        if (a >= 20) { // infinities too
+            return Math.copySign(1.0, x);
+        }
+        return Math.copySign(1.0 - 2.0 / (Math.exp(2 * a) + 1.0), x); // NaN stays NaN
     }
 
     private static double inner(double x) {

@@ -3,11 +3,17 @@ package io.sparkamp.core.nn;
 import io.sparkamp.core.autocast.OpClass;
 import io.sparkamp.core.tensor.Matrix;
 
-/** The computing form of {@link SmoothActivationSpec}: evaluates in FP32, keeps the input for backward. */
+/**
+ * The computing form of {@link SmoothActivationSpec}: evaluates in FP32 (in double, stored as float), keeps the
+ * input for backward. Its arrays are this layer's, kept from one micro-batch and step to the next, and the saved
+ * input is decoded once per backward rather than value by value.
+ */
 final class SmoothActivationLayer extends ShapePreservingLayer {
     private final SmoothActivation function;
     private SavedTensor savedInput;
     private int savedRows;
+    private float[] values = new float[0];
+    private float[] inputs = new float[0];
 
     SmoothActivationLayer(SmoothActivation function, int size) {
         super(size);
@@ -22,44 +28,39 @@ final class SmoothActivationLayer extends ShapePreservingLayer {
     @Override
     public Matrix forward(ComputeContext ctx, Matrix input) {
         Checks.requireCols(function.kind(), "input", input, size);
-        return fp32Rows(ctx, "output", forward(ctx, input.toFloats(), input.rows()), input.rows());
+        int count = input.size();
+        values = atLeast(values, count);
+        input.readFloats(values, 0);
+        // Saved in the precision activations are kept in: low in a mixed run (the MATMUL precision).
+        savedInput = SavedTensor.keep(ctx.precisionOf(OpClass.MATMUL), values, count, savedInput);
+        savedRows = input.rows();
+        for (int i = 0; i < count; i++) {
+            values[i] = (float) function.value(values[i]);
+        }
+        return fp32Rows(ctx, "output", values, savedRows);
     }
 
     @Override
     public Matrix backward(ComputeContext ctx, Matrix gradOutput, Matrix paramGrads, boolean needInputGrad) {
-        Checks.requireCols(function.kind(), "output gradient", gradOutput, size);
-        float[] gradInput = backward(ctx, gradOutput.toFloats(), gradOutput.rows(), null, needInputGrad);
-        return gradInput == null ? null : fp32Rows(ctx, "gradInput", gradInput, gradOutput.rows());
-    }
-
-    @Override
-    public float[] forward(ComputeContext ctx, float[] input, int rows) {
-        Checks.requireRows(function.kind(), "input", input, rows, size);
-        int count = rows * size;
-        float[] output = new float[count];
-        for (int i = 0; i < count; i++) {
-            output[i] = (float) function.value(input[i]);
-        }
-        // Saved in the precision activations are kept in: low in a mixed run (the MATMUL precision).
-        savedInput = SavedTensor.keep(ctx.precisionOf(OpClass.MATMUL), input, count);
-        savedRows = rows;
-        return output;
-    }
-
-    @Override
-    public float[] backward(ComputeContext ctx, float[] gradOutput, int rows, float[] paramGrads, boolean needInputGrad) {
         Checks.requireForward(function.kind(), savedInput);
-        Checks.requireSameRows(function.kind(), savedRows, rows);
-        Checks.requireRows(function.kind(), "output gradient", gradOutput, rows, size);
+        Checks.requireSameRows(function.kind(), savedRows, gradOutput.rows());
+        Checks.requireCols(function.kind(), "output gradient", gradOutput, size);
         if (!needInputGrad) {
             return null;
         }
-        int count = rows * size;
-        float[] gradInput = new float[count];
+        int count = gradOutput.size();
+        values = atLeast(values, count);
+        gradOutput.readFloats(values, 0);
+        inputs = atLeast(inputs, count);
+        savedInput.readInto(inputs);
         for (int i = 0; i < count; i++) {
-            gradInput[i] = (float) (gradOutput[i] * function.derivative(savedInput.get(i)));
+            values[i] = (float) (values[i] * function.derivative(inputs[i]));
         }
-        return gradInput;
+        return fp32Rows(ctx, "gradInput", values, savedRows);
+    }
+
+    private static float[] atLeast(float[] array, int size) {
+        return array.length >= size ? array : new float[size];
     }
 
     @Override

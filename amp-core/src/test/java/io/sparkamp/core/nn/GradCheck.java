@@ -98,4 +98,35 @@ public final class GradCheck {
         }
         return maxDiff / maxB;
     }
+
+    /**
+     * A layer that keeps arrays across micro-batches gives, to the bit, what a new layer gives: {@code newLayer}'s
+     * layers run batches of the given row counts (of {@code width} values a row) in every precision, the reused one
+     * after all the batches before; outputs, input gradients, parameter gradients (added into random ones) and the
+     * saved activation bytes are compared.
+     */
+    public static void assertReusedLayerGivesNewLayersBits(java.util.function.Supplier<Layer> newLayer, float[] params, int width,
+                                                            int... batchRows) {
+        SplittableRandom values = new SplittableRandom(5);
+        for (Precision precision : Precision.values()) {
+            Layer reused = newLayer.get();
+            ComputeContext ctx = context(precision, params, true, 1);
+            for (int rows : batchRows) {
+                float[] x = uniform(values, rows * width, -2, 3);
+                float[] g = uniform(values, rows * width, -1, 1);
+                float[] expectedGrads = uniform(values, params.length, -1, 1);
+                float[] grads = expectedGrads.clone();
+                Layer fresh = newLayer.get();
+                float[] expectedY = fresh.forward(ctx, x, rows);
+                float[] expectedDx = fresh.backward(ctx, g, rows, expectedGrads, true);
+                String what = fresh.name() + ", " + precision + ", " + rows + " rows";
+                org.junit.jupiter.api.Assertions.assertArrayEquals(expectedY, reused.forward(ctx, x, rows), what + ": output");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(expectedDx, reused.backward(ctx, g, rows, grads, true),
+                        what + ": input gradient");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(expectedGrads, grads, what + ": parameter gradients");
+                org.junit.jupiter.api.Assertions.assertEquals(((ActivationMemory) fresh).savedActivationBytes(),
+                        ((ActivationMemory) reused).savedActivationBytes(), what + ": saved bytes");
+            }
+        }
+    }
 }

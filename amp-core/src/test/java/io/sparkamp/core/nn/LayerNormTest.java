@@ -63,28 +63,7 @@ class LayerNormTest {
      */
     @Test
     void aLayerThatRanOtherBatchesGivesTheBitsOfANewOne() {
-        SplittableRandom values = new SplittableRandom(5);
-        int[] batchRows = {6, 6, 2, 6, 3, 3};
-        for (Precision precision : Precision.values()) {
-            Layer reused = new LayerNormSpec().bind(D, 0);
-            ComputeContext ctx = GradCheck.context(precision, params, true, 1);
-            for (int rows : batchRows) {
-                float[] x = GradCheck.uniform(values, rows * D, -2, 3);
-                float[] g = GradCheck.uniform(values, rows * D, -1, 1);
-                float[] expectedGrads = GradCheck.uniform(values, params.length, -1, 1); // gradients accumulate into these
-                float[] grads = expectedGrads.clone();
-                Layer fresh = new LayerNormSpec().bind(D, 0);
-                float[] expectedY = fresh.forward(ctx, x, rows);
-                float[] expectedDx = fresh.backward(ctx, g, rows, expectedGrads, true);
-                String what = precision + ", " + rows + " rows";
-                org.junit.jupiter.api.Assertions.assertArrayEquals(expectedY, reused.forward(ctx, x, rows), what + ": output");
-                org.junit.jupiter.api.Assertions.assertArrayEquals(expectedDx, reused.backward(ctx, g, rows, grads, true),
-                        what + ": input gradient");
-                org.junit.jupiter.api.Assertions.assertArrayEquals(expectedGrads, grads, what + ": gamma and beta gradients");
-                assertEquals(((LayerNormLayer) fresh).savedActivationBytes(), ((LayerNormLayer) reused).savedActivationBytes(),
-                        what + ": saved bytes");
-            }
-        }
+        GradCheck.assertReusedLayerGivesNewLayersBits(() -> new LayerNormSpec().bind(D, 0), params, D, 6, 6, 2, 6, 3, 3);
     }
 
     private float[][] gradients(Precision precision) {
