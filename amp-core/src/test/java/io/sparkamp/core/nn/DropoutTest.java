@@ -42,7 +42,8 @@ class DropoutTest {
                 java.util.Arrays.fill(x, 1f);
                 layer.forward(ctx, x, rows);
                 for (int i = 0; i < x.length; i++) {
-                    assertEquals(reference.nextDouble() >= p, ((DropoutLayer) layer).wasKept(i), "P " + p + ", " + rows + " rows, value " + i);
+                    assertEquals(reference.nextDouble() >= p, ((DropoutLayer) layer).wasKept(i),
+                            "P " + p + ", " + rows + " rows, value " + i);
                 }
                 assertEquals(8L * ((rows * 45 + 63) / 64), ((DropoutLayer) layer).savedActivationBytes(), "the mask's bytes");
             }

@@ -6,8 +6,11 @@ import io.sparkamp.core.ops.Gemm;
 import io.sparkamp.core.ops.JavaGemmKernel;
 
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Test helpers: contexts, random data, central differences in FP64 and the comparison rule. */
@@ -105,7 +108,7 @@ public final class GradCheck {
      * after all the batches before; outputs, input gradients, parameter gradients (added into random ones) and the
      * saved activation bytes are compared.
      */
-    public static void assertReusedLayerGivesNewLayersBits(java.util.function.Supplier<Layer> newLayer, float[] params, int width,
+    public static void assertReusedLayerGivesNewLayersBits(Supplier<Layer> newLayer, float[] params, int width,
                                                             int... batchRows) {
         SplittableRandom values = new SplittableRandom(5);
         for (Precision precision : Precision.values()) {
@@ -120,11 +123,11 @@ public final class GradCheck {
                 float[] expectedY = fresh.forward(ctx, x, rows);
                 float[] expectedDx = fresh.backward(ctx, g, rows, expectedGrads, true);
                 String what = fresh.name() + ", " + precision + ", " + rows + " rows";
-                org.junit.jupiter.api.Assertions.assertArrayEquals(expectedY, reused.forward(ctx, x, rows), what + ": output");
-                org.junit.jupiter.api.Assertions.assertArrayEquals(expectedDx, reused.backward(ctx, g, rows, grads, true),
+                assertArrayEquals(expectedY, reused.forward(ctx, x, rows), what + ": output");
+                assertArrayEquals(expectedDx, reused.backward(ctx, g, rows, grads, true),
                         what + ": input gradient");
-                org.junit.jupiter.api.Assertions.assertArrayEquals(expectedGrads, grads, what + ": parameter gradients");
-                org.junit.jupiter.api.Assertions.assertEquals(((ActivationMemory) fresh).savedActivationBytes(),
+                assertArrayEquals(expectedGrads, grads, what + ": parameter gradients");
+                assertEquals(((ActivationMemory) fresh).savedActivationBytes(),
                         ((ActivationMemory) reused).savedActivationBytes(), what + ": saved bytes");
             }
         }
