@@ -1,6 +1,6 @@
 package io.sparkamp.core.loss;
 
-import io.sparkamp.core.nn.SmoothActivation;
+import io.sparkamp.core.ops.SmoothFunction;
 
 /**
  * {@code bce_logits}: sigmoid then binary cross-entropy, one target in [0, 1] per output. Per value
@@ -49,7 +49,7 @@ public final class BinaryCrossEntropyWithLogits extends FusedLoss {
             double t = targets[i];
             total += Math.max(x, 0.0) - x * t + Math.log1p(Math.exp(-Math.abs(x)));
             if (gradOutput != null) {
-                gradOutput[i] = (float) (gradFactor * (SmoothActivation.sigmoid(x) - t));
+                gradOutput[i] = (float) (gradFactor * (SmoothFunction.sigmoid(x) - t));
             }
         }
         return total;

@@ -1,12 +1,14 @@
 package io.sparkamp.core.nn;
 
 import io.sparkamp.core.autocast.OpClass;
+import io.sparkamp.core.ops.Elementwise;
 import io.sparkamp.core.tensor.Matrix;
 
 /**
- * The computing form of {@link SmoothActivationSpec}: evaluates in FP32 (in double, stored as float), keeps the
- * input for backward. Its arrays are this layer's, kept from one micro-batch and step to the next, and the saved
- * input is decoded once per backward rather than value by value.
+ * The computing form of {@link SmoothActivationSpec}: evaluates in FP32 (in double, stored as float) through
+ * {@link Elementwise#smooth}, vector passes where the CPU has them, and keeps the input for backward. Its arrays
+ * are this layer's, kept from one micro-batch and step to the next, and the saved input is decoded once per
+ * backward rather than value by value.
  */
 final class SmoothActivationLayer extends ShapePreservingLayer {
     private final SmoothActivation function;
@@ -34,9 +36,7 @@ final class SmoothActivationLayer extends ShapePreservingLayer {
         // Saved in the precision activations are kept in: low in a mixed run (the MATMUL precision).
         savedInput = SavedTensor.keep(ctx.precisionOf(OpClass.MATMUL), values, count, savedInput);
         savedRows = input.rows();
-        for (int i = 0; i < count; i++) {
-            values[i] = (float) function.value(values[i]);
-        }
+        Elementwise.smooth(function.function(), values, 0, count);
         return fp32Rows(ctx, "output", values, savedRows);
     }
 
@@ -53,9 +53,7 @@ final class SmoothActivationLayer extends ShapePreservingLayer {
         gradOutput.readFloats(values, 0);
         inputs = atLeast(inputs, count);
         savedInput.readInto(inputs);
-        for (int i = 0; i < count; i++) {
-            values[i] = (float) (values[i] * function.derivative(inputs[i]));
-        }
+        Elementwise.smoothGradient(function.function(), values, inputs, 0, count);
         return fp32Rows(ctx, "gradInput", values, savedRows);
     }
 

@@ -131,6 +131,22 @@ public final class Elementwise {
         KERNEL.exp(values, off, count);
     }
 
+    /**
+     * {@code values[i] = f(values[i])} for {@code i} in {@code [off, off + count)}: a smooth activation's forward,
+     * evaluated in double and stored as float, the same bits on every implementation and CPU ({@link SmoothFunction}).
+     */
+    public static void smooth(SmoothFunction f, float[] values, int off, int count) {
+        checkRange(values, off, count);
+        KERNEL.smooth(f, values, off, count);
+    }
+
+    /** {@code grads[i] = grads[i] · f'(inputs[i])} for {@code i} in {@code [off, off + count)}: its backward, in place. */
+    public static void smoothGradient(SmoothFunction f, float[] grads, float[] inputs, int off, int count) {
+        checkRange(grads, off, count);
+        checkRange(inputs, off, count);
+        KERNEL.smoothGradient(f, grads, inputs, off, count);
+    }
+
     /** A layer norm's forward of one row from its statistics (see {@link ElementwiseKernel#normalizeRow}). */
     public static void normalizeRow(float[] x, int off, int count, double mean, double rstd, float[] params, int gammaOff,
                                     int betaOff, float[] xhat, float[] out) {

@@ -84,4 +84,13 @@ interface ElementwiseKernel {
      */
     void normGradientRow(float[] dy, float[] xhat, int off, int count, float[] params, int gammaOff, double meanGrad,
                          double meanGradTimesXhat, double rstd);
+
+    /** {@code values[i] = (float) f.value(values[i])} for {@code i} in {@code [off, off + count)}, the bits of {@link SmoothFunction}. */
+    void smooth(SmoothFunction f, float[] values, int off, int count);
+
+    /**
+     * {@code grads[i] = (float) (grads[i] · f.derivative(inputs[i]))} for {@code i} in {@code [off, off + count)}, the
+     * bits of {@link SmoothFunction}.
+     */
+    void smoothGradient(SmoothFunction f, float[] grads, float[] inputs, int off, int count);
 }

@@ -175,4 +175,18 @@ final class ScalarElementwise implements ElementwiseKernel {
             out.buffer().putFloat(i * 4, roundTo.round(value));
         }
     }
+
+    @Override
+    public void smooth(SmoothFunction f, float[] values, int off, int count) {
+        for (int i = off; i < off + count; i++) {
+            values[i] = (float) f.value(values[i]);
+        }
+    }
+
+    @Override
+    public void smoothGradient(SmoothFunction f, float[] grads, float[] inputs, int off, int count) {
+        for (int i = off; i < off + count; i++) {
+            grads[i] = (float) (grads[i] * f.derivative(inputs[i]));
+        }
+    }
 }

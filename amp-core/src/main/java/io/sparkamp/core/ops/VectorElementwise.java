@@ -1273,6 +1273,18 @@ final class VectorElementwise implements ElementwiseKernel {
         scalar.exp(values, vectorEnd, off + count - vectorEnd);
     }
 
+    @Override
+    public void smooth(SmoothFunction f, float[] values, int off, int count) {
+        int whole = VectorSmoothPasses.forward(f, values, off, count);
+        scalar.smooth(f, values, off + whole, count - whole);
+    }
+
+    @Override
+    public void smoothGradient(SmoothFunction f, float[] grads, float[] inputs, int off, int count) {
+        int whole = VectorSmoothPasses.backward(f, grads, inputs, off, count);
+        scalar.smoothGradient(f, grads, inputs, off + whole, count - whole);
+    }
+
     /*
      * A layer norm's per-value work on double lanes, operation for operation as ScalarElementwise does it (the same
      * bits): floats widened to doubles on half-width float vectors with as many lanes (DOUBLES, FLOATS_D). The

@@ -92,7 +92,7 @@ class NormRowKernelTest {
         return out;
     }
 
-    private static void assertSameBits(String what, float expected, float actual) {
+    static void assertSameBits(String what, float expected, float actual) {
         if (Float.isNaN(expected) ? !Float.isNaN(actual) : Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(actual)) {
             fail(what + ": expected " + expected + " got " + actual);
         }

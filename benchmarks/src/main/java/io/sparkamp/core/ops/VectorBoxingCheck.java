@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -146,6 +147,18 @@ public final class VectorBoxingCheck {
                 kernel.normGradientRow(normGradient, normXhat, r * COLS, COLS, normParams, 0, 0.01, 0.02, 1.2);
             }
         });
+        // The smooth activations, forward and backward, over the layer norm's 512x512 inputs.
+        float[] smoothValues = new float[ROWS * COLS];
+        for (SmoothFunction f : SmoothFunction.values()) {
+            passes.put(f.name().toLowerCase(Locale.ROOT) + " forward", () -> {
+                System.arraycopy(normInput, 0, smoothValues, 0, smoothValues.length);
+                kernel.smooth(f, smoothValues, 0, smoothValues.length);
+            });
+            passes.put(f.name().toLowerCase(Locale.ROOT) + " backward", () -> {
+                System.arraycopy(normOut, 0, smoothValues, 0, smoothValues.length);
+                kernel.smoothGradient(f, smoothValues, normInput, 0, smoothValues.length);
+            });
+        }
         // The classifier's last layer: 10 columns, narrower than a vector.
         int classes = 10;
         float[] logits = new float[ROWS * classes];

@@ -1,0 +1,329 @@
+package io.sparkamp.core.ops;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import static jdk.incubator.vector.VectorOperators.ABS;
+import static jdk.incubator.vector.VectorOperators.ADD;
+import static jdk.incubator.vector.VectorOperators.DIV;
+import static jdk.incubator.vector.VectorOperators.MAX;
+import static jdk.incubator.vector.VectorOperators.MIN;
+import static jdk.incubator.vector.VectorOperators.MUL;
+import static jdk.incubator.vector.VectorOperators.NEG;
+import static jdk.incubator.vector.VectorOperators.SUB;
+
+/**
+ * The smooth activations ({@link SmoothFunction}) on double lanes, operation for operation as its scalar methods
+ * and {@link DoubleExp} compute them (the same bits). The chain for one value is about 60 operations, so it runs
+ * as a pipeline of short loops over a block of values held in small per-thread double arrays (a loop body of at
+ * most about 20 vector operations stays within C2's inlining budget: docs/vector-code.md): the exponential's
+ * argument, its reduction, the two halves of its series, its scaling into {@code e^x} or {@code e^x - 1} (tanh),
+ * then the function's value or gradient. Floats are widened on half-width float vectors with as many lanes.
+ */
+final class VectorSmoothPasses {
+    private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, DOUBLES.vectorShape());
+    private static final VectorSpecies<Float> FLOATS_D = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(DOUBLES.vectorBitSize() / 2));
+    /** Values per block: the four arrays of a block take 16 KB, within the first-level cache. */
+    private static final int BLOCK = 512;
+    private static final ThreadLocal<Block> BLOCKS = ThreadLocal.withInitial(Block::new);
+
+    /** One thread's arrays between the loops of a block. */
+    private static final class Block {
+        /** The exponential's argument, then its reduced argument r. */
+        final double[] reduced = new double[BLOCK];
+        /** The rounder sums, n in their low bits. */
+        final double[] rounded = new double[BLOCK];
+        /** The series, then e^x or e^x - 1, then tanh. */
+        final double[] series = new double[BLOCK];
+    }
+
+    private VectorSmoothPasses() {
+    }
+
+    /** Lanes per vector: the passes below cover a multiple of it. */
+    static int lanes() {
+        return DOUBLES.length();
+    }
+
+    /** {@code values[i] = (float) f.value(values[i])} for the whole vectors of {@code [off, off + count)}. */
+    static int forward(SmoothFunction f, float[] values, int off, int count) {
+        int whole = count - count % DOUBLES.length();
+        Block b = BLOCKS.get();
+        for (int start = 0; start < whole; start += BLOCK) {
+            int from = off + start;
+            int n = Math.min(BLOCK, whole - start);
+            switch (f) {
+                case GELU:
+                    geluArgumentLoop(values, from, b.reduced, n);
+                    exp(b, n);
+                    geluValueLoop(values, from, b.series, n);
+                    break;
+                case TANH:
+                    doubledLoop(values, from, b.reduced, n);
+                    tanh(b, n);
+                    storeLoop(b.series, values, from, n);
+                    break;
+                case SIGMOID:
+                    negativeMagnitudeLoop(values, from, b.reduced, n);
+                    exp(b, n);
+                    sigmoidValueLoop(values, from, b.series, n);
+                    break;
+                default:
+                    throw new IllegalArgumentException("no vector passes for " + f);
+            }
+        }
+        return whole;
+    }
+
+    /**
+     * {@code grads[i] = (float) (grads[i] · f.derivative(inputs[i]))} for the whole vectors of
+     * {@code [off, off + count)}.
+     */
+    static int backward(SmoothFunction f, float[] grads, float[] inputs, int off, int count) {
+        int whole = count - count % DOUBLES.length();
+        Block b = BLOCKS.get();
+        for (int start = 0; start < whole; start += BLOCK) {
+            int from = off + start;
+            int n = Math.min(BLOCK, whole - start);
+            switch (f) {
+                case GELU:
+                    geluArgumentLoop(inputs, from, b.reduced, n);
+                    exp(b, n);
+                    geluGradientLoop(grads, inputs, from, b.series, n);
+                    break;
+                case TANH:
+                    doubledLoop(inputs, from, b.reduced, n);
+                    tanh(b, n);
+                    tanhGradientLoop(grads, from, b.series, n);
+                    break;
+                case SIGMOID:
+                    negativeMagnitudeLoop(inputs, from, b.reduced, n);
+                    exp(b, n);
+                    sigmoidGradientLoop(grads, inputs, from, b.series, n);
+                    break;
+                default:
+                    throw new IllegalArgumentException("no vector passes for " + f);
+            }
+        }
+        return whole;
+    }
+
+    /** {@code series = tanh(argument / 2)} for an argument 2u in {@code reduced} (SmoothFunction#tanh). */
+    private static void tanh(Block b, int n) {
+        reduceLoop(b.reduced, b.rounded, n);
+        highTermsLoop(b.reduced, b.series, n);
+        lowTermsLoop(b.reduced, b.series, n);
+        tanhLoop(b.rounded, b.series, n);
+    }
+
+    /** {@code series = e^argument} for the argument in {@code reduced} (DoubleExp#exp). */
+    private static void exp(Block b, int n) {
+        reduceLoop(b.reduced, b.rounded, n);
+        highTermsLoop(b.reduced, b.series, n);
+        lowTermsLoop(b.reduced, b.series, n);
+        expLoop(b.rounded, b.series, n);
+    }
+
+    /** {@code argument = -|2u|}, GELU's (SmoothFunction#geluArgument). */
+    private static void geluArgumentLoop(float[] x, int off, double[] argument, int n) {
+        DoubleVector scale = DoubleVector.broadcast(DOUBLES, SmoothFunction.SQRT_2_OVER_PI);
+        DoubleVector cubic = DoubleVector.broadcast(DOUBLES, SmoothFunction.GELU_CUBIC);
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector v = (DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector u = scale.lanewise(MUL, v.lanewise(ADD, cubic.lanewise(MUL, v).lanewise(MUL, v).lanewise(MUL, v)));
+            u.lanewise(ADD, u).lanewise(ABS).lanewise(NEG).intoArray(argument, j);
+        }
+    }
+
+    /** {@code argument = x + x} (tanh's). */
+    private static void doubledLoop(float[] x, int off, double[] argument, int n) {
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector v = (DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            v.lanewise(ADD, v).intoArray(argument, j);
+        }
+    }
+
+    /** {@code argument = -|x|} (the logistic's). */
+    private static void negativeMagnitudeLoop(float[] x, int off, double[] argument, int n) {
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector v = (DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            v.lanewise(ABS).lanewise(NEG).intoArray(argument, j);
+        }
+    }
+
+    /** In place: the clamped argument to r, its rounder sum into {@code rounded} (DoubleExp#reduced). */
+    private static void reduceLoop(double[] reduced, double[] rounded, int n) {
+        DoubleVector lowest = DoubleVector.broadcast(DOUBLES, DoubleExp.LOWEST);
+        DoubleVector highest = DoubleVector.broadcast(DOUBLES, DoubleExp.HIGHEST);
+        DoubleVector log2e = DoubleVector.broadcast(DOUBLES, DoubleExp.LOG2E);
+        DoubleVector rounder = DoubleVector.broadcast(DOUBLES, DoubleExp.ROUNDER);
+        DoubleVector ln2Hi = DoubleVector.broadcast(DOUBLES, DoubleExp.LN2_HI);
+        DoubleVector ln2Lo = DoubleVector.broadcast(DOUBLES, DoubleExp.LN2_LO);
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector x = DoubleVector.fromArray(DOUBLES, reduced, j).lanewise(MAX, lowest).lanewise(MIN, highest);
+            DoubleVector t = x.lanewise(MUL, log2e).lanewise(ADD, rounder);
+            DoubleVector k = t.lanewise(SUB, rounder);
+            x.lanewise(SUB, k.lanewise(MUL, ln2Hi)).lanewise(SUB, k.lanewise(MUL, ln2Lo)).intoArray(reduced, j);
+            t.intoArray(rounded, j);
+        }
+    }
+
+    /** {@code series = highTerms(r)} (DoubleExp#highTerms). */
+    private static void highTermsLoop(double[] reduced, double[] series, int n) {
+        DoubleVector c13 = DoubleVector.broadcast(DOUBLES, DoubleExp.C13);
+        DoubleVector c12 = DoubleVector.broadcast(DOUBLES, DoubleExp.C12);
+        DoubleVector c11 = DoubleVector.broadcast(DOUBLES, DoubleExp.C11);
+        DoubleVector c10 = DoubleVector.broadcast(DOUBLES, DoubleExp.C10);
+        DoubleVector c9 = DoubleVector.broadcast(DOUBLES, DoubleExp.C9);
+        DoubleVector c8 = DoubleVector.broadcast(DOUBLES, DoubleExp.C8);
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector r = DoubleVector.fromArray(DOUBLES, reduced, j);
+            DoubleVector q = c13.lanewise(MUL, r).lanewise(ADD, c12);
+            q = q.lanewise(MUL, r).lanewise(ADD, c11);
+            q = q.lanewise(MUL, r).lanewise(ADD, c10);
+            q = q.lanewise(MUL, r).lanewise(ADD, c9);
+            q.lanewise(MUL, r).lanewise(ADD, c8).intoArray(series, j);
+        }
+    }
+
+    /** {@code series = e^r - 1} from the high terms in {@code series} (DoubleExp#expm1Reduced). */
+    private static void lowTermsLoop(double[] reduced, double[] series, int n) {
+        DoubleVector c7 = DoubleVector.broadcast(DOUBLES, DoubleExp.C7);
+        DoubleVector c6 = DoubleVector.broadcast(DOUBLES, DoubleExp.C6);
+        DoubleVector c5 = DoubleVector.broadcast(DOUBLES, DoubleExp.C5);
+        DoubleVector c4 = DoubleVector.broadcast(DOUBLES, DoubleExp.C4);
+        DoubleVector c3 = DoubleVector.broadcast(DOUBLES, DoubleExp.C3);
+        DoubleVector c2 = DoubleVector.broadcast(DOUBLES, DoubleExp.C2);
+        DoubleVector one = DoubleVector.broadcast(DOUBLES, 1.0);
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector r = DoubleVector.fromArray(DOUBLES, reduced, j);
+            DoubleVector q = DoubleVector.fromArray(DOUBLES, series, j).lanewise(MUL, r).lanewise(ADD, c7);
+            q = q.lanewise(MUL, r).lanewise(ADD, c6);
+            q = q.lanewise(MUL, r).lanewise(ADD, c5);
+            q = q.lanewise(MUL, r).lanewise(ADD, c4);
+            q = q.lanewise(MUL, r).lanewise(ADD, c3);
+            q = q.lanewise(MUL, r).lanewise(ADD, c2);
+            r.lanewise(MUL, q.lanewise(MUL, r).lanewise(ADD, one)).intoArray(series, j);
+        }
+    }
+
+    /** {@code series = tanh} from {@code e^{2u} - 1} (DoubleExp#expm1, SmoothFunction#tanh). */
+    private static void tanhLoop(double[] rounded, double[] series, int n) {
+        DoubleVector rounder = DoubleVector.broadcast(DOUBLES, DoubleExp.ROUNDER);
+        LongVector bias = LongVector.broadcast(LONGS, DoubleExp.EXPONENT_BIAS);
+        DoubleVector one = DoubleVector.broadcast(DOUBLES, 1.0);
+        DoubleVector two = DoubleVector.broadcast(DOUBLES, 2.0);
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector t = DoubleVector.fromArray(DOUBLES, rounded, j);
+            DoubleVector p = (DoubleVector) ((LongVector) t.reinterpretShape(LONGS, 0)).lanewise(ADD, bias)
+                    .lanewise(VectorOperators.LSHL, 52).reinterpretShape(DOUBLES, 0);
+            DoubleVector em1 = DoubleVector.fromArray(DOUBLES, series, j);
+            VectorMask<Double> zero = t.compare(VectorOperators.EQ, rounder);
+            DoubleVector e = p.lanewise(MUL, em1).lanewise(ADD, p.lanewise(SUB, one)).blend(em1, zero);
+            e.lanewise(DIV, e.lanewise(ADD, two)).intoArray(series, j);
+        }
+    }
+
+    /** {@code series = e^x} from {@code e^r - 1} (DoubleExp#exp). */
+    private static void expLoop(double[] rounded, double[] series, int n) {
+        LongVector bias = LongVector.broadcast(LONGS, DoubleExp.EXPONENT_BIAS);
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector p = (DoubleVector) ((LongVector) DoubleVector.fromArray(DOUBLES, rounded, j)
+                    .reinterpretShape(LONGS, 0)).lanewise(ADD, bias).lanewise(VectorOperators.LSHL, 52)
+                    .reinterpretShape(DOUBLES, 0);
+            p.lanewise(ADD, p.lanewise(MUL, DoubleVector.fromArray(DOUBLES, series, j))).intoArray(series, j);
+        }
+    }
+
+    /** {@code x = (float) (x · s)} in place, s the logistic of 2u from e (SmoothFunction#geluLogistic). */
+    private static void geluValueLoop(float[] x, int off, double[] exp, int n) {
+        DoubleVector zero = DoubleVector.broadcast(DOUBLES, 0.0);
+        DoubleVector one = DoubleVector.broadcast(DOUBLES, 1.0);
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector v = (DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector e = DoubleVector.fromArray(DOUBLES, exp, j);
+            DoubleVector s = one.blend(e, v.compare(VectorOperators.LT, zero)).lanewise(DIV, one.lanewise(ADD, e));
+            ((FloatVector) v.lanewise(MUL, s).convertShape(VectorOperators.D2F, FLOATS_D, 0)).intoArray(x, off + j);
+        }
+    }
+
+    /** {@code out = (float) values}. */
+    private static void storeLoop(double[] values, float[] out, int off, int n) {
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            ((FloatVector) DoubleVector.fromArray(DOUBLES, values, j).convertShape(VectorOperators.D2F, FLOATS_D, 0))
+                    .intoArray(out, off + j);
+        }
+    }
+
+    /** {@code x = (float) (num / (1 + e))} in place, num = e below 0 and 1 elsewhere (SmoothFunction#sigmoid). */
+    private static void sigmoidValueLoop(float[] x, int off, double[] exp, int n) {
+        DoubleVector zero = DoubleVector.broadcast(DOUBLES, 0.0);
+        DoubleVector one = DoubleVector.broadcast(DOUBLES, 1.0);
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector v = (DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector e = DoubleVector.fromArray(DOUBLES, exp, j);
+            DoubleVector s = one.blend(e, v.compare(VectorOperators.LT, zero)).lanewise(DIV, one.lanewise(ADD, e));
+            ((FloatVector) s.convertShape(VectorOperators.D2F, FLOATS_D, 0)).intoArray(x, off + j);
+        }
+    }
+
+    /** {@code dy = (float) (dy · (s + 2x·s(1 - s)·du/dx))} in place, s from e (SmoothFunction#GELU). */
+    private static void geluGradientLoop(float[] dy, float[] x, int off, double[] exp, int n) {
+        DoubleVector scale = DoubleVector.broadcast(DOUBLES, SmoothFunction.SQRT_2_OVER_PI);
+        DoubleVector cubic3 = DoubleVector.broadcast(DOUBLES, SmoothFunction.GELU_CUBIC_TIMES_3);
+        DoubleVector zero = DoubleVector.broadcast(DOUBLES, 0.0);
+        DoubleVector one = DoubleVector.broadcast(DOUBLES, 1.0);
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector v = (DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector e = DoubleVector.fromArray(DOUBLES, exp, j);
+            DoubleVector s = one.blend(e, v.compare(VectorOperators.LT, zero)).lanewise(DIV, one.lanewise(ADD, e));
+            DoubleVector inner = scale.lanewise(MUL, one.lanewise(ADD, cubic3.lanewise(MUL, v).lanewise(MUL, v)));
+            DoubleVector d = s.lanewise(ADD, v.lanewise(ADD, v).lanewise(MUL, s.lanewise(MUL, one.lanewise(SUB, s)))
+                    .lanewise(MUL, inner));
+            DoubleVector g = (DoubleVector) FloatVector.fromArray(FLOATS_D, dy, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            ((FloatVector) g.lanewise(MUL, d).convertShape(VectorOperators.D2F, FLOATS_D, 0)).intoArray(dy, off + j);
+        }
+    }
+
+    /** {@code dy = (float) (dy · (1 - t·t))} in place. */
+    private static void tanhGradientLoop(float[] dy, int off, double[] tanh, int n) {
+        DoubleVector one = DoubleVector.broadcast(DOUBLES, 1.0);
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector t = DoubleVector.fromArray(DOUBLES, tanh, j);
+            DoubleVector g = (DoubleVector) FloatVector.fromArray(FLOATS_D, dy, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            ((FloatVector) g.lanewise(MUL, one.lanewise(SUB, t.lanewise(MUL, t))).convertShape(VectorOperators.D2F,
+                    FLOATS_D, 0)).intoArray(dy, off + j);
+        }
+    }
+
+    /** {@code dy = (float) (dy · s(1 - s))} in place, s the logistic of x from e (SmoothFunction#sigmoid). */
+    private static void sigmoidGradientLoop(float[] dy, float[] x, int off, double[] exp, int n) {
+        DoubleVector zero = DoubleVector.broadcast(DOUBLES, 0.0);
+        DoubleVector one = DoubleVector.broadcast(DOUBLES, 1.0);
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector v = (DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            DoubleVector e = DoubleVector.fromArray(DOUBLES, exp, j);
+            DoubleVector s = one.blend(e, v.compare(VectorOperators.LT, zero)).lanewise(DIV, one.lanewise(ADD, e));
+            DoubleVector g = (DoubleVector) FloatVector.fromArray(FLOATS_D, dy, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            ((FloatVector) g.lanewise(MUL, s.lanewise(MUL, one.lanewise(SUB, s))).convertShape(VectorOperators.D2F,
+                    FLOATS_D, 0)).intoArray(dy, off + j);
+        }
+    }
+}
