@@ -38,6 +38,17 @@ RULES = [  # (substring of "class.method" of a frame, op name); the first frame 
     ("Matrix.clear", "zero the gradient buffer"),
     ("ComputeContext.fillWeights", "weights into the workspace (once per step)"),
     ("Matrix.writeFloats", "loss gradient into the workspace"),
+    ("Elementwise.smoothGradient", "smooth activation backward (GELU, tanh, sigmoid)"),
+    ("Elementwise.smooth", "smooth activation forward (GELU, tanh, sigmoid)"),
+    ("SmoothActivationLayer", "smooth activation: the rest (reads, saved input)"),
+    ("Reductions.sum", "layer norm: row mean and variance"),
+    ("Elementwise.normalizeRow", "layer norm: normalize rows"),
+    ("Elementwise.accumulateNormGradients", "layer norm: gamma and beta gradients"),
+    ("Elementwise.normGradientRow", "layer norm: input gradient rows"),
+    ("LayerNormLayer.backward", "layer norm: backward row sums"),
+    ("LayerNormLayer", "layer norm: the rest (reads, saved values)"),
+    ("SavedTensor", "saved activations (keep, decode)"),
+    ("Matrix.readFloats", "matrices read into floats"),
     ("PartitionWorker.compute", "gradient copy-out and loop"),
 ]
 
