@@ -62,10 +62,10 @@ final class DoubleExp {
         double clamped = clamp(x);
         double t = rounderSum(clamped);
         double em1 = expm1Reduced(reduced(clamped, t));
-        if (t == ROUNDER) { // n = 0
+        double powerOfTwo = powerOfTwo(t);
+        if (powerOfTwo == 1.0) { // n = 0
             return em1;
         }
-        double powerOfTwo = powerOfTwo(t);
         return powerOfTwo * em1 + (powerOfTwo - 1.0);
     }
 

@@ -3,7 +3,6 @@ package io.sparkamp.core.ops;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.LongVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -20,10 +19,10 @@ import static jdk.incubator.vector.VectorOperators.SUB;
 /**
  * The smooth activations ({@link SmoothFunction}) on double lanes, operation for operation as its scalar methods
  * and {@link DoubleExp} compute them (the same bits). The chain for one value is about 60 operations, so it runs
- * as a pipeline of short loops over a block of values held in small per-thread double arrays (a loop body of at
- * most about 20 vector operations stays within C2's inlining budget: docs/vector-code.md): the exponential's
- * argument, its reduction, the two halves of its series, its scaling into {@code e^x} or {@code e^x - 1} (tanh),
- * then the function's value or gradient. Floats are widened on half-width float vectors with as many lanes.
+ * as a pipeline of seven short loops over a block of values held in small per-thread double arrays, each loop
+ * compiled on its own (see {@link Stage}; docs/vector-code.md): the exponential's argument, its reduction, three
+ * parts of its series, its scaling into {@code e^x} or {@code e^x - 1} (tanh), then the function's value or
+ * gradient. Floats are widened on half-width float vectors with as many lanes.
  */
 final class VectorSmoothPasses {
     private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
@@ -52,34 +51,56 @@ final class VectorSmoothPasses {
         return DOUBLES.length();
     }
 
+    /**
+     * One loop of a pipeline over a block: {@code x} the function's inputs (its values in place, forward), {@code dy}
+     * the gradients (backward; null forward), {@code off} where the block starts in them.
+     *
+     * <p>Every stage runs from the one call site in {@link #run}, which so sees seven or more classes and is a
+     * virtual call C2 does not inline: each stage's loop is compiled on its own. Called directly, C2 inlined the
+     * whole pipeline into one method, ran out of its inlining budget there and boxed a vector on every
+     * iteration of a loop (3 MB per 512x512 call in {@code VectorBoxingCheck}, and 2.5x the time).
+     */
+    private interface Stage {
+        void run(float[] x, float[] dy, int off, Block b, int n);
+    }
+
+    private static final Stage[] EXP = {
+        (x, dy, off, b, n) -> reduceLoop(b.reduced, b.rounded, n),
+        (x, dy, off, b, n) -> highTermsLoop(b.reduced, b.series, n),
+        (x, dy, off, b, n) -> middleTermsLoop(b.reduced, b.series, n),
+        (x, dy, off, b, n) -> lowTermsLoop(b.reduced, b.series, n),
+    };
+    private static final Stage EXP_SCALE = (x, dy, off, b, n) -> expLoop(b.rounded, b.series, n);
+    private static final Stage EXPM1_TO_TANH = (x, dy, off, b, n) -> tanhLoop(b.rounded, b.series, n);
+    private static final Stage GELU_ARGUMENT = (x, dy, off, b, n) -> geluArgumentLoop(x, off, b.reduced, n);
+    private static final Stage DOUBLED = (x, dy, off, b, n) -> doubledLoop(x, off, b.reduced, n);
+    private static final Stage NEGATIVE_MAGNITUDE = (x, dy, off, b, n) -> negativeMagnitudeLoop(x, off, b.reduced, n);
+
+    /** The forward pipelines, by SmoothFunction ordinal: the exponential's argument, e^x or tanh, the value. */
+    private static final Stage[][] FORWARD = {
+        pipeline(GELU_ARGUMENT, EXP_SCALE, (x, dy, off, b, n) -> geluValueLoop(x, off, b.series, n)),
+        pipeline(DOUBLED, EXPM1_TO_TANH, (x, dy, off, b, n) -> storeLoop(b.series, x, off, n)),
+        pipeline(NEGATIVE_MAGNITUDE, EXP_SCALE, (x, dy, off, b, n) -> sigmoidValueLoop(x, off, b.series, n)),
+    };
+    /** The backward pipelines: the same up to the derivative times the gradient. */
+    private static final Stage[][] BACKWARD = {
+        pipeline(GELU_ARGUMENT, EXP_SCALE, (x, dy, off, b, n) -> geluGradientLoop(dy, x, off, b.series, n)),
+        pipeline(DOUBLED, EXPM1_TO_TANH, (x, dy, off, b, n) -> tanhGradientLoop(dy, off, b.series, n)),
+        pipeline(NEGATIVE_MAGNITUDE, EXP_SCALE, (x, dy, off, b, n) -> sigmoidGradientLoop(dy, x, off, b.series, n)),
+    };
+
+    private static Stage[] pipeline(Stage argument, Stage scale, Stage last) {
+        Stage[] stages = new Stage[EXP.length + 3];
+        stages[0] = argument;
+        System.arraycopy(EXP, 0, stages, 1, EXP.length);
+        stages[EXP.length + 1] = scale;
+        stages[EXP.length + 2] = last;
+        return stages;
+    }
+
     /** {@code values[i] = (float) f.value(values[i])} for the whole vectors of {@code [off, off + count)}. */
     static int forward(SmoothFunction f, float[] values, int off, int count) {
-        int whole = count - count % DOUBLES.length();
-        Block b = BLOCKS.get();
-        for (int start = 0; start < whole; start += BLOCK) {
-            int from = off + start;
-            int n = Math.min(BLOCK, whole - start);
-            switch (f) {
-                case GELU:
-                    geluArgumentLoop(values, from, b.reduced, n);
-                    exp(b, n);
-                    geluValueLoop(values, from, b.series, n);
-                    break;
-                case TANH:
-                    doubledLoop(values, from, b.reduced, n);
-                    tanh(b, n);
-                    storeLoop(b.series, values, from, n);
-                    break;
-                case SIGMOID:
-                    negativeMagnitudeLoop(values, from, b.reduced, n);
-                    exp(b, n);
-                    sigmoidValueLoop(values, from, b.series, n);
-                    break;
-                default:
-                    throw new IllegalArgumentException("no vector passes for " + f);
-            }
-        }
-        return whole;
+        return run(FORWARD[f.ordinal()], values, null, off, count);
     }
 
     /**
@@ -87,48 +108,20 @@ final class VectorSmoothPasses {
      * {@code [off, off + count)}.
      */
     static int backward(SmoothFunction f, float[] grads, float[] inputs, int off, int count) {
+        return run(BACKWARD[f.ordinal()], inputs, grads, off, count);
+    }
+
+    /** Runs the stages block by block over the whole vectors of {@code [off, off + count)}; returns how many values. */
+    private static int run(Stage[] stages, float[] x, float[] dy, int off, int count) {
         int whole = count - count % DOUBLES.length();
         Block b = BLOCKS.get();
         for (int start = 0; start < whole; start += BLOCK) {
-            int from = off + start;
             int n = Math.min(BLOCK, whole - start);
-            switch (f) {
-                case GELU:
-                    geluArgumentLoop(inputs, from, b.reduced, n);
-                    exp(b, n);
-                    geluGradientLoop(grads, inputs, from, b.series, n);
-                    break;
-                case TANH:
-                    doubledLoop(inputs, from, b.reduced, n);
-                    tanh(b, n);
-                    tanhGradientLoop(grads, from, b.series, n);
-                    break;
-                case SIGMOID:
-                    negativeMagnitudeLoop(inputs, from, b.reduced, n);
-                    exp(b, n);
-                    sigmoidGradientLoop(grads, inputs, from, b.series, n);
-                    break;
-                default:
-                    throw new IllegalArgumentException("no vector passes for " + f);
+            for (Stage stage : stages) {
+                stage.run(x, dy, off + start, b, n);
             }
         }
         return whole;
-    }
-
-    /** {@code series = tanh(argument / 2)} for an argument 2u in {@code reduced} (SmoothFunction#tanh). */
-    private static void tanh(Block b, int n) {
-        reduceLoop(b.reduced, b.rounded, n);
-        highTermsLoop(b.reduced, b.series, n);
-        lowTermsLoop(b.reduced, b.series, n);
-        tanhLoop(b.rounded, b.series, n);
-    }
-
-    /** {@code series = e^argument} for the argument in {@code reduced} (DoubleExp#exp). */
-    private static void exp(Block b, int n) {
-        reduceLoop(b.reduced, b.rounded, n);
-        highTermsLoop(b.reduced, b.series, n);
-        lowTermsLoop(b.reduced, b.series, n);
-        expLoop(b.rounded, b.series, n);
     }
 
     /** {@code argument = -|2u|}, GELU's (SmoothFunction#geluArgument). */
@@ -196,22 +189,29 @@ final class VectorSmoothPasses {
         }
     }
 
-    /** {@code series = e^r - 1} from the high terms in {@code series} (DoubleExp#expm1Reduced). */
-    private static void lowTermsLoop(double[] reduced, double[] series, int n) {
+    /** {@code series = series·r + 1/7!, ... , ·r + 1/4!}: the middle of the Horner chain (DoubleExp#expm1Reduced). */
+    private static void middleTermsLoop(double[] reduced, double[] series, int n) {
         DoubleVector c7 = DoubleVector.broadcast(DOUBLES, DoubleExp.C7);
         DoubleVector c6 = DoubleVector.broadcast(DOUBLES, DoubleExp.C6);
         DoubleVector c5 = DoubleVector.broadcast(DOUBLES, DoubleExp.C5);
         DoubleVector c4 = DoubleVector.broadcast(DOUBLES, DoubleExp.C4);
-        DoubleVector c3 = DoubleVector.broadcast(DOUBLES, DoubleExp.C3);
-        DoubleVector c2 = DoubleVector.broadcast(DOUBLES, DoubleExp.C2);
-        DoubleVector one = DoubleVector.broadcast(DOUBLES, 1.0);
         for (int j = 0; j < n; j += DOUBLES.length()) {
             DoubleVector r = DoubleVector.fromArray(DOUBLES, reduced, j);
             DoubleVector q = DoubleVector.fromArray(DOUBLES, series, j).lanewise(MUL, r).lanewise(ADD, c7);
             q = q.lanewise(MUL, r).lanewise(ADD, c6);
             q = q.lanewise(MUL, r).lanewise(ADD, c5);
-            q = q.lanewise(MUL, r).lanewise(ADD, c4);
-            q = q.lanewise(MUL, r).lanewise(ADD, c3);
+            q.lanewise(MUL, r).lanewise(ADD, c4).intoArray(series, j);
+        }
+    }
+
+    /** {@code series = e^r - 1} from the chain so far: {@code ·r + 1/3!, ·r + 1/2!}, then {@code r·(q·r + 1)}. */
+    private static void lowTermsLoop(double[] reduced, double[] series, int n) {
+        DoubleVector c3 = DoubleVector.broadcast(DOUBLES, DoubleExp.C3);
+        DoubleVector c2 = DoubleVector.broadcast(DOUBLES, DoubleExp.C2);
+        DoubleVector one = DoubleVector.broadcast(DOUBLES, 1.0);
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector r = DoubleVector.fromArray(DOUBLES, reduced, j);
+            DoubleVector q = DoubleVector.fromArray(DOUBLES, series, j).lanewise(MUL, r).lanewise(ADD, c3);
             q = q.lanewise(MUL, r).lanewise(ADD, c2);
             r.lanewise(MUL, q.lanewise(MUL, r).lanewise(ADD, one)).intoArray(series, j);
         }
@@ -219,17 +219,17 @@ final class VectorSmoothPasses {
 
     /** {@code series = tanh} from {@code e^{2u} - 1} (DoubleExp#expm1, SmoothFunction#tanh). */
     private static void tanhLoop(double[] rounded, double[] series, int n) {
-        DoubleVector rounder = DoubleVector.broadcast(DOUBLES, DoubleExp.ROUNDER);
         LongVector bias = LongVector.broadcast(LONGS, DoubleExp.EXPONENT_BIAS);
         DoubleVector one = DoubleVector.broadcast(DOUBLES, 1.0);
         DoubleVector two = DoubleVector.broadcast(DOUBLES, 2.0);
         for (int j = 0; j < n; j += DOUBLES.length()) {
-            DoubleVector t = DoubleVector.fromArray(DOUBLES, rounded, j);
-            DoubleVector p = (DoubleVector) ((LongVector) t.reinterpretShape(LONGS, 0)).lanewise(ADD, bias)
-                    .lanewise(VectorOperators.LSHL, 52).reinterpretShape(DOUBLES, 0);
+            DoubleVector p = (DoubleVector) ((LongVector) DoubleVector.fromArray(DOUBLES, rounded, j)
+                    .reinterpretShape(LONGS, 0)).lanewise(ADD, bias).lanewise(VectorOperators.LSHL, 52)
+                    .reinterpretShape(DOUBLES, 0);
             DoubleVector em1 = DoubleVector.fromArray(DOUBLES, series, j);
-            VectorMask<Double> zero = t.compare(VectorOperators.EQ, rounder);
-            DoubleVector e = p.lanewise(MUL, em1).lanewise(ADD, p.lanewise(SUB, one)).blend(em1, zero);
+            // n = 0 (2^n = 1): e^r - 1 itself, which keeps the sign of -0.
+            DoubleVector e = p.lanewise(MUL, em1).lanewise(ADD, p.lanewise(SUB, one))
+                    .blend(em1, p.compare(VectorOperators.EQ, one));
             e.lanewise(DIV, e.lanewise(ADD, two)).intoArray(series, j);
         }
     }
