@@ -8,10 +8,10 @@ import io.sparkamp.core.tensor.Matrix;
 import java.util.Arrays;
 
 /**
- * The computing form of {@link LayerNormSpec}: statistics in double, row by row, each row sum in partial sums
- * that are independent chains of additions ({@link Reductions}'s eight for the mean and variance, four for
- * the backward's two sums), in an order that is the same on every CPU. The per-value work is
- * {@link Elementwise}'s (vector loops on double lanes where the JVM has the module, the same bits). Its arrays
+ * The computing form of {@link LayerNormSpec}: statistics in double, row by row, each row sum in
+ * {@link Reductions}' eight partial sums (independent chains of additions, in an order that is the same on every
+ * CPU). The sums and the per-value work are {@link Elementwise}'s (vector loops on double lanes where the JVM has
+ * the module, the same bits). Its arrays
  * (the input and output rows, the normalized values, the gradients) are this layer's, kept from one
  * micro-batch and step to the next, and the saved normalized values are decoded once per backward rather
  * than value by value.
@@ -29,6 +29,8 @@ final class LayerNormLayer extends ShapePreservingLayer {
     private double[] gammaGrad;
     private double[] betaGrad;
     private float[] paramGrads;
+    /** A backward row's two sums. */
+    private final double[] rowSums = new double[2];
 
     LayerNormLayer(int size, int paramOffset) {
         super(size);
@@ -57,8 +59,8 @@ final class LayerNormLayer extends ShapePreservingLayer {
         savedRows = input.rows();
         for (int r = 0; r < savedRows; r++) {
             int base = r * size;
-            double mean = Reductions.sum(rows, base, size) / size;
-            double squares = Reductions.sumOfSquaredDeviations(rows, base, size, mean);
+            double mean = Elementwise.sum(rows, base, size) / size;
+            double squares = Elementwise.sumOfSquaredDeviations(rows, base, size, mean);
             double rstd = 1.0 / Math.sqrt(squares / size + LayerNormSpec.EPSILON);
             reciprocalStd[r] = (float) rstd;
             Elementwise.normalizeRow(rows, base, size, mean, rstd, params, gammaOffset, betaOffset, xhat, output);
@@ -95,38 +97,10 @@ final class LayerNormLayer extends ShapePreservingLayer {
             if (!needInputGrad) {
                 continue;
             }
-            // The sums of dxhat = dy · gamma and of dxhat · xhat over the row, each in four interleaved partial sums
-            // (value j into sum j mod 4, the tail into the first, combined as (s0 + s1) + (s2 + s3)).
-            double g0 = 0;
-            double g1 = 0;
-            double g2 = 0;
-            double g3 = 0;
-            double x0 = 0;
-            double x1 = 0;
-            double x2 = 0;
-            double x3 = 0;
-            int j = 0;
-            for (; j + 4 <= size; j += 4) {
-                double d0 = gradient[base + j] * (double) params[gammaOffset + j];
-                double d1 = gradient[base + j + 1] * (double) params[gammaOffset + j + 1];
-                double d2 = gradient[base + j + 2] * (double) params[gammaOffset + j + 2];
-                double d3 = gradient[base + j + 3] * (double) params[gammaOffset + j + 3];
-                g0 += d0;
-                g1 += d1;
-                g2 += d2;
-                g3 += d3;
-                x0 += d0 * xhat[base + j];
-                x1 += d1 * xhat[base + j + 1];
-                x2 += d2 * xhat[base + j + 2];
-                x3 += d3 * xhat[base + j + 3];
-            }
-            for (; j < size; j++) {
-                double d = gradient[base + j] * (double) params[gammaOffset + j];
-                g0 += d;
-                x0 += d * xhat[base + j];
-            }
-            double meanGrad = ((g0 + g1) + (g2 + g3)) / size;
-            double meanGradTimesXhat = ((x0 + x1) + (x2 + x3)) / size;
+            // The sums of dxhat = dy · gamma and of dxhat · xhat over the row.
+            Elementwise.normGradientSums(gradient, xhat, base, size, params, gammaOffset, rowSums);
+            double meanGrad = rowSums[0] / size;
+            double meanGradTimesXhat = rowSums[1] / size;
             Elementwise.normGradientRow(gradient, xhat, base, size, params, gammaOffset, meanGrad, meanGradTimesXhat,
                     reciprocalStd[r]);
         }

@@ -170,6 +170,30 @@ public final class Elementwise {
         KERNEL.accumulateNormGradients(dy, xhat, off, count, gammaGrad, betaGrad);
     }
 
+    /** {@link Reductions#sum}, the same bits, on vector lanes where the JVM has them (a layer norm's row mean). */
+    public static double sum(float[] values, int off, int count) {
+        checkRange(values, off, count);
+        return KERNEL.sum(values, off, count);
+    }
+
+    /** {@link Reductions#sumOfSquaredDeviations}, the same bits, on vector lanes where the JVM has them (its variance). */
+    public static double sumOfSquaredDeviations(float[] values, int off, int count, double mean) {
+        checkRange(values, off, count);
+        return KERNEL.sumOfSquaredDeviations(values, off, count, mean);
+    }
+
+    /** A layer norm's two row sums before its input gradient (see {@link ElementwiseKernel#normGradientSums}). */
+    public static void normGradientSums(float[] dy, float[] xhat, int off, int count, float[] params, int gammaOff,
+                                        double[] sums) {
+        checkRange(dy, off, count);
+        checkRange(xhat, off, count);
+        checkRange(params, gammaOff, count);
+        if (sums.length < 2) {
+            throw new IndexOutOfBoundsException("norm gradient sums: 2 sums, an array of " + sums.length);
+        }
+        KERNEL.normGradientSums(dy, xhat, off, count, params, gammaOff, sums);
+    }
+
     /** A layer norm's input gradient of one row, in place (see {@link ElementwiseKernel#normGradientRow}). */
     public static void normGradientRow(float[] dy, float[] xhat, int off, int count, float[] params, int gammaOff,
                                        double meanGrad, double meanGradTimesXhat, double rstd) {

@@ -78,6 +78,19 @@ interface ElementwiseKernel {
      */
     void accumulateNormGradients(float[] dy, float[] xhat, int off, int count, double[] gammaGrad, double[] betaGrad);
 
+    /** {@link Reductions#sum}: the same eight partial sums and tree, the same bits. */
+    double sum(float[] values, int off, int count);
+
+    /** {@link Reductions#sumOfSquaredDeviations}: the same eight partial sums and tree, the same bits. */
+    double sumOfSquaredDeviations(float[] values, int off, int count, double mean);
+
+    /**
+     * A layer norm's two row sums before its input gradient, in double: {@code sums[0] = Σ d_j} and
+     * {@code sums[1] = Σ d_j · xhat[off + j]} with {@code d_j = dy[off + j] · params[gammaOff + j]}, each in eight
+     * partial sums (value j into sum j mod 8) added in {@link Reductions}' tree.
+     */
+    void normGradientSums(float[] dy, float[] xhat, int off, int count, float[] params, int gammaOff, double[] sums);
+
     /**
      * A layer norm's input gradient of one row, in double, in place: {@code dy[off + j] = (float) (rstd · ((dy[off + j]
      * · params[gammaOff + j] - meanGrad) - xhat[off + j] · meanGradTimesXhat))} for {@code j} in {@code [0, count)}.

@@ -93,7 +93,13 @@ public final class Reductions {
 
     /** The eight partial sums of {@link #sumOfSquares} added in its fixed tree. */
     static double partialSumsTotal(double[] sums) {
-        return ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
+        return partialSumsTotal(sums, 0);
+    }
+
+    /** {@link #partialSumsTotal(double[])} of the eight sums from {@code at}. */
+    static double partialSumsTotal(double[] sums, int at) {
+        return ((sums[at] + sums[at + 1]) + (sums[at + 2] + sums[at + 3]))
+                + ((sums[at + 4] + sums[at + 5]) + (sums[at + 6] + sums[at + 7]));
     }
 
     /** Euclidean norm of the whole array. */

@@ -4,9 +4,13 @@ import io.sparkamp.core.numeric.Precision;
 import io.sparkamp.core.tensor.Matrix;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /** The plain loops: always there, always correct, one element at a time. */
 final class ScalarElementwise implements ElementwiseKernel {
+    /** Each thread's two sets of eight partial sums of a layer norm's backward row (both implementations'). */
+    static final ThreadLocal<double[]> PARTIALS = ThreadLocal.withInitial(() -> new double[16]);
+
     @Override
     public String name() {
         return "scalar";
@@ -155,6 +159,38 @@ final class ScalarElementwise implements ElementwiseKernel {
             double g = dy[off + j];
             gammaGrad[j] += g * xhat[off + j];
             betaGrad[j] += g;
+        }
+    }
+
+    @Override
+    public double sum(float[] values, int off, int count) {
+        return Reductions.sum(values, off, count);
+    }
+
+    @Override
+    public double sumOfSquaredDeviations(float[] values, int off, int count, double mean) {
+        return Reductions.sumOfSquaredDeviations(values, off, count, mean);
+    }
+
+    @Override
+    public void normGradientSums(float[] dy, float[] xhat, int off, int count, float[] params, int gammaOff, double[] sums) {
+        double[] partials = PARTIALS.get();
+        Arrays.fill(partials, 0.0);
+        normGradientSumsFrom(0, dy, xhat, off, count, params, gammaOff, partials);
+        sums[0] = Reductions.partialSumsTotal(partials, 0);
+        sums[1] = Reductions.partialSumsTotal(partials, 8);
+    }
+
+    /**
+     * {@link #normGradientSums} for {@code j} in {@code [from, count)} on top of the partial sums already in
+     * {@code partials} (0-7: the d_j, 8-15: the d_j · xhat), value j into partial j mod 8: also the vector loop's tail.
+     */
+    static void normGradientSumsFrom(int from, float[] dy, float[] xhat, int off, int count, float[] params, int gammaOff,
+                                     double[] partials) {
+        for (int j = from; j < count; j++) {
+            double d = dy[off + j] * (double) params[gammaOff + j];
+            partials[j & 7] += d;
+            partials[8 + (j & 7)] += d * xhat[off + j];
         }
     }
 

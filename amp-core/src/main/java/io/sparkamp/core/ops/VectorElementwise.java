@@ -49,6 +49,8 @@ final class VectorElementwise implements ElementwiseKernel {
     private static final VectorSpecies<Integer> INTS_D = VectorSpecies.of(int.class, FLOATS_D.vectorShape());
     private static final VectorSpecies<Short> SHORTS_D = VectorSpecies.of(short.class,
             VectorShape.forBitSize(DOUBLES.vectorBitSize() / 4));
+    /** Whether Reductions' eight partial sums are one vector of double lanes or two (8 or 4 lanes). */
+    private static final boolean EIGHT_PARTIAL_SUMS = DOUBLES.length() == 8 || DOUBLES.length() == 4;
 
     /** Each thread's buffer for 16-bit codes widened to floats: FP16 ones before their column sums, dropout's scaled codes. */
     private static final ThreadLocal<ByteBuffer> WIDE_SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(0));
@@ -1331,6 +1333,84 @@ final class VectorElementwise implements ElementwiseKernel {
             gammaGrad[j] += g * xhat[off + j];
             betaGrad[j] += g;
         }
+    }
+
+    /*
+     * Row sums in Reductions' order: its eight partial sums (value j into sum j mod 8) are eight double lanes. With
+     * four lanes a vector, the first four and the last four run as two loops over every eighth value, each loop a
+     * short one (docs/vector-code.md); other widths run the plain loops. The tail goes into the first sums, as there.
+     */
+
+    @Override
+    public double sum(float[] values, int off, int count) {
+        if (!EIGHT_PARTIAL_SUMS) {
+            return scalar.sum(values, off, count);
+        }
+        int whole = count - count % 8;
+        double[] sums = ScalarElementwise.PARTIALS.get();
+        for (int first = 0; first < 8; first += DOUBLES.length()) {
+            DoubleVector acc = DoubleVector.zero(DOUBLES);
+            for (int j = first; j < whole; j += 8) {
+                acc = acc.lanewise(ADD, FloatVector.fromArray(FLOATS_D, values, off + j)
+                        .convertShape(VectorOperators.F2D, DOUBLES, 0));
+            }
+            acc.intoArray(sums, first);
+        }
+        for (int j = whole; j < count; j++) {
+            sums[j - whole] += values[off + j];
+        }
+        return Reductions.partialSumsTotal(sums);
+    }
+
+    @Override
+    public double sumOfSquaredDeviations(float[] values, int off, int count, double mean) {
+        if (!EIGHT_PARTIAL_SUMS) {
+            return scalar.sumOfSquaredDeviations(values, off, count, mean);
+        }
+        int whole = count - count % 8;
+        double[] sums = ScalarElementwise.PARTIALS.get();
+        DoubleVector meanV = DoubleVector.broadcast(DOUBLES, mean);
+        for (int first = 0; first < 8; first += DOUBLES.length()) {
+            DoubleVector acc = DoubleVector.zero(DOUBLES);
+            for (int j = first; j < whole; j += 8) {
+                DoubleVector v = ((DoubleVector) FloatVector.fromArray(FLOATS_D, values, off + j)
+                        .convertShape(VectorOperators.F2D, DOUBLES, 0)).lanewise(SUB, meanV);
+                acc = acc.lanewise(ADD, v.lanewise(MUL, v));
+            }
+            acc.intoArray(sums, first);
+        }
+        for (int j = whole; j < count; j++) {
+            double v = values[off + j] - mean;
+            sums[j - whole] += v * v;
+        }
+        return Reductions.partialSumsTotal(sums);
+    }
+
+    @Override
+    public void normGradientSums(float[] dy, float[] xhat, int off, int count, float[] params, int gammaOff, double[] sums) {
+        if (!EIGHT_PARTIAL_SUMS) {
+            scalar.normGradientSums(dy, xhat, off, count, params, gammaOff, sums);
+            return;
+        }
+        int whole = count - count % 8;
+        double[] partials = ScalarElementwise.PARTIALS.get();
+        for (int first = 0; first < 8; first += DOUBLES.length()) {
+            DoubleVector dSum = DoubleVector.zero(DOUBLES);
+            DoubleVector dxSum = DoubleVector.zero(DOUBLES);
+            for (int j = first; j < whole; j += 8) {
+                DoubleVector d = ((DoubleVector) FloatVector.fromArray(FLOATS_D, dy, off + j)
+                        .convertShape(VectorOperators.F2D, DOUBLES, 0)).lanewise(MUL, FloatVector.fromArray(FLOATS_D, params,
+                        gammaOff + j).convertShape(VectorOperators.F2D, DOUBLES, 0));
+                dSum = dSum.lanewise(ADD, d);
+                dxSum = dxSum.lanewise(ADD, d.lanewise(MUL, FloatVector.fromArray(FLOATS_D, xhat, off + j)
+                        .convertShape(VectorOperators.F2D, DOUBLES, 0)));
+            }
+            dSum.intoArray(partials, first);
+            dxSum.intoArray(partials, 8 + first);
+        }
+        ScalarElementwise.normGradientSumsFrom(whole, dy, xhat, off, count, params, gammaOff, partials);
+        sums[0] = Reductions.partialSumsTotal(partials, 0);
+        sums[1] = Reductions.partialSumsTotal(partials, 8);
     }
 
     @Override

@@ -81,6 +81,58 @@ class NormRowKernelTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "vector"})
+    void rowSumsAreReductionsBits(String implementation) {
+        ElementwiseKernel kernel = ElementwiseKernelTest.kernelNamed(implementation);
+        for (int count : LENGTHS) {
+            int off = count % 7;
+            float[] x = finite(off + count + 3, 5L * count);
+            assertSameBits(implementation + " sum, " + count + " values", Reductions.sum(x, off, count), kernel.sum(x, off, count));
+            assertSameBits(implementation + " squared deviations, " + count + " values",
+                    Reductions.sumOfSquaredDeviations(x, off, count, 0.3), kernel.sumOfSquaredDeviations(x, off, count, 0.3));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"scalar", "vector"})
+    void backwardRowSumsAreEightPartialSumsInReductionsTree(String implementation) {
+        ElementwiseKernel kernel = ElementwiseKernelTest.kernelNamed(implementation);
+        for (int count : LENGTHS) {
+            int off = count % 3;
+            float[] dy = finite(off + count, 7L * count);
+            float[] xhat = finite(off + count, 7L * count + 1);
+            float[] params = finite(4 + count, 7L * count + 2);
+            double[] d = new double[8];
+            double[] dx = new double[8];
+            for (int j = 0; j < count; j++) {
+                double dxhat = dy[off + j] * (double) params[4 + j];
+                d[j % 8] += dxhat;
+                dx[j % 8] += dxhat * xhat[off + j];
+            }
+            double[] sums = {Double.NaN, Double.NaN, 7.0};
+            kernel.normGradientSums(dy, xhat, off, count, params, 4, sums);
+            assertSameBits(implementation + " Σ dy·γ, " + count + " values",
+                    ((d[0] + d[1]) + (d[2] + d[3])) + ((d[4] + d[5]) + (d[6] + d[7])), sums[0]);
+            assertSameBits(implementation + " Σ dy·γ·xhat, " + count + " values",
+                    ((dx[0] + dx[1]) + (dx[2] + dx[3])) + ((dx[4] + dx[5]) + (dx[6] + dx[7])), sums[1]);
+            assertSameBits(implementation + " beyond the sums", 7.0, sums[2]);
+        }
+    }
+
+    /**
+     * Gaussian values of every scale from 2^-20 to 2^20: sums in different orders differ in their last bits, so a
+     * sum in another order than the partial sums' fails.
+     */
+    private static float[] finite(int n, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[] out = new float[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) Math.scalb(random.nextGaussian(), random.nextInt(-20, 21));
+        }
+        return out;
+    }
+
     /** Gaussian values with an infinity, a NaN, a negative zero and a subnormal float among them. */
     private static float[] values(int n, long seed) {
         SplittableRandom random = new SplittableRandom(seed);

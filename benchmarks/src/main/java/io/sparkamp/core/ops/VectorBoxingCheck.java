@@ -140,11 +140,24 @@ public final class VectorBoxingCheck {
                 kernel.normalizeRow(normInput, r * COLS, COLS, 0.1, 1.2, normParams, 0, COLS, normXhat, normOut);
             }
         });
+        double[] rowStatistics = new double[ROWS];
+        passes.put("layer norm row mean and variance", () -> {
+            for (int r = 0; r < ROWS; r++) {
+                double mean = kernel.sum(normInput, r * COLS, COLS) / COLS;
+                rowStatistics[r] = kernel.sumOfSquaredDeviations(normInput, r * COLS, COLS, mean);
+            }
+        });
         passes.put("layer norm gradients", () -> {
             System.arraycopy(normOut, 0, normGradient, 0, normGradient.length);
             for (int r = 0; r < ROWS; r++) {
                 kernel.accumulateNormGradients(normGradient, normXhat, r * COLS, COLS, gammaGrad, betaGrad);
                 kernel.normGradientRow(normGradient, normXhat, r * COLS, COLS, normParams, 0, 0.01, 0.02, 1.2);
+            }
+        });
+        double[] backwardSums = new double[2];
+        passes.put("layer norm backward row sums", () -> {
+            for (int r = 0; r < ROWS; r++) {
+                kernel.normGradientSums(normOut, normXhat, r * COLS, COLS, normParams, 0, backwardSums);
             }
         });
         // The smooth activations, forward and backward, over the layer norm's 512x512 inputs.
