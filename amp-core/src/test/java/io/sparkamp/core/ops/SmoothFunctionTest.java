@@ -105,19 +105,7 @@ class SmoothFunctionTest {
 
     private static void assertWithinUlps(String what, DoubleUnaryOperator got, DoubleUnaryOperator want, Argument argument,
                                          double ulps) {
-        SplittableRandom random = new SplittableRandom(what.hashCode());
-        double worst = 0;
-        double worstAt = 0;
-        for (int i = 0; i < 400_000; i++) {
-            double x = argument.next(random);
-            double expected = want.applyAsDouble(x);
-            double error = Math.abs(got.applyAsDouble(x) - expected) / Math.ulp(expected);
-            if (error > worst) {
-                worst = error;
-                worstAt = x;
-            }
-        }
-        assertTrue(worst <= ulps, what + ": " + worst + " ulps at " + worstAt);
+        assertError(what, got, want, argument, Math::ulp, "ulps", ulps);
     }
 
     private static void assertRelativeError(String what, DoubleUnaryOperator got, DoubleUnaryOperator want, Argument argument,
@@ -128,20 +116,25 @@ class SmoothFunctionTest {
     /** The worst {@code |got - want| / max(|want|, floor)} at most {@code bound} (relative above the floor). */
     private static void assertError(String what, DoubleUnaryOperator got, DoubleUnaryOperator want, Argument argument,
                                     double floor, double bound) {
+        assertError(what, got, want, argument, expected -> Math.max(Math.abs(expected), floor), "error", bound);
+    }
+
+    /** The worst {@code |got - want| / unit(want)} over 400,000 arguments at most {@code bound} (0 / 0 counts as 0). */
+    private static void assertError(String what, DoubleUnaryOperator got, DoubleUnaryOperator want, Argument argument,
+                                    DoubleUnaryOperator unit, String unitName, double bound) {
         SplittableRandom random = new SplittableRandom(what.hashCode());
         double worst = 0;
         double worstAt = 0;
         for (int i = 0; i < 400_000; i++) {
             double x = argument.next(random);
             double expected = want.applyAsDouble(x);
-            double actual = got.applyAsDouble(x);
-            double scale = Math.max(Math.abs(expected), floor);
-            double error = scale == 0 ? Math.abs(actual) : Math.abs(actual - expected) / scale;
+            double difference = Math.abs(got.applyAsDouble(x) - expected);
+            double error = difference == 0 ? 0 : difference / unit.applyAsDouble(expected);
             if (error > worst) {
                 worst = error;
                 worstAt = x;
             }
         }
-        assertTrue(worst <= bound, what + ": relative error " + worst + " at " + worstAt);
+        assertTrue(worst <= bound, what + ": " + unitName + " " + worst + " at " + worstAt);
     }
 }
