@@ -11,10 +11,9 @@ import java.util.Arrays;
  * The computing form of {@link LayerNormSpec}: statistics in double, row by row, each row sum in
  * {@link Reductions}' eight partial sums (independent chains of additions, in an order that is the same on every
  * CPU). The sums and the per-value work are {@link Elementwise}'s (vector loops on double lanes where the JVM has
- * the module, the same bits). Its arrays
- * (the input and output rows, the normalized values, the gradients) are this layer's, kept from one
- * micro-batch and step to the next, and the saved normalized values are decoded once per backward rather
- * than value by value.
+ * the module, the same bits). Its arrays (the input and output rows, the normalized values, the gradients) are
+ * this layer's, kept from one micro-batch and step to the next, and the saved normalized values are decoded once
+ * per backward rather than value by value.
  */
 final class LayerNormLayer extends ShapePreservingLayer {
     private final int gammaOffset;

@@ -29,7 +29,7 @@ final class VectorSmoothPasses {
     private static final VectorSpecies<Long> LONGS = VectorSpecies.of(long.class, DOUBLES.vectorShape());
     private static final VectorSpecies<Float> FLOATS_D = VectorSpecies.of(float.class,
             VectorShape.forBitSize(DOUBLES.vectorBitSize() / 2));
-    /** Values per block: the four arrays of a block take 16 KB, within the first-level cache. */
+    /** Values per block: the three arrays of a block take 12 KB, within the first-level cache. */
     private static final int BLOCK = 512;
     private static final ThreadLocal<Block> BLOCKS = ThreadLocal.withInitial(Block::new);
 
@@ -44,11 +44,6 @@ final class VectorSmoothPasses {
     }
 
     private VectorSmoothPasses() {
-    }
-
-    /** Lanes per vector: the passes below cover a multiple of it. */
-    static int lanes() {
-        return DOUBLES.length();
     }
 
     /**
