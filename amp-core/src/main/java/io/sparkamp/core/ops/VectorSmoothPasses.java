@@ -19,10 +19,10 @@ import static jdk.incubator.vector.VectorOperators.SUB;
 /**
  * The smooth activations ({@link SmoothFunction}) on double lanes, operation for operation as its scalar methods
  * and {@link DoubleExp} compute them (the same bits). The chain for one value is about 60 operations, so it runs
- * as a pipeline of seven short loops over a block of values held in small per-thread double arrays, each loop
+ * as a pipeline of seven or eight short loops over a block of values held in small per-thread double arrays, each loop
  * compiled on its own (see {@link Stage}; docs/vector-code.md): the exponential's argument, its reduction, three
- * parts of its series, its scaling into {@code e^x} or {@code e^x - 1} (tanh), then the function's value or
- * gradient. Floats are widened on half-width float vectors with as many lanes.
+ * parts of its series, its scaling into {@code e^x} then the logistic (GELU, sigmoid) or {@code e^x - 1} then
+ * tanh, then the function's value or gradient. Floats are widened on half-width float vectors with as many lanes.
  */
 final class VectorSmoothPasses {
     private static final VectorSpecies<Double> DOUBLES = DoubleVector.SPECIES_PREFERRED;
@@ -39,7 +39,7 @@ final class VectorSmoothPasses {
         final double[] reduced = new double[BLOCK];
         /** The rounder sums, n in their low bits. */
         final double[] rounded = new double[BLOCK];
-        /** The series, then e^x or e^x - 1, then tanh. */
+        /** The series, then e^x and the logistic, or e^x - 1 and tanh. */
         final double[] series = new double[BLOCK];
     }
 
@@ -65,31 +65,37 @@ final class VectorSmoothPasses {
         (x, dy, off, b, n) -> middleTermsLoop(b.reduced, b.series, n),
         (x, dy, off, b, n) -> lowTermsLoop(b.reduced, b.series, n),
     };
-    private static final Stage EXP_SCALE = (x, dy, off, b, n) -> expLoop(b.rounded, b.series, n);
-    private static final Stage EXPM1_TO_TANH = (x, dy, off, b, n) -> tanhLoop(b.rounded, b.series, n);
+    /** e^-|y| from the series, then the logistic of y (GELU, sigmoid). */
+    private static final Stage[] TO_LOGISTIC = {
+        (x, dy, off, b, n) -> expLoop(b.rounded, b.series, n),
+        (x, dy, off, b, n) -> logisticLoop(x, off, b.series, n),
+    };
+    /** tanh from e^{2x} - 1 (tanh). */
+    private static final Stage[] EXPM1_TO_TANH = {(x, dy, off, b, n) -> tanhLoop(b.rounded, b.series, n)};
+    private static final Stage STORE = (x, dy, off, b, n) -> storeLoop(b.series, x, off, n);
     private static final Stage GELU_ARGUMENT = (x, dy, off, b, n) -> geluArgumentLoop(x, off, b.reduced, n);
     private static final Stage DOUBLED = (x, dy, off, b, n) -> doubledLoop(x, off, b.reduced, n);
     private static final Stage NEGATIVE_MAGNITUDE = (x, dy, off, b, n) -> negativeMagnitudeLoop(x, off, b.reduced, n);
 
     /** The forward pipelines, by SmoothFunction ordinal: the exponential's argument, e^x or tanh, the value. */
     private static final Stage[][] FORWARD = {
-        pipeline(GELU_ARGUMENT, EXP_SCALE, (x, dy, off, b, n) -> geluValueLoop(x, off, b.series, n)),
-        pipeline(DOUBLED, EXPM1_TO_TANH, (x, dy, off, b, n) -> storeLoop(b.series, x, off, n)),
-        pipeline(NEGATIVE_MAGNITUDE, EXP_SCALE, (x, dy, off, b, n) -> sigmoidValueLoop(x, off, b.series, n)),
+        pipeline(GELU_ARGUMENT, TO_LOGISTIC, (x, dy, off, b, n) -> geluValueLoop(x, off, b.series, n)),
+        pipeline(DOUBLED, EXPM1_TO_TANH, STORE),
+        pipeline(NEGATIVE_MAGNITUDE, TO_LOGISTIC, STORE),
     };
     /** The backward pipelines: the same up to the derivative times the gradient. */
     private static final Stage[][] BACKWARD = {
-        pipeline(GELU_ARGUMENT, EXP_SCALE, (x, dy, off, b, n) -> geluGradientLoop(dy, x, off, b.series, n)),
+        pipeline(GELU_ARGUMENT, TO_LOGISTIC, (x, dy, off, b, n) -> geluGradientLoop(dy, x, off, b.series, n)),
         pipeline(DOUBLED, EXPM1_TO_TANH, (x, dy, off, b, n) -> tanhGradientLoop(dy, off, b.series, n)),
-        pipeline(NEGATIVE_MAGNITUDE, EXP_SCALE, (x, dy, off, b, n) -> sigmoidGradientLoop(dy, x, off, b.series, n)),
+        pipeline(NEGATIVE_MAGNITUDE, TO_LOGISTIC, (x, dy, off, b, n) -> sigmoidGradientLoop(dy, off, b.series, n)),
     };
 
-    private static Stage[] pipeline(Stage argument, Stage scale, Stage last) {
-        Stage[] stages = new Stage[EXP.length + 3];
+    private static Stage[] pipeline(Stage argument, Stage[] toFunction, Stage last) {
+        Stage[] stages = new Stage[EXP.length + toFunction.length + 2];
         stages[0] = argument;
         System.arraycopy(EXP, 0, stages, 1, EXP.length);
-        stages[EXP.length + 1] = scale;
-        stages[EXP.length + 2] = last;
+        System.arraycopy(toFunction, 0, stages, 1 + EXP.length, toFunction.length);
+        stages[stages.length - 1] = last;
         return stages;
     }
 
@@ -240,16 +246,28 @@ final class VectorSmoothPasses {
         }
     }
 
-    /** {@code x = (float) (x · s)} in place, s the logistic of 2u from e (SmoothFunction#geluLogistic). */
-    private static void geluValueLoop(float[] x, int off, double[] exp, int n) {
+    /**
+     * In place, {@code e = e^-|y|} to the logistic of y, {@code (y < 0 ? e : 1) / (1 + e)}, y having the sign of x
+     * (SmoothFunction#logistic: the sigmoid's y is x, GELU's is 2u).
+     */
+    private static void logisticLoop(float[] x, int off, double[] series, int n) {
         DoubleVector zero = DoubleVector.broadcast(DOUBLES, 0.0);
         DoubleVector one = DoubleVector.broadcast(DOUBLES, 1.0);
         for (int j = 0; j < n; j += DOUBLES.length()) {
             DoubleVector v = (DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j)
                     .convertShape(VectorOperators.F2D, DOUBLES, 0);
-            DoubleVector e = DoubleVector.fromArray(DOUBLES, exp, j);
-            DoubleVector s = one.blend(e, v.compare(VectorOperators.LT, zero)).lanewise(DIV, one.lanewise(ADD, e));
-            ((FloatVector) v.lanewise(MUL, s).convertShape(VectorOperators.D2F, FLOATS_D, 0)).intoArray(x, off + j);
+            DoubleVector e = DoubleVector.fromArray(DOUBLES, series, j);
+            one.blend(e, v.compare(VectorOperators.LT, zero)).lanewise(DIV, one.lanewise(ADD, e)).intoArray(series, j);
+        }
+    }
+
+    /** {@code x = (float) (x · s)} in place, s = sigmoid(2u) (SmoothFunction#GELU). */
+    private static void geluValueLoop(float[] x, int off, double[] logistic, int n) {
+        for (int j = 0; j < n; j += DOUBLES.length()) {
+            DoubleVector v = (DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j)
+                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
+            ((FloatVector) v.lanewise(MUL, DoubleVector.fromArray(DOUBLES, logistic, j))
+                    .convertShape(VectorOperators.D2F, FLOATS_D, 0)).intoArray(x, off + j);
         }
     }
 
@@ -261,30 +279,15 @@ final class VectorSmoothPasses {
         }
     }
 
-    /** {@code x = (float) (num / (1 + e))} in place, num = e below 0 and 1 elsewhere (SmoothFunction#sigmoid). */
-    private static void sigmoidValueLoop(float[] x, int off, double[] exp, int n) {
-        DoubleVector zero = DoubleVector.broadcast(DOUBLES, 0.0);
-        DoubleVector one = DoubleVector.broadcast(DOUBLES, 1.0);
-        for (int j = 0; j < n; j += DOUBLES.length()) {
-            DoubleVector v = (DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j)
-                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
-            DoubleVector e = DoubleVector.fromArray(DOUBLES, exp, j);
-            DoubleVector s = one.blend(e, v.compare(VectorOperators.LT, zero)).lanewise(DIV, one.lanewise(ADD, e));
-            ((FloatVector) s.convertShape(VectorOperators.D2F, FLOATS_D, 0)).intoArray(x, off + j);
-        }
-    }
-
-    /** {@code dy = (float) (dy · (s + 2x·s(1 - s)·du/dx))} in place, s from e (SmoothFunction#GELU). */
-    private static void geluGradientLoop(float[] dy, float[] x, int off, double[] exp, int n) {
+    /** {@code dy = (float) (dy · (s + 2x·s(1 - s)·du/dx))} in place, s = sigmoid(2u) (SmoothFunction#GELU). */
+    private static void geluGradientLoop(float[] dy, float[] x, int off, double[] logistic, int n) {
         DoubleVector scale = DoubleVector.broadcast(DOUBLES, SmoothFunction.SQRT_2_OVER_PI);
         DoubleVector cubic3 = DoubleVector.broadcast(DOUBLES, SmoothFunction.GELU_CUBIC_TIMES_3);
-        DoubleVector zero = DoubleVector.broadcast(DOUBLES, 0.0);
         DoubleVector one = DoubleVector.broadcast(DOUBLES, 1.0);
         for (int j = 0; j < n; j += DOUBLES.length()) {
             DoubleVector v = (DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j)
                     .convertShape(VectorOperators.F2D, DOUBLES, 0);
-            DoubleVector e = DoubleVector.fromArray(DOUBLES, exp, j);
-            DoubleVector s = one.blend(e, v.compare(VectorOperators.LT, zero)).lanewise(DIV, one.lanewise(ADD, e));
+            DoubleVector s = DoubleVector.fromArray(DOUBLES, logistic, j);
             DoubleVector inner = scale.lanewise(MUL, one.lanewise(ADD, cubic3.lanewise(MUL, v).lanewise(MUL, v)));
             DoubleVector d = s.lanewise(ADD, v.lanewise(ADD, v).lanewise(MUL, s.lanewise(MUL, one.lanewise(SUB, s)))
                     .lanewise(MUL, inner));
@@ -306,15 +309,11 @@ final class VectorSmoothPasses {
         }
     }
 
-    /** {@code dy = (float) (dy · s(1 - s))} in place, s the logistic of x from e (SmoothFunction#sigmoid). */
-    private static void sigmoidGradientLoop(float[] dy, float[] x, int off, double[] exp, int n) {
-        DoubleVector zero = DoubleVector.broadcast(DOUBLES, 0.0);
+    /** {@code dy = (float) (dy · s(1 - s))} in place, s = sigmoid(x) (SmoothFunction#SIGMOID). */
+    private static void sigmoidGradientLoop(float[] dy, int off, double[] logistic, int n) {
         DoubleVector one = DoubleVector.broadcast(DOUBLES, 1.0);
         for (int j = 0; j < n; j += DOUBLES.length()) {
-            DoubleVector v = (DoubleVector) FloatVector.fromArray(FLOATS_D, x, off + j)
-                    .convertShape(VectorOperators.F2D, DOUBLES, 0);
-            DoubleVector e = DoubleVector.fromArray(DOUBLES, exp, j);
-            DoubleVector s = one.blend(e, v.compare(VectorOperators.LT, zero)).lanewise(DIV, one.lanewise(ADD, e));
+            DoubleVector s = DoubleVector.fromArray(DOUBLES, logistic, j);
             DoubleVector g = (DoubleVector) FloatVector.fromArray(FLOATS_D, dy, off + j)
                     .convertShape(VectorOperators.F2D, DOUBLES, 0);
             ((FloatVector) g.lanewise(MUL, s.lanewise(MUL, one.lanewise(SUB, s))).convertShape(VectorOperators.D2F,
