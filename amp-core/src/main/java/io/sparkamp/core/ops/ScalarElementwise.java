@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /** The plain loops: always there, always correct, one element at a time. */
 final class ScalarElementwise implements ElementwiseKernel {
-    /** Each thread's two sets of eight partial sums of a layer norm's backward row (both implementations'). */
+    /** Each thread's partial sums between a row sum's loop and its tree: two sets of eight for a layer norm's backward. */
     static final ThreadLocal<double[]> PARTIALS = ThreadLocal.withInitial(() -> new double[16]);
 
     @Override
