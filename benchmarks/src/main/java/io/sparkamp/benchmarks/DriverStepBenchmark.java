@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 10, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-XX:G1HeapRegionSize=16m", "-XX:InlineSmallCode=6000", "--add-modules", "jdk.incubator.vector"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "-XX:G1HeapRegionSize=16m", "-XX:InlineSmallCode=6000", "-XX:PerMethodTrapLimit=10000", "--add-modules", "jdk.incubator.vector"})
 @State(Scope.Thread)
 public class DriverStepBenchmark {
     private static final int PARAMETERS = 535_818;

@@ -49,10 +49,7 @@ public final class Vectorization {
     /** Once per JVM where a vector implementation is chosen: a warning if the JIT's flags put it at risk. */
     private static void adviseOnJit(org.slf4j.Logger log) {
         if (JIT_ADVISED.compareAndSet(false, true)) {
-            String advice = VmOptions.inlineSmallCodeAdvice(VmOptions.value("InlineSmallCode"));
-            if (advice != null) {
-                log.warn(advice);
-            }
+            VmOptions.jitAdvice(VmOptions::value).forEach(log::warn);
         }
     }
 

@@ -3,11 +3,30 @@ package io.sparkamp.core.numeric;
 import com.sun.management.HotSpotDiagnosticMXBean;
 
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
 
 /** The running JVM's HotSpot flags, for the choices and advice that depend on them. */
 public final class VmOptions {
     /** Where C2 keeps inlining the Vector API templates it also compiled on their own (docs/vector-code.md). */
     public static final int RECOMMENDED_INLINE_SMALL_CODE = 6000;
+    /**
+     * Where C2 keeps compiling a type check in a vector loop as a trap rather than as a call (docs/vector-code.md):
+     * the JDK's own vector methods carry a few class-check traps each, and a loop that inlines dozens of them passes
+     * the default limit of 100.
+     */
+    public static final int RECOMMENDED_PER_METHOD_TRAP_LIMIT = 10_000;
+
+    /** A flag the vector loops need at a minimum value, and what goes wrong below it. */
+    private record Recommended(String flag, long minimum, String below) {
+    }
+
+    private static final List<Recommended> RECOMMENDED = List.of(
+            new Recommended("InlineSmallCode", RECOMMENDED_INLINE_SMALL_CODE,
+                    "C2 can stop inlining the Vector API into the vector loops"),
+            new Recommended("PerMethodTrapLimit", RECOMMENDED_PER_METHOD_TRAP_LIMIT,
+                    "C2 can compile the type checks in the vector loops as calls"));
 
     private VmOptions() {
     }
@@ -22,22 +41,25 @@ public final class VmOptions {
     }
 
     /**
-     * Advice for a JVM whose {@code -XX:InlineSmallCode} is below the recommended value, or null (the value is
-     * high enough, or this JVM has no such flag).
+     * One line of advice per flag the vector loops need whose value ({@code flagValue}, as {@link #value} gives
+     * it) is below the recommended one; empty when all are high enough or this JVM has none of them.
      */
-    public static String inlineSmallCodeAdvice(String inlineSmallCode) {
-        long value;
-        try {
-            value = Long.parseLong(inlineSmallCode.trim());
-        } catch (NumberFormatException e) {
-            return null;
+    public static List<String> jitAdvice(UnaryOperator<String> flagValue) {
+        List<String> advice = new ArrayList<>();
+        for (Recommended r : RECOMMENDED) {
+            long value;
+            try {
+                value = Long.parseLong(flagValue.apply(r.flag()).trim());
+            } catch (NumberFormatException e) {
+                continue;
+            }
+            if (value < r.minimum()) {
+                advice.add("this JVM runs with -XX:" + r.flag() + "=" + value + ": " + r.below() + "; the loops then box "
+                        + "their vectors and run 5-15x slower in some JVMs; start it with -XX:" + r.flag() + "="
+                        + r.minimum() + " (spark.driver/executor.extraJavaOptions), as bin/amp and "
+                        + "conf/spark-defaults.conf do (docs/vector-code.md)");
+            }
         }
-        if (value >= RECOMMENDED_INLINE_SMALL_CODE) {
-            return null;
-        }
-        return "this JVM runs with -XX:InlineSmallCode=" + value + ": C2 can stop inlining the Vector API into the "
-                + "vector loops, which then run 5-15x slower in some JVMs; start it with -XX:InlineSmallCode="
-                + RECOMMENDED_INLINE_SMALL_CODE + " (spark.driver/executor.extraJavaOptions), as bin/amp and "
-                + "conf/spark-defaults.conf do (docs/vector-code.md)";
+        return advice;
     }
 }
