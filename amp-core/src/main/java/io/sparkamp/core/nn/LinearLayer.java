@@ -206,12 +206,16 @@ final class LinearLayer implements Layer, ActivationMemory {
                     previousRelu.acceptMaskedGradient(gradInput);
                 }
             } else if (matmul.isLow()) {
-                gradInput = ws.matrix(this, "gradInput", storage, rows, in);
+                // FP32 storage (a kernel that computes in FP32): rounded where the product lies, as an FP32 run masks
+                // it there; a second buffer would only add its cache misses. 16-bit storage: rounded into codes.
+                gradInput = storage == Precision.FP32 ? product : ws.matrix(this, "gradInput", storage, rows, in);
                 if (previousRelu != null && !previousRelu.maskKept()) {
                     // The ReLU kept no bits: its output, this layer's saved input (FP32 values), is the mask.
                     Elementwise.maskPositiveRound(product, savedInput, matmul, gradInput);
                 } else if (previousRelu != null) { // round and mask in one pass; the ReLU then passes it on
                     Elementwise.maskScale(product, previousRelu.positive(), 1f, matmul, gradInput);
+                } else if (gradInput == product) {
+                    Elementwise.round(product, matmul, product);
                 } else {
                     Elementwise.convert(product, matmul, gradInput);
                 }
