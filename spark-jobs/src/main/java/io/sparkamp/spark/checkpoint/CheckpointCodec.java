@@ -7,13 +7,13 @@ import io.sparkamp.core.optim.OptimizerState;
 import io.sparkamp.core.scaling.ScalerState;
 import io.sparkamp.core.train.RunState;
 import io.sparkamp.spark.json.Json;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -72,92 +72,103 @@ final class CheckpointCodec {
         this.spark = spark;
     }
 
-    /** Writes {@code state} as {@code dir}/tensors and {@code dir}/state. */
-    void write(RunState state, Path dir) {
+    /**
+     * Writes {@code state} as {@code dir}/tensors and {@code dir}/state, from the driver straight to the file system:
+     * no Spark task carries the tensors ({@link ParquetRows}).
+     */
+    void write(RunState state, Path dir) throws IOException {
         ParameterLayout layout = ModelSpec.parse(state.model()).layout();
-        List<Row> rows = new ArrayList<>();
+        List<Object[]> rows = new ArrayList<>();
         addTensorRows(rows, MASTER, state.master(), layout);
         for (Map.Entry<String, float[]> slot : new TreeMap<>(state.optimizer().slots()).entrySet()) {
             addTensorRows(rows, SLOT_PREFIX + slot.getKey(), slot.getValue(), layout);
         }
-        spark.createDataFrame(rows, TENSOR_SCHEMA).coalesce(1).write().parquet(new Path(dir, TENSORS).toString());
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        ParquetRows.write(conf, new Path(dir, TENSORS), TENSOR_SCHEMA, rows);
 
         ScalerState s = state.scaler();
         OptimizerState o = state.optimizer();
-        Row row = RowFactory.create(FORMAT_VERSION, state.steps(), state.optimizerSteps(), state.skippedSteps(), o.kind(),
+        Object[] row = {FORMAT_VERSION, state.steps(), state.optimizerSteps(), state.skippedSteps(), o.kind(),
                 o.steps(), s.scale(), s.growthTracker(), s.hysteresisLeft(), s.consecutiveSkips(), s.totalSkips(),
-                state.model(), Json.line(state.config()), Json.line(state.provenance()), Json.line(state.extras()));
-        spark.createDataFrame(List.of(row), STATE_SCHEMA).coalesce(1).write().parquet(new Path(dir, STATE).toString());
+                state.model(), Json.line(state.config()), Json.line(state.provenance()), Json.line(state.extras())};
+        ParquetRows.write(conf, new Path(dir, STATE), STATE_SCHEMA, List.<Object[]>of(row));
     }
 
-    /** Reads the state written by {@link #write} (or by format version 1) from {@code dir}; {@code name} is for errors. */
-    RunState read(Path dir, String name) {
-        Row state = spark.read().parquet(new Path(dir, STATE).toString()).collectAsList().get(0);
-        int version = state.getInt(state.fieldIndex("format_version"));
+    /**
+     * Reads the state written by {@link #write} (or by format version 1, or by Spark's own writer as earlier
+     * builds did) from {@code dir}; {@code name} is for errors.
+     */
+    RunState read(Path dir, String name) throws IOException {
+        Configuration conf = spark.sparkContext().hadoopConfiguration();
+        List<Map<String, Object>> states = ParquetRows.read(conf, new Path(dir, STATE));
+        if (states.size() != 1) {
+            throw new IllegalArgumentException("checkpoint " + name + " has " + states.size() + " state rows, not 1");
+        }
+        Map<String, Object> state = states.get(0);
+        String where = "the state of checkpoint " + name;
+        int version = (Integer) field(state, "format_version", where);
         if (version > FORMAT_VERSION) {
             throw new IllegalArgumentException("checkpoint " + name + " has format version " + version
                     + "; this build reads up to " + FORMAT_VERSION);
         }
-        Map<String, float[]> groups = readTensorGroups(new Path(dir, TENSORS));
+        Map<String, float[]> groups = readTensorGroups(ParquetRows.read(conf, new Path(dir, TENSORS)), "the tensors of checkpoint " + name);
         float[] master = groups.remove(MASTER);
         if (master == null) {
             throw new IllegalArgumentException("checkpoint " + name + " has no master weights");
         }
         Map<String, float[]> slots = new TreeMap<>();
         groups.forEach((group, values) -> slots.put(group.substring(SLOT_PREFIX.length()), values));
-        OptimizerState optimizer = new OptimizerState(state.getString(state.fieldIndex("optimizer_kind")),
-                state.getLong(state.fieldIndex("optimizer_internal_steps")), slots);
-        ScalerState scaler = new ScalerState(state.getFloat(state.fieldIndex("loss_scale")),
-                state.getInt(state.fieldIndex("growth_tracker")), state.getInt(state.fieldIndex("hysteresis_left")),
-                state.getInt(state.fieldIndex("consecutive_skips")), state.getLong(state.fieldIndex("total_skips")));
-        boolean hasExtras = Arrays.asList(state.schema().fieldNames()).contains("extras");
-        return new RunState(state.getLong(state.fieldIndex("steps")), state.getLong(state.fieldIndex("optimizer_steps")),
-                state.getLong(state.fieldIndex("skipped_steps")), master, optimizer, scaler,
-                state.getString(state.fieldIndex("model")),
-                JsonMaps.readStrings(state.getString(state.fieldIndex("config"))),
-                JsonMaps.readStrings(state.getString(state.fieldIndex("provenance"))),
-                hasExtras ? JsonMaps.readStrings(state.getString(state.fieldIndex("extras"))) : Map.of());
+        OptimizerState optimizer = new OptimizerState((String) field(state, "optimizer_kind", where),
+                (Long) field(state, "optimizer_internal_steps", where), slots);
+        ScalerState scaler = new ScalerState((Float) field(state, "loss_scale", where),
+                (Integer) field(state, "growth_tracker", where), (Integer) field(state, "hysteresis_left", where),
+                (Integer) field(state, "consecutive_skips", where), (Long) field(state, "total_skips", where));
+        Object extras = state.get("extras"); // format version 1 had no extras column
+        return new RunState((Long) field(state, "steps", where), (Long) field(state, "optimizer_steps", where),
+                (Long) field(state, "skipped_steps", where), master, optimizer, scaler,
+                (String) field(state, "model", where),
+                JsonMaps.readStrings((String) field(state, "config", where)),
+                JsonMaps.readStrings((String) field(state, "provenance", where)),
+                extras == null ? Map.of() : JsonMaps.readStrings((String) extras));
     }
 
-    private static void addTensorRows(List<Row> rows, String group, float[] flat, ParameterLayout layout) {
+    /** The value of {@code column} in {@code row}, a row of {@code where} (for the error when it is missing). */
+    private static Object field(Map<String, Object> row, String column, String where) {
+        Object value = row.get(column);
+        if (value == null) {
+            throw new IllegalArgumentException(where + " has no column " + column);
+        }
+        return value;
+    }
+
+    private static void addTensorRows(List<Object[]> rows, String group, float[] flat, ParameterLayout layout) {
         if (flat.length != layout.totalSize()) {
             throw new IllegalArgumentException(group + " has " + flat.length + " values but the model has " + layout.totalSize());
         }
         for (ParamView view : layout.views()) {
             float[] values = Arrays.copyOfRange(flat, view.offset(), view.offset() + view.size());
-            rows.add(RowFactory.create(group, view.name(), view.offset(), view.rows(), view.cols(), boxed(values)));
+            rows.add(new Object[] {group, view.name(), view.offset(), view.rows(), view.cols(), values});
         }
     }
 
-    private Map<String, float[]> readTensorGroups(Path tensors) {
-        Map<String, List<Row>> byGroup = new TreeMap<>();
-        for (Row row : spark.read().parquet(tensors.toString()).collectAsList()) {
-            byGroup.computeIfAbsent(row.getString(row.fieldIndex("group")), g -> new ArrayList<>()).add(row);
+    private static Map<String, float[]> readTensorGroups(List<Map<String, Object>> rows, String where) {
+        Map<String, List<Map<String, Object>>> byGroup = new TreeMap<>();
+        for (Map<String, Object> row : rows) {
+            byGroup.computeIfAbsent((String) field(row, "group", where), g -> new ArrayList<>()).add(row);
         }
         Map<String, float[]> out = new LinkedHashMap<>();
-        byGroup.forEach((group, rows) -> {
+        byGroup.forEach((group, tensors) -> {
             int total = 0;
-            for (Row r : rows) {
-                total = Math.max(total, r.getInt(r.fieldIndex("offset")) + r.getInt(r.fieldIndex("rows")) * r.getInt(r.fieldIndex("cols")));
+            for (Map<String, Object> r : tensors) {
+                total = Math.max(total, (Integer) field(r, "offset", where) + (Integer) field(r, "rows", where) * (Integer) field(r, "cols", where));
             }
             float[] flat = new float[total];
-            for (Row r : rows) {
-                List<Float> values = r.getList(r.fieldIndex("values"));
-                int offset = r.getInt(r.fieldIndex("offset"));
-                for (int i = 0; i < values.size(); i++) {
-                    flat[offset + i] = values.get(i);
-                }
+            for (Map<String, Object> r : tensors) {
+                float[] values = (float[]) field(r, "values", where);
+                System.arraycopy(values, 0, flat, (Integer) field(r, "offset", where), values.length);
             }
             out.put(group, flat);
         });
-        return out;
-    }
-
-    private static Float[] boxed(float[] values) {
-        Float[] out = new Float[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = values[i];
-        }
         return out;
     }
 }

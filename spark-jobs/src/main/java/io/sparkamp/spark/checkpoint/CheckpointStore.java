@@ -171,6 +171,10 @@ public final class CheckpointStore {
     }
 
     Checkpoint read(Path dir) {
-        return new Checkpoint(dir.toString(), manifest.runId(dir), codec.read(dir, dir.toString()));
+        try {
+            return new Checkpoint(dir.toString(), manifest.runId(dir), codec.read(dir, dir.toString()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read checkpoint " + dir, e);
+        }
     }
 }

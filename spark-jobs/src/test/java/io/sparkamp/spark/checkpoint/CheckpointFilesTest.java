@@ -1,0 +1,128 @@
+package io.sparkamp.spark.checkpoint;
+
+import io.sparkamp.core.nn.ModelSpec;
+import io.sparkamp.core.optim.OptimizerState;
+import io.sparkamp.core.scaling.ScalerState;
+import io.sparkamp.core.train.RunState;
+import io.sparkamp.spark.AmpSparkTestBase;
+import io.sparkamp.spark.TrainRuns;
+import org.apache.spark.SparkConf;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A checkpoint's files are written and read by the driver alone: saving starts no Spark job (none carries the
+ * tensors, which a cluster refuses past {@code spark.rpc.message.maxSize}), and loading tensors larger than
+ * {@code spark.driver.maxResultSize} (set to 1 MiB here, against 9.5 MB of tensors) works, bit for bit. Spark still
+ * reads the files as the documented tables, column types and values included.
+ */
+public class CheckpointFilesTest extends AmpSparkTestBase {
+    /** 784 x 1000 + 1000 + 1000 x 10 + 10 = 795,010 parameters; master and Adam's two slots: 9.5 MB. */
+    private static final String MODEL = "mlp 784-1000-10 relu";
+
+    @TempDir
+    Path tmp;
+
+    @Override
+    public SparkConf conf() {
+        return super.conf().set("spark.driver.maxResultSize", "1m");
+    }
+
+    private static RunState state() {
+        int size = ModelSpec.parse(MODEL).layout().totalSize();
+        SplittableRandom random = new SplittableRandom(11);
+        float[][] arrays = new float[3][size];
+        for (float[] a : arrays) {
+            for (int i = 0; i < size; i++) {
+                a[i] = (float) random.nextGaussian();
+            }
+        }
+        arrays[0][5] = Float.MIN_VALUE; // a subnormal and a negative zero come back as they were
+        arrays[1][7] = -0f;
+        return new RunState(12, 11, 1, arrays[0], new OptimizerState("adam", 11, Map.of("m", arrays[1], "v", arrays[2])),
+                new ScalerState(32768f, 3, 1, 0, 1), MODEL, Map.of("lr", "0.003"), Map.of("data", "d"), Map.of("k", "v"));
+    }
+
+    @Test
+    public void savingStartsNoSparkJobAndLoadingPassesTheResultSizeLimit() throws Exception {
+        AtomicInteger jobs = new AtomicInteger();
+        SparkListener counter = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart jobStart) {
+                jobs.incrementAndGet();
+            }
+        };
+        spark().sparkContext().addSparkListener(counter);
+        RunState written = state();
+        CheckpointStore store = new CheckpointStore(spark(), tmp.toString());
+        String path;
+        try {
+            path = store.save(written, "run-1");
+            spark().sparkContext().listenerBus().waitUntilEmpty();
+        } finally {
+            spark().sparkContext().removeSparkListener(counter);
+        }
+        assertEquals(0, jobs.get(), "Spark jobs started while saving");
+
+        Checkpoint loaded = store.load(path);
+        TrainRuns.assertSameState(new Checkpoint(path, "run-1", written), loaded);
+        assertEquals("run-1", loaded.runId());
+        assertEquals(written.model(), loaded.model());
+        assertEquals(written.config(), loaded.config());
+        assertEquals(written.provenance(), loaded.provenance());
+        assertEquals(written.extras(), loaded.state().extras());
+    }
+
+    @Test
+    public void sparkReadsTheFilesAsTheDocumentedTables() {
+        RunState written = state();
+        String path = new CheckpointStore(spark(), tmp.toString()).save(written, "run-1");
+
+        Dataset<Row> tensors = spark().read().parquet(path + "/" + CheckpointCodec.TENSORS);
+        // Spark reads every file-based column as nullable, whatever the file declares (its own files too).
+        StructType expected = new StructType()
+                .add("group", DataTypes.StringType)
+                .add("name", DataTypes.StringType)
+                .add("offset", DataTypes.IntegerType)
+                .add("rows", DataTypes.IntegerType)
+                .add("cols", DataTypes.IntegerType)
+                .add("values", DataTypes.createArrayType(DataTypes.FloatType));
+        assertEquals(expected, tensors.schema());
+        List<Row> rows = tensors.where("name like '%.bias'").collectAsList();
+        assertEquals(6, rows.size(), "two bias tensors in each of master, optimizer.m and optimizer.v");
+        for (Row row : rows) {
+            String group = row.getString(0);
+            float[] flat = group.equals("master") ? written.master() : written.optimizer().slots().get(group.substring("optimizer.".length()));
+            int offset = row.getInt(2);
+            List<Float> values = row.getList(5);
+            float[] actual = new float[values.size()];
+            for (int i = 0; i < actual.length; i++) {
+                actual[i] = values.get(i);
+            }
+            assertEquals(row.getInt(3) * row.getInt(4), actual.length, row.getString(1));
+            assertArrayEquals(java.util.Arrays.copyOfRange(flat, offset, offset + actual.length), actual, group + " " + row.getString(1));
+        }
+
+        Row state = spark().read().parquet(path + "/" + CheckpointCodec.STATE).collectAsList().get(0);
+        assertEquals(CheckpointCodec.FORMAT_VERSION, state.getInt(state.fieldIndex("format_version")));
+        assertEquals(12L, state.getLong(state.fieldIndex("steps")));
+        assertEquals(32768f, state.getFloat(state.fieldIndex("loss_scale")));
+        assertEquals("adam", state.getString(state.fieldIndex("optimizer_kind")));
+        assertEquals(MODEL, state.getString(state.fieldIndex("model")));
+    }
+}
