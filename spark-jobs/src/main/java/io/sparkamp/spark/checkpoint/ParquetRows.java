@@ -43,14 +43,16 @@ import java.util.Map;
  * came back through {@code collect}, which stops at {@code spark.driver.maxResultSize} (1 GiB by default).
  *
  * <p>The files are what Spark itself writes for the schema: required columns, strings as UTF-8 binaries,
- * {@code array<float>} as a three-level {@code LIST} of required floats, Snappy pages. Spark, pyarrow and pandas
- * read them as before. Fields may be int, long, float, string or array&lt;float&gt; (a {@code float[]} in the
+ * {@code array<float>} as a three-level {@code LIST} of required floats. Spark, pyarrow and pandas read them as
+ * before. The pages are not compressed: trained weights do not compress (Snappy made a checkpoint larger), and
+ * parquet-hadoop's Snappy codec grows its buffer by each chunk it is fed, which for one tensor's page (a row holds
+ * a whole tensor) took the first load of an 11.6-million-parameter checkpoint in a JVM 78 s. Fields may be int, long, float, string or array&lt;float&gt; (a {@code float[]} in the
  * row), none nullable. Reading accepts any file of such columns, including the two-level lists Spark writes
  * with {@code spark.sql.parquet.writeLegacyFormat}.
  */
 final class ParquetRows {
     /** The one file a write creates in its directory (Spark and pyarrow skip names starting with _ or .). */
-    static final String FILE = "part-00000.snappy.parquet";
+    static final String FILE = "part-00000.parquet";
 
     private ParquetRows() {
     }
@@ -62,7 +64,7 @@ final class ParquetRows {
     static void write(Configuration conf, Path dir, StructType schema, List<Object[]> rows) throws IOException {
         MessageType parquet = parquetSchema(schema);
         try (ParquetWriter<Object[]> writer = new Builder(new Path(dir, FILE), schema, parquet).withConf(conf)
-                .withWriteMode(ParquetFileWriter.Mode.CREATE).withCompressionCodec(CompressionCodecName.SNAPPY).build()) {
+                .withWriteMode(ParquetFileWriter.Mode.CREATE).withCompressionCodec(CompressionCodecName.UNCOMPRESSED).build()) {
             for (Object[] row : rows) {
                 writer.write(row);
             }
