@@ -44,11 +44,13 @@ import java.util.Map;
  *
  * <p>The files are what Spark itself writes for the schema: required columns, strings as UTF-8 binaries,
  * {@code array<float>} as a three-level {@code LIST} of required floats. Spark, pyarrow and pandas read them as
- * before. The pages are not compressed: trained weights do not compress (Snappy made a checkpoint larger), and
- * parquet-hadoop's Snappy codec grows its buffer by each chunk it is fed, which for one tensor's page (a row holds
- * a whole tensor) took the first load of an 11.6-million-parameter checkpoint in a JVM 78 s. Fields may be int, long, float, string or array&lt;float&gt; (a {@code float[]} in the
- * row), none nullable. Reading accepts any file of such columns, including the two-level lists Spark writes
- * with {@code spark.sql.parquet.writeLegacyFormat}.
+ * before. Fields may be int, long, float, string or array&lt;float&gt; (a {@code float[]} in the row), none
+ * nullable. Reading accepts any file of such columns, including the two-level lists Spark writes with
+ * {@code spark.sql.parquet.writeLegacyFormat}.
+ *
+ * <p>The pages are not compressed: trained weights do not compress (Snappy made a checkpoint larger), and
+ * parquet-hadoop's Snappy codec grows its buffer by each chunk it is fed, which for one tensor's page (a row
+ * holds a whole tensor) took the first load of an 11.6-million-parameter checkpoint in a JVM 78 s.
  */
 final class ParquetRows {
     /** The one file a write creates in its directory (Spark and pyarrow skip names starting with _ or .). */

@@ -6,11 +6,17 @@ import io.sparkamp.core.scaling.ScalerState;
 import io.sparkamp.core.train.RunState;
 import io.sparkamp.spark.AmpSparkTestBase;
 import io.sparkamp.spark.TrainRuns;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.spark.SparkConf;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
@@ -29,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * A checkpoint's files are written and read by the driver alone: saving starts no Spark job (none carries the
  * tensors, which a cluster refuses past {@code spark.rpc.message.maxSize}), and loading tensors larger than
  * {@code spark.driver.maxResultSize} (set to 1 MiB here, against 9.5 MB of tensors) works, bit for bit. Spark still
- * reads the files as the documented tables, column types and values included.
+ * reads the files as the documented tables, column types and values included; their pages are uncompressed; and
+ * lists in the layout Spark writes with {@code writeLegacyFormat} read as float arrays too.
  */
 public class CheckpointFilesTest extends AmpSparkTestBase {
     /** 784 x 1000 + 1000 + 1000 x 10 + 10 = 795,010 parameters; master and Adam's two slots: 9.5 MB. */
@@ -88,8 +95,30 @@ public class CheckpointFilesTest extends AmpSparkTestBase {
         assertEquals(written.extras(), loaded.state().extras());
     }
 
+    /** Files Spark wrote with its legacy list layout (two levels, nullable elements) read as the same float arrays. */
     @Test
-    public void sparkReadsTheFilesAsTheDocumentedTables() {
+    public void listsInSparksLegacyLayoutReadAsFloatArrays() throws Exception {
+        StructType schema = new StructType().add("name", DataTypes.StringType, false)
+                .add("values", DataTypes.createArrayType(DataTypes.FloatType, false), false);
+        List<Row> rows = List.of(RowFactory.create("a", new Float[] {1.5f, -0f, Float.MIN_VALUE}),
+                RowFactory.create("empty", new Float[0]));
+        String dir = tmp.resolve("legacy").toString();
+        spark().conf().set("spark.sql.parquet.writeLegacyFormat", "true");
+        try {
+            spark().createDataFrame(rows, schema).coalesce(1).write().parquet(dir);
+        } finally {
+            spark().conf().unset("spark.sql.parquet.writeLegacyFormat");
+        }
+        List<Map<String, Object>> read = ParquetRows.read(spark().sparkContext().hadoopConfiguration(), new org.apache.hadoop.fs.Path(dir));
+        Map<String, float[]> byName = new java.util.TreeMap<>();
+        read.forEach(r -> byName.put((String) r.get("name"), (float[]) r.get("values")));
+        assertEquals(List.of("a", "empty"), List.copyOf(byName.keySet()));
+        assertArrayEquals(new float[] {1.5f, -0f, Float.MIN_VALUE}, byName.get("a"));
+        assertArrayEquals(new float[0], byName.get("empty"));
+    }
+
+    @Test
+    public void sparkReadsTheFilesAsTheDocumentedTables() throws Exception {
         RunState written = state();
         String path = new CheckpointStore(spark(), tmp.toString()).save(written, "run-1");
 
@@ -119,6 +148,15 @@ public class CheckpointFilesTest extends AmpSparkTestBase {
         }
 
         Row state = spark().read().parquet(path + "/" + CheckpointCodec.STATE).collectAsList().get(0);
+        // Uncompressed pages: parquet-hadoop's Snappy decompressor took a JVM's first load of large tensors minutes.
+        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(path + "/" + CheckpointCodec.TENSORS + "/" + ParquetRows.FILE);
+        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, spark().sparkContext().hadoopConfiguration()))) {
+            for (BlockMetaData block : reader.getFooter().getBlocks()) {
+                for (ColumnChunkMetaData column : block.getColumns()) {
+                    assertEquals(CompressionCodecName.UNCOMPRESSED, column.getCodec(), column.getPath().toDotString());
+                }
+            }
+        }
         assertEquals(CheckpointCodec.FORMAT_VERSION, state.getInt(state.fieldIndex("format_version")));
         assertEquals(12L, state.getLong(state.fieldIndex("steps")));
         assertEquals(32768f, state.getFloat(state.fieldIndex("loss_scale")));
