@@ -23,9 +23,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -110,7 +112,7 @@ public class CheckpointFilesTest extends AmpSparkTestBase {
             spark().conf().unset("spark.sql.parquet.writeLegacyFormat");
         }
         List<Map<String, Object>> read = ParquetRows.read(spark().sparkContext().hadoopConfiguration(), new org.apache.hadoop.fs.Path(dir));
-        Map<String, float[]> byName = new java.util.TreeMap<>();
+        Map<String, float[]> byName = new TreeMap<>();
         read.forEach(r -> byName.put((String) r.get("name"), (float[]) r.get("values")));
         assertEquals(List.of("a", "empty"), List.copyOf(byName.keySet()));
         assertArrayEquals(new float[] {1.5f, -0f, Float.MIN_VALUE}, byName.get("a"));
@@ -144,7 +146,7 @@ public class CheckpointFilesTest extends AmpSparkTestBase {
                 actual[i] = values.get(i);
             }
             assertEquals(row.getInt(3) * row.getInt(4), actual.length, row.getString(1));
-            assertArrayEquals(java.util.Arrays.copyOfRange(flat, offset, offset + actual.length), actual, group + " " + row.getString(1));
+            assertArrayEquals(Arrays.copyOfRange(flat, offset, offset + actual.length), actual, group + " " + row.getString(1));
         }
 
         Row state = spark().read().parquet(path + "/" + CheckpointCodec.STATE).collectAsList().get(0);
